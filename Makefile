@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of wsheap and its clients against a configured kernel
+# tree, plus the project's entry points (demo, test, bench).  The kernel
+# build itself reads Kbuild, not this file.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+# A distro kernel's .config knows nothing of wsheap: choose the modules here.
+# Against a tree whose .config sets these (the UML trees of the harness),
+# the same values apply.
+WSHEAP_MODULES := CONFIG_WSHEAP=m CONFIG_WSHEAP_DEMO=m \
+		  CONFIG_WSHEAP_STRESS=m CONFIG_WSHEAP_BENCH=m
+
+all: modules
+
+modules: kdir-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(WSHEAP_MODULES) modules
+
+clean: kdir-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+kdir-check:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "wsheap: no kernel build directory at KDIR=$(KDIR)" >&2; \
+		echo "wsheap: install the headers of your kernel (apt-get install linux-headers-$$(uname -r))" >&2; \
+		echo "wsheap: or run 'make KDIR=/path/to/configured/kernel/tree'" >&2; \
+		exit 1; \
+	fi
+
+.PHONY: all modules clean kdir-check
