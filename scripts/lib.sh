@@ -1,0 +1,320 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared functions of the wsheap scripts.  Source it, do not run it:
+#
+#	. "$(dirname "$0")/lib.sh"
+#
+# Everything built lives under $CACHE (WSHEAP_CACHE, default
+# ~/.cache/wsheap), never in the project tree:
+#
+#	$CACHE/src/linux-source-6.12	kernel source, unpacked once
+#	$CACHE/build/kunit		kunit.py build (UML, built-in KUnit)
+#	$CACHE/build/uml-mod		UML kernel with CONFIG_MODULES=y
+#	$CACHE/mod/<target>		shadow dirs for out-of-tree module builds
+#	$CACHE/debian			Debian kernel images and initramfs
+#	$CACHE/logs			full logs of every stage
+#	$CACHE/build.lock		one kernel build at a time (flock)
+
+set -euo pipefail
+
+PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${WSHEAP_CACHE:-$HOME/.cache/wsheap}
+SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+TREE=$CACHE/src/linux-source-6.12
+KUNIT_BUILD=$CACHE/build/kunit
+UML_BUILD=$CACHE/build/uml-mod
+LOGS=$CACHE/logs
+LOCK=$CACHE/build.lock
+JOBS=${WSHEAP_JOBS:-$(nproc)}
+
+mkdir -p "$CACHE" "$LOGS"
+
+# Packages every script needs.  libc6-dev: gcc comes without it under
+# --no-install-recommends, and UML links against the host C library.
+BASE_PKGS=(linux-source-6.12 flex bison bc libelf-dev libssl-dev sparse
+	   qemu-system-x86 busybox-static cpio kmod xz-utils python3 gcc make
+	   perl libc6-dev)
+
+# ---------------------------------------------------------------- output
+
+say()   { printf 'wsheap: %s\n' "$*"; }
+warn()  { printf 'wsheap: warning: %s\n' "$*" >&2; }
+die()   { printf 'wsheap: ERROR: %s\n' "$*" >&2; exit 1; }
+stage() { printf '\n==== %s ====\n' "$*"; }
+
+# now: seconds since the epoch, for stage timings.
+now() { date +%s; }
+
+# run_logged LOG CMD...: run CMD with all its output in LOG.  On failure
+# print the last lines of LOG and its path, and return CMD's status.
+run_logged() {
+	local log=$1 rc=0
+	shift
+	mkdir -p "$(dirname "$log")"
+	"$@" >"$log" 2>&1 </dev/null || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf 'wsheap: command failed (exit %d): %s\n' "$rc" "$*" >&2
+		printf 'wsheap: last lines of %s:\n' "$log" >&2
+		tail -n 30 "$log" | sed 's/^/  | /' >&2
+	fi
+	return "$rc"
+}
+
+# ---------------------------------------------------------------- packages
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "need root to run: $*"
+	fi
+}
+
+pkg_installed() {
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = \
+	  "install ok installed" ]
+}
+
+pkg_known() {
+	local cand
+	cand=$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	[ -n "$cand" ] && [ "$cand" != "(none)" ]
+}
+
+# ensure_pkgs PKG...: install the missing ones, apt-get update first if
+# apt does not know one of them.
+ensure_pkgs() {
+	local p missing=() unknown=0
+	for p in "$@"; do
+		pkg_installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	for p in "${missing[@]}"; do
+		pkg_known "$p" || unknown=1
+	done
+	say "installing: ${missing[*]}"
+	if [ "$unknown" -eq 1 ]; then
+		run_logged "$LOGS/apt-update.log" as_root apt-get update
+	fi
+	run_logged "$LOGS/apt-install.log" as_root env \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		--no-install-recommends "${missing[@]}"
+}
+
+ensure_deps() { ensure_pkgs "${BASE_PKGS[@]}"; }
+
+# ---------------------------------------------------------------- locking
+
+# locked CMD...: run CMD (a command or a function) holding the build lock.
+locked() {
+	(
+		if ! flock -n 9; then
+			say "waiting for $LOCK (another kernel build is running)"
+			flock 9
+		fi
+		"$@"
+	) 9>"$LOCK"
+}
+
+# ---------------------------------------------------------------- kernel tree
+
+_unpack_tree() {
+	[ -f "$TREE/Makefile" ] && return 0
+	[ -f "$SRC_TARBALL" ] || die "$SRC_TARBALL missing (package linux-source-6.12)"
+	say "unpacking $SRC_TARBALL into $CACHE/src (once)"
+	rm -rf "$TREE.tmp"
+	mkdir -p "$TREE.tmp"
+	tar -xf "$SRC_TARBALL" -C "$TREE.tmp" --strip-components=1
+	mv "$TREE.tmp" "$TREE"
+}
+
+# Hook the project into the tree without copying it: a symlink plus one
+# line in each of drivers/misc/{Kconfig,Makefile}.  The symlink is redone
+# every run since a CI checkout lives elsewhere; when it moves, the objects
+# built from the old place are dropped so nothing stale survives.
+_hook_tree() {
+	local link=$TREE/drivers/misc/wsheap b
+	if [ "$(readlink "$link" 2>/dev/null || true)" != "$PROJ" ]; then
+		for b in "$CACHE"/build/*/; do
+			rm -rf "${b}drivers/misc/wsheap"
+		done
+	fi
+	ln -sfn "$PROJ" "$link"
+	if ! grep -q 'drivers/misc/wsheap/Kconfig' "$TREE/drivers/misc/Kconfig"; then
+		# before the last endmenu
+		tac "$TREE/drivers/misc/Kconfig" |
+			awk '!done && /^endmenu/ { print; print "source \"drivers/misc/wsheap/Kconfig\""; done = 1; next } { print }' |
+			tac >"$TREE/drivers/misc/Kconfig.new"
+		mv "$TREE/drivers/misc/Kconfig.new" "$TREE/drivers/misc/Kconfig"
+	fi
+	if ! grep -q '^obj-y.*wsheap/' "$TREE/drivers/misc/Makefile"; then
+		printf 'obj-y\t\t\t\t+= wsheap/\n' >>"$TREE/drivers/misc/Makefile"
+	fi
+}
+
+_ensure_tree() { _unpack_tree; _hook_tree; }
+
+_tree_ready() {
+	[ -f "$TREE/Makefile" ] &&
+	[ "$(readlink "$TREE/drivers/misc/wsheap" 2>/dev/null || true)" = "$PROJ" ] &&
+	grep -q 'drivers/misc/wsheap/Kconfig' "$TREE/drivers/misc/Kconfig" &&
+	grep -q '^obj-y.*wsheap/' "$TREE/drivers/misc/Makefile"
+}
+
+# The lock is only taken when something is to be changed.
+ensure_tree() { _tree_ready || locked _ensure_tree; }
+
+# ---------------------------------------------------------------- shadow dirs
+
+# make_shadow TARGET: $CACHE/mod/TARGET becomes a symlink farm of the
+# project (without .git), so that an M= build writes its objects there and
+# each kernel target keeps its own.  Objects of earlier runs are kept (the
+# symlinks are redone, the sources' own mtimes decide what is rebuilt);
+# WSHEAP_CLEAN=1 or a moved project starts from an empty dir.  Prints the
+# shadow dir.
+make_shadow() {
+	local s=$CACHE/mod/$1 e
+	if [ "${WSHEAP_CLEAN:-0}" = 1 ] ||
+	   [ "$(cat "$s/.wsheap-proj" 2>/dev/null || true)" != "$PROJ" ]; then
+		rm -rf "$s"
+	fi
+	mkdir -p "$s"
+	find "$s" -type l -delete
+	for e in "$PROJ"/* "$PROJ"/.[!.]*; do
+		[ -e "$e" ] || continue
+		case ${e##*/} in
+		.git | .cache | .ci) continue ;;
+		esac
+		cp -rs "$e" "$s/"
+	done
+	echo "$PROJ" >"$s/.wsheap-proj"
+	echo "$s"
+}
+
+# Module selection.  The core and its KUnit module are always asked for;
+# a client whose source is not there (yet) is switched off on the make
+# command line with a note, so the rest still builds.  Prints the make
+# variables to pass; WANT_CLIENTS lists the clients wanted for a target.
+#
+#	module_vars "DEMO STRESS"
+module_vars() {
+	local c src out="CONFIG_WSHEAP=m"
+	for c in $1; do
+		case $c in
+		DEMO)   src=samples/wsheap_demo.c ;;
+		STRESS) src=samples/wsheap_stress.c ;;
+		BENCH)  src=bench/wsheap_bench.c ;;
+		*)      die "module_vars: unknown client $c" ;;
+		esac
+		if [ -f "$PROJ/$src" ]; then
+			out+=" CONFIG_WSHEAP_$c=m"
+		else
+			warn "$src not there: CONFIG_WSHEAP_$c left out of this build" >&2
+			out+=" CONFIG_WSHEAP_$c="
+		fi
+	done
+	# clients not asked for are off
+	for c in DEMO STRESS BENCH; do
+		case " $1 " in *" $c "*) ;; *) out+=" CONFIG_WSHEAP_$c=" ;; esac
+	done
+	echo "$out"
+}
+
+# build_modules TARGET KDIR LOG "CLIENTS" [MAKE-ARGS...]: out-of-tree
+# build of the project against KDIR in the shadow dir of TARGET, W=1, and
+# no compiler or modpost warning allowed.  Sets MODDIR to the shadow dir.
+build_modules() {
+	local target=$1 kdir=$2 log=$3 clients=$4 vars
+	shift 4
+	[ -f "$kdir/Makefile" ] || die "no kernel build directory at $kdir"
+	MODDIR=$(make_shadow "$target")
+	vars=$(module_vars "$clients")
+	# shellcheck disable=SC2086
+	run_logged "$log" make -C "$kdir" M="$MODDIR" W=1 $vars "$@" \
+		-j"$JOBS" modules || return 1
+	if grep -iE 'warning:|error:' "$log" | grep -v 'Skipping BTF generation' >&2; then
+		printf 'wsheap: the module build for %s has warnings (full log: %s)\n' \
+			"$target" "$log" >&2
+		return 1
+	fi
+	[ -f "$MODDIR/wsheap.ko" ] || { warn "no wsheap.ko after build ($log)"; return 1; }
+}
+
+# ---------------------------------------------------------------- logs
+
+# Kernel log lines that mean a kernel bug or a sanitizer report.
+BAD_LOG_RE='WARNING:|BUG|KASAN|UBSAN|Call Trace|Oops|general protection|[Kk]ernel panic|list_add corruption|refcount_t|sleeping function called from invalid context'
+
+# check_log LOG [ALLOW-RE]: fail if LOG holds a line matching BAD_LOG_RE
+# (minus lines matching ALLOW-RE), printing those lines.
+check_log() {
+	local log=$1 allow=${2:-} bad
+	bad=$(grep -nE "$BAD_LOG_RE" "$log" || true)
+	if [ -n "$allow" ] && [ -n "$bad" ]; then
+		bad=$(printf '%s\n' "$bad" | grep -vE "$allow" || true)
+	fi
+	if [ -n "$bad" ]; then
+		printf 'wsheap: kernel log %s reports problems:\n' "$log" >&2
+		printf '%s\n' "$bad" | head -n 40 | sed 's/^/  | /' >&2
+		return 1
+	fi
+}
+
+# explain_unknown_symbols LOG: turn "Unknown symbol" lines into a message
+# that says which export is missing.
+explain_unknown_symbols() {
+	local syms
+	syms=$(grep -oE 'Unknown symbol [A-Za-z0-9_]+' "$1" | awk '{print $3}' | sort -u | tr '\n' ' ' || true)
+	if [ -n "$syms" ]; then
+		printf 'wsheap: a module could not be loaded: unknown symbol(s) %s\n' "$syms" >&2
+		printf 'wsheap: is each one exported from wsheap.c with EXPORT_SYMBOL_GPL, and wsheap.ko loaded first?\n' >&2
+	fi
+}
+
+# ---------------------------------------------------------------- Debian kernels
+
+DEB=$CACHE/debian
+
+# _pkg_versions REGEX SED: versions of the packages whose names match
+# REGEX, extracted by SED, newest first.
+_pkg_versions() {
+	apt-cache search --names-only "$1" 2>/dev/null | awk '{print $1}' |
+		sed -nE "$2" | sort -rVu
+}
+
+# debian_612_version: newest X with both linux-headers-X-cloud-amd64 and
+# linux-image-X-cloud-amd64-unsigned available (X like 6.12.117+deb12).
+_debian_612_version() {
+	local v
+	for v in $(_pkg_versions '^linux-headers-6\.12\.[0-9]+\+deb12-cloud-amd64$' \
+			's/^linux-headers-(.*)-cloud-amd64$/\1/p'); do
+		if pkg_known "linux-image-$v-cloud-amd64-unsigned"; then
+			echo "$v"
+			return 0
+		fi
+	done
+	return 1
+}
+
+debian_612_version() {
+	_debian_612_version && return 0
+	run_logged "$LOGS/apt-update.log" as_root apt-get update >&2 || return 1
+	_debian_612_version || { warn "no linux-headers-6.12.*+deb12-cloud-amd64 with a matching unsigned image in apt"; return 1; }
+}
+
+# debian_61_version: newest N of linux-headers-6.1.0-N-amd64 (prints 6.1.0-N).
+debian_61_version() {
+	local v
+	v=$(_pkg_versions '^linux-headers-6\.1\.0-[0-9]+-amd64$' \
+		's/^linux-headers-(6\.1\.0-[0-9]+)-amd64$/\1/p' | head -n 1)
+	if [ -z "$v" ]; then
+		run_logged "$LOGS/apt-update.log" as_root apt-get update >&2 || return 1
+		v=$(_pkg_versions '^linux-headers-6\.1\.0-[0-9]+-amd64$' \
+			's/^linux-headers-(6\.1\.0-[0-9]+)-amd64$/\1/p' | head -n 1)
+	fi
+	[ -n "$v" ] || { warn "no linux-headers-6.1.0-*-amd64 in apt"; return 1; }
+	echo "$v"
+}

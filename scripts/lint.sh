@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lint gate: checkpatch --strict on every tracked .c and .h, then one
+# module build against the Debian 6.12 cloud headers (x86_64) with sparse
+# on every file (C=2) and W=1.  Any finding fails.
+
+. "$(dirname "$0")/lib.sh"
+
+t0=$(now)
+stage "lint: checkpatch --strict, sparse, W=1"
+ensure_deps
+ensure_tree
+
+if git -C "$PROJ" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	mapfile -t files < <(git -C "$PROJ" ls-files -- '*.c' '*.h')
+else
+	mapfile -t files < <(cd "$PROJ" && find . -name .git -prune -o -name .cache -prune -o \
+		-type f \( -name '*.c' -o -name '*.h' \) -print | sed 's|^\./||' | LC_ALL=C sort)
+fi
+[ ${#files[@]} -gt 0 ] || die "no .c or .h files found in $PROJ"
+
+rc=0
+log=$LOGS/lint-checkpatch.log
+: >"$log"
+for f in "${files[@]}"; do
+	if ! (cd "$PROJ" && perl "$TREE/scripts/checkpatch.pl" --strict --no-tree \
+			--no-summary --terse --show-types -f "$f") >>"$log" 2>&1; then
+		rc=1
+	fi
+done
+if [ "$rc" -ne 0 ] || [ -s "$log" ]; then
+	rc=1
+	echo "wsheap: checkpatch findings (log: $log):" >&2
+	sed 's/^/  | /' "$log" >&2
+else
+	say "checkpatch: ${#files[@]} files clean"
+fi
+
+# sparse and W=1 against the Debian headers: x86_64, the config of a real
+# distro kernel, and fewer false positives than the UML headers.
+v=$(debian_612_version) || exit 1
+ensure_pkgs "linux-headers-$v-cloud-amd64"
+log=$LOGS/lint-sparse-w1.log
+# A fresh shadow dir: W=1 and sparse only report on files they compile.
+if WSHEAP_CLEAN=1 build_modules lint "/usr/src/linux-headers-$v-cloud-amd64" "$log" \
+		"DEMO STRESS BENCH" C=2; then
+	say "sparse (C=2) and W=1 against $v-cloud-amd64: no findings"
+else
+	rc=1
+fi
+
+if [ "$rc" -eq 0 ]; then
+	say "lint: clean ($(($(now) - t0)) s)"
+else
+	warn "lint: findings above"
+fi
+exit "$rc"
