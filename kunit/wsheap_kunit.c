@@ -1,23 +1,1171 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for wsheap.
+ *
+ * Every case runs with the chunk allocator redirected through a ledger
+ * (static stubs on wsheap_chunk_vmalloc/wsheap_chunk_vfree) that records
+ * each chunk, so that cases can count backing allocations, check that
+ * ACTUAL_SIZE is the memory really held, and make the Nth chunk allocation
+ * fail.  The ledger still gets its memory from vmalloc, so KASAN sees real
+ * chunks.
+ */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/align.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
 #include "../wsheap.h"
+#include "../wsheap_internal.h"
 
-static void wsheap_placeholder(struct kunit *test)
+#define KiB	1024UL
+#define MiB	(1024UL * 1024UL)
+
+#define LEDGER_MAX_CHUNKS	512
+
+struct ledger_chunk {
+	void *mem;
+	size_t bytes;
+};
+
+/* What the stubs saw; test->priv of every case. */
+struct chunk_ledger {
+	unsigned int attempts;		/* chunk allocations tried */
+	unsigned int fail_from;		/* fail attempts >= this; 0: never */
+	unsigned int allocs;		/* chunk allocations that succeeded */
+	unsigned int frees;
+	size_t live_bytes;
+	unsigned int nr_live;
+	struct ledger_chunk live[LEDGER_MAX_CHUNKS];
+	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
+};
+
+static struct chunk_ledger *ledger_of(struct kunit *test)
 {
-	struct wsheap *heap;
+	return test->priv;
+}
 
-	KUNIT_ASSERT_EQ(test, wsheap_create(100, 0, NULL, 0, &heap, NULL), 0);
+static void *ledger_chunk_vmalloc(size_t bytes)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct chunk_ledger *l = ledger_of(test);
+	void *mem;
+
+	l->attempts++;
+	if (l->fail_from && l->attempts >= l->fail_from)
+		return NULL;
+	mem = __vmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	if (!mem)
+		return NULL;
+	if (l->nr_live == LEDGER_MAX_CHUNKS) {
+		KUNIT_FAIL(test, "ledger full: more than %d live chunks",
+			   LEDGER_MAX_CHUNKS);
+		vfree(mem);
+		return NULL;
+	}
+	l->live[l->nr_live].mem = mem;
+	l->live[l->nr_live].bytes = bytes;
+	l->nr_live++;
+	if (l->allocs < LEDGER_MAX_CHUNKS)
+		l->sizes[l->allocs] = bytes;
+	l->allocs++;
+	l->live_bytes += bytes;
+	return mem;
+}
+
+static void ledger_chunk_vfree(void *mem)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int i;
+
+	for (i = 0; i < l->nr_live; i++) {
+		if (l->live[i].mem != mem)
+			continue;
+		l->live_bytes -= l->live[i].bytes;
+		l->live[i] = l->live[--l->nr_live];
+		l->frees++;
+		vfree(mem);
+		return;
+	}
+	KUNIT_FAIL(test, "vfree of %p, which is no live chunk", mem);
+}
+
+static struct wsheap *failing_object_alloc(void)
+{
+	return NULL;
+}
+
+static int wsheap_test_init(struct kunit *test)
+{
+	test->priv = kunit_kzalloc(test, sizeof(struct chunk_ledger),
+				   GFP_KERNEL);
+	if (!test->priv)
+		return -ENOMEM;
+	kunit_activate_static_stub(test, wsheap_chunk_vmalloc,
+				   ledger_chunk_vmalloc);
+	kunit_activate_static_stub(test, wsheap_chunk_vfree,
+				   ledger_chunk_vfree);
+	return 0;
+}
+
+/* Is [p, p + size) inside one live chunk, past its header? */
+static bool ledger_owns(struct chunk_ledger *l, const void *p, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr_live; i++) {
+		const char *start = l->live[i].mem;
+		const char *end = start + l->live[i].bytes;
+
+		if ((const char *)p > start && (const char *)p <= end &&
+		    size <= (size_t)(end - (const char *)p))
+			return true;
+	}
+	return false;
+}
+
+static void free_heap_action(void *heap)
+{
 	wsheap_free(heap);
 }
 
-static struct kunit_case wsheap_cases[] = {
-	KUNIT_CASE(wsheap_placeholder),
+/* A heap that is freed when the case ends, however it ends. */
+static struct wsheap *new_heap(struct kunit *test, size_t max_size,
+			       size_t trim_size)
+{
+	struct wsheap *heap = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(max_size, trim_size, NULL, 0,
+					    &heap, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							heap), 0);
+	return heap;
+}
+
+static void release_heap(struct kunit *test, struct wsheap *heap)
+{
+	kunit_release_action(test, free_heap_action, heap);
+}
+
+static size_t prop(struct kunit *test, struct wsheap *heap,
+		   enum wsheap_property_id id)
+{
+	size_t value = 0;
+
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, id, &value,
+						  sizeof(value), NULL), 0);
+	return value;
+}
+
+static size_t requested(struct kunit *test, struct wsheap *heap)
+{
+	return prop(test, heap, WSHEAP_PROPERTY_REQUESTED_SIZE);
+}
+
+static size_t actual(struct kunit *test, struct wsheap *heap)
+{
+	return prop(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
+}
+
+static void *alloc_ok(struct kunit *test, struct wsheap *heap, size_t size)
+{
+	void *p = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, size, &p, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+/* ACTUAL_SIZE must be exactly the chunk memory the ledger saw handed out. */
+static void expect_actual_is_ledger(struct kunit *test, struct wsheap *heap)
+{
+	KUNIT_EXPECT_EQ(test, actual(test, heap), ledger_of(test)->live_bytes);
+}
+
+static u8 pattern_byte(unsigned int index)
+{
+	return (u8)(index * 31 + 7);
+}
+
+/* ---- wsheap_create ---- */
+
+static void create_rejects_null_heap_pointer(struct kunit *test)
+{
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ(test, wsheap_create(4096, 0, NULL, 0, NULL, &err),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_create(4096, 0, NULL, 0, NULL, NULL),
+			-EINVAL);
+}
+
+static void create_rejects_null_props_with_count(struct kunit *test)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ(test, wsheap_create(4096, 0, NULL, 1, &heap, &err),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, heap, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+}
+
+static void create_rejects_every_property(struct kunit *test)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	size_t value = 4096;
+	enum wsheap_property_id id;
+
+	for (id = WSHEAP_PROPERTY_MAX_SIZE; id <= WSHEAP_PROPERTY_ACTUAL_SIZE;
+	     id++) {
+		struct wsheap_property p = {
+			.id = id, .value = &value, .value_size = sizeof(value),
+		};
+		struct wsheap *heap = sentinel;
+		struct wsheap_error err = {};
+
+		KUNIT_EXPECT_EQ_MSG(test, wsheap_create(4096, 0, &p, 1, &heap,
+							&err),
+				    -EINVAL, "property id %d", id);
+		KUNIT_EXPECT_PTR_EQ(test, heap, sentinel);
+		KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+		KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	}
+}
+
+static void create_out_of_memory_leaves_heap_untouched(struct kunit *test)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	kunit_activate_static_stub(test, wsheap_object_alloc,
+				   failing_object_alloc);
+	KUNIT_EXPECT_EQ(test, wsheap_create(4096, 0, NULL, 0, &heap, &err),
+			-ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, heap, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	kunit_deactivate_static_stub(test, wsheap_object_alloc);
+}
+
+static void create_gives_heap_holding_no_chunk(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 12345, 678);
+
+	KUNIT_EXPECT_EQ(test, prop(test, heap, WSHEAP_PROPERTY_MAX_SIZE),
+			12345);
+	KUNIT_EXPECT_EQ(test, prop(test, heap, WSHEAP_PROPERTY_TRIM_SIZE), 678);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->attempts, 0);
+}
+
+static void create_accepts_props_pointer_with_zero_count(struct kunit *test)
+{
+	struct wsheap_property p = { .id = WSHEAP_PROPERTY_MAX_SIZE };
+	struct wsheap *heap = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(4096, 0, &p, 0, &heap, NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, heap);
+	wsheap_free(heap);
+}
+
+/* ---- wsheap_alloc: arguments and quota ---- */
+
+static void alloc_rejects_null_arguments(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 4096, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	void *p = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(NULL, 8, &p, &err), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+
+	err.msg = NULL;
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, NULL, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+}
+
+static void alloc_exactly_at_quota_succeeds_one_more_fails(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 1000, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	void *p = sentinel;
+	struct wsheap_error err = {};
+	size_t held;
+
+	alloc_ok(test, heap, 600);
+	alloc_ok(test, heap, 400);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1000);
+	held = actual(test, heap);
+
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 1, &p, &err), -EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1000);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+
+	/* A zero-byte request never exceeds the quota. */
+	alloc_ok(test, heap, 0);
+}
+
+static void alloc_over_quota_in_one_request_fails(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 1000, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	void *p = sentinel;
+
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 1001, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->attempts, 0);
+	alloc_ok(test, heap, 1000);
+}
+
+static void alloc_size_max_is_quota_error_without_wrap(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 64 * KiB, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	void *p = sentinel;
+
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX, &p, NULL), -EDQUOT);
+	alloc_ok(test, heap, 100);
+	/* requested + size wraps to 99: must still be over the quota. */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX - 99, &p, NULL),
+			-EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 100);
+}
+
+static void alloc_huge_within_size_max_quota_is_enomem(struct kunit *test)
+{
+	static const size_t huge[] = {
+		SIZE_MAX - 64, SIZE_MAX - 71, SIZE_MAX - PAGE_SIZE,
+		SIZE_MAX / 2 + 1, SIZE_MAX / 2, SIZE_MAX / 4,
+	};
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	unsigned int i;
+	u8 *first;
+
+	first = alloc_ok(test, heap, 64);
+	memset(first, 0xa5, 64);
+	for (i = 0; i < ARRAY_SIZE(huge); i++) {
+		struct wsheap_error err = {};
+		void *p = sentinel;
+
+		KUNIT_EXPECT_EQ_MSG(test, wsheap_alloc(heap, huge[i], &p, &err),
+				    -ENOMEM, "size %zu", huge[i]);
+		KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+		KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+		KUNIT_EXPECT_EQ(test, requested(test, heap), 64);
+		expect_actual_is_ledger(test, heap);
+	}
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(first, 0xa5, 64));
+	alloc_ok(test, heap, 64);
+}
+
+/* The real vmalloc path, not the ledger: refused quietly, no warning. */
+static void alloc_huge_fails_in_real_vmalloc_cleanly(struct kunit *test)
+{
+	struct wsheap *heap;
+	void *p = NULL;
+
+	kunit_deactivate_static_stub(test, wsheap_chunk_vmalloc);
+	kunit_deactivate_static_stub(test, wsheap_chunk_vfree);
+	heap = new_heap(test, SIZE_MAX, 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX / 4, &p, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	p = alloc_ok(test, heap, 4096);
+	memset(p, 0, 4096);
+	KUNIT_EXPECT_GT(test, actual(test, heap), 4096);
+}
+
+static void alloc_out_of_memory_leaves_heap_unchanged(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 8 * MiB, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+
+	l->fail_from = 1;
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 100, &p, &err), -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+
+	l->fail_from = 0;
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 100);
+	expect_actual_is_ledger(test, heap);
+}
+
+/* ---- wsheap_alloc: what comes back ---- */
+
+static void alloc_zero_size_gives_aligned_non_null(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 4096, 0);
+	void *p;
+
+	p = alloc_ok(test, heap, 0);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, 8));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	/* A zero-byte object needs no memory, so no chunk either. */
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+
+	alloc_ok(test, heap, 24);
+	p = alloc_ok(test, heap, 0);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, 8));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 24);
+}
+
+static void alloc_bumps_without_per_object_header(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *a, *b, *c;
+
+	a = alloc_ok(test, heap, 16);
+	b = alloc_ok(test, heap, 13);
+	c = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + 16);
+	KUNIT_EXPECT_PTR_EQ(test, c, b + 16);
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
+}
+
+static void alloc_mixed_sizes_are_aligned_and_counted(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct rnd_state rnd;
+	size_t sum = 0;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, 0x5eed);
+	for (i = 0; i < 5000; i++) {
+		size_t size = prandom_u32_state(&rnd) % 1025;
+		void *p = alloc_ok(test, heap, size);
+
+		KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, 8),
+				      "alloc %u of %zu bytes at %p", i, size,
+				      p);
+		sum += size;
+	}
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sum);
+	expect_actual_is_ledger(test, heap);
+}
+
+struct span {
+	const u8 *start;
+	size_t size;
+	unsigned int index;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Every span lies inside a live chunk and no two overlap.  Zero-byte
+ * spans carry no memory and are left out by the callers.
+ */
+static void expect_disjoint_owned_spans(struct kunit *test, struct span *s,
+					unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, ledger_owns(ledger_of(test),
+							s[i].start, s[i].size),
+				      "object %u is not inside a chunk",
+				      s[i].index);
+	sort(s, n, sizeof(*s), span_cmp, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      s[i - 1].start + s[i - 1].size <= s[i].start,
+				      "objects %u and %u overlap",
+				      s[i - 1].index, s[i].index);
+}
+
+static void alloc_objects_never_overlap(struct kunit *test)
+{
+	const unsigned int n = 3000;
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct span *s = kunit_kmalloc_array(test, n, sizeof(*s), GFP_KERNEL);
+	struct rnd_state rnd;
+	unsigned int i, used = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	prandom_seed_state(&rnd, 0x0ff5e7);
+	for (i = 0; i < n; i++) {
+		u32 r = prandom_u32_state(&rnd);
+		/* Mostly small, a few larger than a whole chunk. */
+		size_t size = r % 64 ? r % 700 + 1 : 20 * KiB + r % (64 * KiB);
+		u8 *p = alloc_ok(test, heap, size);
+
+		memset(p, pattern_byte(i), size);
+		s[used++] = (struct span){ .start = p, .size = size, .index = i };
+	}
+	for (i = 0; i < used; i++)
+		KUNIT_ASSERT_NULL_MSG(test, memchr_inv(s[i].start,
+						       pattern_byte(s[i].index),
+						       s[i].size),
+				      "object %u was overwritten", s[i].index);
+	expect_disjoint_owned_spans(test, s, used);
+	expect_actual_is_ledger(test, heap);
+}
+
+static void alloc_oversize_gets_own_chunk(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+	char *small, *big, *next;
+
+	small = alloc_ok(test, heap, 64);
+	KUNIT_ASSERT_EQ(test, l->allocs, 1);
+	big = alloc_ok(test, heap, 4 * MiB);
+	KUNIT_ASSERT_EQ(test, l->allocs, 2);
+	/* Sized to the request, not to the growth policy's next size. */
+	KUNIT_EXPECT_GE(test, l->sizes[1], 4 * MiB);
+	KUNIT_EXPECT_LE(test, l->sizes[1], 4 * MiB + PAGE_SIZE);
+	memset(big, 0x3c, 4 * MiB);
+
+	/* The first chunk still has room: small objects keep going there. */
+	next = alloc_ok(test, heap, 64);
+	KUNIT_EXPECT_PTR_EQ(test, next, small + 64);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+	expect_actual_is_ledger(test, heap);
+}
+
+static void alloc_small_quota_takes_one_page(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 256, 256);
+
+	alloc_ok(test, heap, 200);
+	alloc_ok(test, heap, 56);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
+}
+
+/* ---- growth policy and chunk accounting ---- */
+
+static void growth_policy_sizes_are_bounded(struct kunit *test)
+{
+	size_t b;
+
+	/* First chunk of a big heap: the minimum, page-rounded. */
+	b = wsheap_chunk_bytes(0, SIZE_MAX, 8);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(b));
+	KUNIT_EXPECT_GE(test, b, 16 * KiB);
+	KUNIT_EXPECT_LE(test, b, 16 * KiB + PAGE_SIZE);
+
+	/* Never more than the quota has left, rounded to a page. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 256, 8), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(1024 * MiB, 256, 256),
+			PAGE_SIZE);
+
+	/* An eighth of what the heap holds. */
+	b = wsheap_chunk_bytes(800 * MiB, SIZE_MAX, 8);
+	KUNIT_EXPECT_GE(test, b, 100 * MiB);
+	KUNIT_EXPECT_LE(test, b, 100 * MiB + PAGE_SIZE);
+
+	/* A request above that gets a chunk sized to it. */
+	b = wsheap_chunk_bytes(0, SIZE_MAX, 3 * MiB + 1);
+	KUNIT_EXPECT_GE(test, b, 3 * MiB + 1);
+	KUNIT_EXPECT_LE(test, b, 3 * MiB + 1 + PAGE_SIZE);
+
+	/* Sizes that would wrap when rounded are refused, not wrapped. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, SIZE_MAX), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX,
+						 SIZE_MAX - PAGE_SIZE), 0);
+}
+
+static void growth_needs_logarithmically_few_chunks(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	const size_t target = 48 * MiB;
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	size_t sum = 0, held;
+	unsigned int i;
+
+	while (sum < target) {
+		alloc_ok(test, heap, 200);
+		sum += 200;
+	}
+	/* 16 KiB to 48 MiB at 9/8 per chunk: about 70 chunks. */
+	KUNIT_EXPECT_LE(test, l->allocs, 80);
+	for (i = 1; i < l->allocs && i < LEDGER_MAX_CHUNKS; i++)
+		KUNIT_EXPECT_GE_MSG(test, l->sizes[i], l->sizes[i - 1],
+				    "chunk %u is smaller than chunk %u", i,
+				    i - 1);
+	held = actual(test, heap);
+	expect_actual_is_ledger(test, heap);
+	/* Memory held but not handed out stays near an eighth. */
+	KUNIT_EXPECT_LE(test, held, sum + sum / 7);
+}
+
+/* ---- wsheap_reset ---- */
+
+static void reset_rejects_null_heap(struct kunit *test)
+{
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ(test, wsheap_reset(NULL, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_reset(NULL, NULL), -EINVAL);
+}
+
+static void reset_with_trim_zero_releases_every_chunk(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 16 * MiB, 0);
+	unsigned int i;
+
+	for (i = 0; i < 2000; i++)
+		alloc_ok(test, heap, 1000);
+	KUNIT_ASSERT_GT(test, l->nr_live, 1);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+	/* The heap object survives and works again. */
+	alloc_ok(test, heap, 1000);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1000);
+}
+
+/* Sizes of one round of a replayable workload, oversize objects included. */
+static size_t round_size(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	return r % 50 ? r % 300 : 30 * KiB + r % (100 * KiB);
+}
+
+static void replay_round(struct kunit *test, struct wsheap *heap, u32 seed,
+			 unsigned int n)
+{
+	struct rnd_state rnd;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, seed);
+	for (i = 0; i < n; i++) {
+		size_t size = round_size(&rnd);
+		u8 *p = alloc_ok(test, heap, size);
+
+		memset(p, pattern_byte(i), size);
+	}
+}
+
+static void reset_within_trim_keeps_all_and_reuses(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 64 * MiB, 32 * MiB);
+	unsigned int allocs, round;
+	size_t held;
+	void *first;
+
+	first = alloc_ok(test, heap, 8);
+	replay_round(test, heap, 42, 4000);
+	held = actual(test, heap);
+	allocs = l->allocs;
+	KUNIT_ASSERT_GT(test, allocs, 3);
+	KUNIT_ASSERT_LE(test, held, 32 * MiB);
+
+	for (round = 0; round < 3; round++) {
+		KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+		KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+		/* The same memory comes back, from the start. */
+		KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 8), first);
+		replay_round(test, heap, 42, 4000);
+		KUNIT_EXPECT_EQ_MSG(test, l->allocs, allocs,
+				    "round %u needed new chunks", round);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+	}
+	KUNIT_EXPECT_EQ(test, l->frees, 0);
+}
+
+static void reset_below_working_set_trims_to_trim_size(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	const size_t trim = 100 * KiB;
+	struct wsheap *heap = new_heap(test, 64 * MiB, trim);
+	unsigned int round;
+
+	for (round = 0; round < 3; round++) {
+		replay_round(test, heap, 7, 3000);
+		KUNIT_ASSERT_GT(test, actual(test, heap), trim);
+		KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+		KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+		KUNIT_EXPECT_LE(test, actual(test, heap), trim);
+		KUNIT_EXPECT_GT(test, actual(test, heap), 0);
+		expect_actual_is_ledger(test, heap);
+		KUNIT_EXPECT_GT(test, l->frees, 0);
+	}
+}
+
+static void reset_quota_is_whole_again(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 1000, 4096);
+	void *p;
+
+	alloc_ok(test, heap, 1000);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, &p, NULL), -EDQUOT);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	alloc_ok(test, heap, 1000);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1000);
+}
+
+/* ---- wsheap_free ---- */
+
+static void free_null_does_nothing(struct kunit *test)
+{
+	wsheap_free(NULL);
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->frees, 0);
+}
+
+static void free_releases_every_chunk(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 64 * MiB, 64 * MiB);
+
+	replay_round(test, heap, 3, 3000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	alloc_ok(test, heap, 100);
+	KUNIT_ASSERT_GT(test, l->nr_live, 1);
+	release_heap(test, heap);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+	KUNIT_EXPECT_EQ(test, l->live_bytes, 0);
+	KUNIT_EXPECT_EQ(test, l->frees, l->allocs);
+}
+
+/* ---- wsheap_get_property ---- */
+
+static void get_property_rejects_bad_arguments(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 4096, 0);
+	const size_t sentinel = 0x5a5a5a5aUL;
+	size_t buf = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(NULL,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &buf, sizeof(buf), &err),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  NULL, sizeof(buf), NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &buf, sizeof(buf) - 1, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &buf, 2 * sizeof(buf), NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &buf, 0, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  (enum wsheap_property_id)4,
+						  &buf, sizeof(buf), NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  (enum wsheap_property_id)-1,
+						  &buf, sizeof(buf), &err),
+			-EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, buf, sentinel);
+}
+
+static void get_property_reports_each_value(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 10 * KiB, 3 * KiB);
+
+	alloc_ok(test, heap, 1000);
+	alloc_ok(test, heap, 3);
+	KUNIT_EXPECT_EQ(test, prop(test, heap, WSHEAP_PROPERTY_MAX_SIZE),
+			10 * KiB);
+	KUNIT_EXPECT_EQ(test, prop(test, heap, WSHEAP_PROPERTY_TRIM_SIZE),
+			3 * KiB);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1003);
+	KUNIT_EXPECT_GE(test, actual(test, heap), 1003);
+	expect_actual_is_ledger(test, heap);
+}
+
+/* ---- the error object ---- */
+
+static void error_object_untouched_on_success(struct kunit *test)
+{
+	struct wsheap_error err = { .code = 12345, .msg = "caller's" };
+	struct wsheap *heap = NULL;
+	size_t value;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(4096, 0, NULL, 0, &heap, &err), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							heap), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 100, &p, &err), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_ACTUAL_SIZE,
+						  &value, sizeof(value), &err),
+			0);
+	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, &err), 0);
+	KUNIT_EXPECT_EQ(test, err.code, 12345);
+	KUNIT_EXPECT_STREQ(test, err.msg, "caller's");
+}
+
+static void error_object_names_each_cause(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 100, 0);
+	struct wsheap_error quota = {}, arg = {}, oom = {};
+	void *p;
+
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 101, &p, &quota), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 1, NULL, &arg), -EINVAL);
+	ledger_of(test)->fail_from = 1;
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 1, &p, &oom), -ENOMEM);
+	KUNIT_ASSERT_NOT_NULL(test, quota.msg);
+	KUNIT_ASSERT_NOT_NULL(test, arg.msg);
+	KUNIT_ASSERT_NOT_NULL(test, oom.msg);
+	KUNIT_EXPECT_EQ(test, quota.code, -EDQUOT);
+	KUNIT_EXPECT_EQ(test, arg.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, oom.code, -ENOMEM);
+	/* Three causes, three different texts. */
+	KUNIT_EXPECT_STRNEQ(test, quota.msg, arg.msg);
+	KUNIT_EXPECT_STRNEQ(test, quota.msg, oom.msg);
+	KUNIT_EXPECT_STRNEQ(test, arg.msg, oom.msg);
+}
+
+/* ---- reliability: failure injection and a randomised model ---- */
+
+#define MAX_SPANS	4096
+
+/* Fill an object with its pattern and remember it. */
+static void track(struct span *s, unsigned int *n, void *p, size_t size,
+		  unsigned int index)
+{
+	memset(p, pattern_byte(index), size);
+	if (size && *n < MAX_SPANS)
+		s[(*n)++] = (struct span){ .start = p, .size = size,
+					   .index = index };
+}
+
+static void expect_spans_intact(struct kunit *test, const struct span *s,
+				unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_NULL_MSG(test, memchr_inv(s[i].start,
+						       pattern_byte(s[i].index),
+						       s[i].size),
+				      "object %u was overwritten", s[i].index);
+}
+
+/*
+ * Fail the 1st, 2nd, ... chunk allocation of a growing heap, one at a time,
+ * until the workload no longer reaches the failing one.  Each failure must
+ * leave the heap exactly as it was, and the heap must go on working.
+ */
+static void every_chunk_failure_is_clean(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct span *s;
+	unsigned int n, i, used;
+	bool failed = true;
+
+	s = kunit_kmalloc_array(test, MAX_SPANS, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+
+	for (n = 1; failed; n++) {
+		struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+		struct rnd_state rnd;
+
+		prandom_seed_state(&rnd, 1234);
+		l->attempts = 0;
+		l->fail_from = n;
+		failed = false;
+		used = 0;
+		for (i = 0; i < 3000 && !failed; i++) {
+			size_t size = round_size(&rnd);
+			size_t req = requested(test, heap);
+			size_t held = actual(test, heap);
+			void *p = sentinel;
+			int ret = wsheap_alloc(heap, size, &p, NULL);
+
+			if (!ret) {
+				track(s, &used, p, size, i);
+				continue;
+			}
+			failed = true;
+			KUNIT_ASSERT_EQ(test, ret, -ENOMEM);
+			KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+			KUNIT_EXPECT_EQ(test, requested(test, heap), req);
+			KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+			expect_actual_is_ledger(test, heap);
+			expect_spans_intact(test, s, used);
+
+			l->fail_from = 0;
+			track(s, &used, alloc_ok(test, heap, size), size, i);
+			expect_spans_intact(test, s, used);
+		}
+		release_heap(test, heap);
+		KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+		KUNIT_EXPECT_EQ(test, l->frees, l->allocs);
+	}
+	/* The workload must have grown through a good number of chunks. */
+	KUNIT_EXPECT_GT(test, n, 10);
+}
+
+#define MODEL_SEED	0x77736870U
+#define MODEL_OPS	1000000
+
+struct model {
+	struct wsheap *heap;
+	unsigned long allocs, quota_errors, resets, heaps;
+	size_t max_size;
+	size_t trim_size;
+	size_t requested;
+	struct span *spans;
+	unsigned int nr_spans;
+};
+
+static void model_new_heap(struct kunit *test, struct model *m,
+			   struct rnd_state *rnd)
+{
+	static const size_t quotas[] = { 64 * KiB, MiB, 4 * MiB, 16 * MiB,
+					SIZE_MAX };
+	static const size_t trims[] = { 0, 16 * KiB, 256 * KiB, 2 * MiB,
+					SIZE_MAX };
+
+	if (m->heap)
+		release_heap(test, m->heap);
+	m->max_size = quotas[prandom_u32_state(rnd) % ARRAY_SIZE(quotas)];
+	m->trim_size = trims[prandom_u32_state(rnd) % ARRAY_SIZE(trims)];
+	m->heap = new_heap(test, m->max_size, m->trim_size);
+	m->requested = 0;
+	m->nr_spans = 0;
+	m->heaps++;
+}
+
+/* 0 to several chunk sizes, mostly small, sometimes at the quota's edge. */
+static size_t model_size(struct model *m, struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd), pick = r % 1000;
+	size_t left = m->max_size - m->requested;
+
+	if (pick < 900)
+		return r % 257;
+	if (pick < 990)
+		return r % 4096;
+	if (pick < 996)
+		return r % (64 * KiB);
+	if (pick < 997)
+		return r % (256 * KiB);
+	if (pick < 998)
+		return left < MiB ? left : r % 300;
+	if (pick < 999)
+		return left < MiB ? left + 1 : r % 300;
+	return SIZE_MAX - r % 16;
+}
+
+static void model_alloc(struct kunit *test, struct model *m,
+			struct rnd_state *rnd, unsigned int op)
+{
+	size_t size = model_size(m, rnd);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	void *p = sentinel;
+	int ret = wsheap_alloc(m->heap, size, &p, NULL);
+
+	if (size > m->max_size - m->requested) {
+		KUNIT_ASSERT_EQ_MSG(test, ret, -EDQUOT, "op %u size %zu", op,
+				    size);
+		KUNIT_ASSERT_PTR_EQ(test, p, sentinel);
+		m->quota_errors++;
+		return;
+	}
+	/* Within the quota only sizes no vmalloc can hold may fail. */
+	if (ret == -ENOMEM && size > SIZE_MAX / 4) {
+		KUNIT_ASSERT_PTR_EQ(test, p, sentinel);
+		return;
+	}
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "op %u size %zu", op, size);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)p, 8));
+	m->requested += size;
+	m->allocs++;
+	if (size) {
+		KUNIT_ASSERT_TRUE(test, ledger_owns(ledger_of(test), p, size));
+		if (m->nr_spans == MAX_SPANS)
+			return;
+		track(m->spans, &m->nr_spans, p, size, op);
+	}
+}
+
+static void model_check_properties(struct kunit *test, struct model *m)
+{
+	KUNIT_ASSERT_EQ(test, prop(test, m->heap, WSHEAP_PROPERTY_MAX_SIZE),
+			m->max_size);
+	KUNIT_ASSERT_EQ(test, prop(test, m->heap, WSHEAP_PROPERTY_TRIM_SIZE),
+			m->trim_size);
+	KUNIT_ASSERT_EQ(test, requested(test, m->heap), m->requested);
+	KUNIT_ASSERT_EQ(test, actual(test, m->heap),
+			ledger_of(test)->live_bytes);
+}
+
+static void model_reset(struct kunit *test, struct model *m)
+{
+	expect_spans_intact(test, m->spans, m->nr_spans);
+	expect_disjoint_owned_spans(test, m->spans, m->nr_spans);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(m->heap, NULL), 0);
+	m->requested = 0;
+	m->nr_spans = 0;
+	m->resets++;
+	KUNIT_ASSERT_LE(test, actual(test, m->heap), m->trim_size);
+	model_check_properties(test, m);
+}
+
+static void random_operations_match_the_model(struct kunit *test)
+{
+	struct model m = {};
+	struct rnd_state rnd;
+	unsigned int op;
+
+	kunit_info(test, "seed %#x, %u operations\n", MODEL_SEED, MODEL_OPS);
+	prandom_seed_state(&rnd, MODEL_SEED);
+	m.spans = kunit_kmalloc_array(test, MAX_SPANS, sizeof(*m.spans),
+				      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.spans);
+	model_new_heap(test, &m, &rnd);
+
+	for (op = 0; op < MODEL_OPS; op++) {
+		u32 pick = prandom_u32_state(&rnd) % 10000;
+
+		if (pick < 9700)
+			model_alloc(test, &m, &rnd, op);
+		else if (pick < 9950)
+			model_check_properties(test, &m);
+		else if (pick < 9998 && m.nr_spans < MAX_SPANS)
+			model_reset(test, &m);
+		else
+			model_new_heap(test, &m, &rnd);
+		if (m.nr_spans == MAX_SPANS)
+			model_reset(test, &m);
+		if (!(op % 4096))
+			cond_resched();
+	}
+	model_reset(test, &m);
+	kunit_info(test, "%lu allocations, %lu quota errors, %lu resets, %lu heaps\n",
+		   m.allocs, m.quota_errors, m.resets, m.heaps);
+	/* The mix must have reached every kind of operation. */
+	KUNIT_EXPECT_GT(test, m.quota_errors, 100);
+	KUNIT_EXPECT_GT(test, m.resets, 1000);
+	KUNIT_EXPECT_GT(test, m.heaps, 100);
+}
+
+static struct kunit_case wsheap_contract_cases[] = {
+	KUNIT_CASE(create_rejects_null_heap_pointer),
+	KUNIT_CASE(create_rejects_null_props_with_count),
+	KUNIT_CASE(create_rejects_every_property),
+	KUNIT_CASE(create_out_of_memory_leaves_heap_untouched),
+	KUNIT_CASE(create_gives_heap_holding_no_chunk),
+	KUNIT_CASE(create_accepts_props_pointer_with_zero_count),
+	KUNIT_CASE(alloc_rejects_null_arguments),
+	KUNIT_CASE(alloc_exactly_at_quota_succeeds_one_more_fails),
+	KUNIT_CASE(alloc_over_quota_in_one_request_fails),
+	KUNIT_CASE(alloc_size_max_is_quota_error_without_wrap),
+	KUNIT_CASE(alloc_huge_within_size_max_quota_is_enomem),
+	KUNIT_CASE(alloc_huge_fails_in_real_vmalloc_cleanly),
+	KUNIT_CASE(alloc_out_of_memory_leaves_heap_unchanged),
+	KUNIT_CASE(alloc_zero_size_gives_aligned_non_null),
+	KUNIT_CASE(alloc_bumps_without_per_object_header),
+	KUNIT_CASE(alloc_mixed_sizes_are_aligned_and_counted),
+	KUNIT_CASE(alloc_objects_never_overlap),
+	KUNIT_CASE(alloc_oversize_gets_own_chunk),
+	KUNIT_CASE(alloc_small_quota_takes_one_page),
+	KUNIT_CASE(reset_rejects_null_heap),
+	KUNIT_CASE(reset_with_trim_zero_releases_every_chunk),
+	KUNIT_CASE(reset_within_trim_keeps_all_and_reuses),
+	KUNIT_CASE(reset_below_working_set_trims_to_trim_size),
+	KUNIT_CASE(reset_quota_is_whole_again),
+	KUNIT_CASE(free_null_does_nothing),
+	KUNIT_CASE(free_releases_every_chunk),
+	KUNIT_CASE(get_property_rejects_bad_arguments),
+	KUNIT_CASE(get_property_reports_each_value),
+	KUNIT_CASE(error_object_untouched_on_success),
+	KUNIT_CASE(error_object_names_each_cause),
 	{}
 };
 
-static struct kunit_suite wsheap_suite = {
-	.name = "wsheap",
-	.test_cases = wsheap_cases,
+static struct kunit_suite wsheap_contract_suite = {
+	.name = "wsheap_contract",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_contract_cases,
 };
-kunit_test_suite(wsheap_suite);
+
+static struct kunit_case wsheap_internal_cases[] = {
+	KUNIT_CASE(growth_policy_sizes_are_bounded),
+	KUNIT_CASE(growth_needs_logarithmically_few_chunks),
+	{}
+};
+
+static struct kunit_suite wsheap_internal_suite = {
+	.name = "wsheap_internals",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_internal_cases,
+};
+
+static struct kunit_case wsheap_reliability_cases[] = {
+	KUNIT_CASE(every_chunk_failure_is_clean),
+	KUNIT_CASE_SLOW(random_operations_match_the_model),
+	{}
+};
+
+static struct kunit_suite wsheap_reliability_suite = {
+	.name = "wsheap_reliability",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_reliability_cases,
+};
+
+kunit_test_suites(&wsheap_contract_suite, &wsheap_internal_suite,
+		  &wsheap_reliability_suite);
+
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suites for wsheap");
+MODULE_AUTHOR("The wsheap developers");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
