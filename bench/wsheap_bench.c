@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wsheap_bench - time wsheap against the kernel's other allocators
+ *
+ * At load, every row below is run reps times and printed as the median
+ * time per object with the fastest and slowest repetition, led by its
+ * ratio to the first row, wsheap_alloc().  All rows draw their sizes from
+ * one pseudo-random sequence of 8..256 bytes computed before any timing.
+ *
+ *  - wsheap_alloc() of n_objects into a fresh heap, and the one
+ *    wsheap_reset() that takes them back, on a row of its own;
+ *  - kmalloc() of the same sequence, then kfree() of every object, as an
+ *    arena user would free them at the end;
+ *  - kmem_cache_alloc()/kmem_cache_free() of one 64-byte object size;
+ *  - vmalloc()/vfree() per object, for a thousandth of the objects;
+ *  - an inline bump pointer over one vmalloc'd buffer: the physical limit;
+ *  - a steady refill/reset loop within the trim size, which must make no
+ *    new backing allocation;
+ *  - growth: a heap filled up to its quota of 1 KiB, 1 MiB, 64 MiB and
+ *    1 GiB, to show that the cost per allocation stays flat.
+ *
+ * It ends with ACTUAL_SIZE / REQUESTED_SIZE of filled heaps, the memory
+ * held for each byte handed out.  The module stays loaded; it does nothing
+ * more after init.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/align.h>
+#include <linux/compiler.h>
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+
+#include "../wsheap.h"
+
+static unsigned int n_objects = 1000000;
+module_param(n_objects, uint, 0444);
+MODULE_PARM_DESC(n_objects, "Objects allocated per repetition of a row (default 1000000)");
+
+static unsigned int reps = 5;
+module_param(reps, uint, 0444);
+MODULE_PARM_DESC(reps, "Repetitions of each row; the median is reported (default 5, at most 15)");
+
+#define BENCH_MAX_REPS		15
+#define BENCH_MIN_SIZE		8
+#define BENCH_MAX_SIZE		256
+#define BENCH_SEED		0x9e3779b97f4a7c15ULL
+
+/* vmalloc() is timed on one object in this many. */
+#define BENCH_VMALLOC_SHARE	1000
+
+/* The steady loop's working set, well inside its trim size. */
+#define BENCH_STEADY_BYTES	SZ_256K
+#define BENCH_STEADY_TRIM	SZ_1M
+
+/* Small heaps are filled again until this many allocations are timed. */
+#define BENCH_GROWTH_MIN_OBJS	100000
+
+#define BENCH_OBJ_SIZE		64
+
+struct bench_case {
+	const char *label;
+	int (*run)(const struct bench_case *bc, u64 *ns, u64 *units);
+	/* Optional: more about the row, from its median in ns/100 per unit. */
+	void (*note)(const struct bench_case *bc, u64 median, char *buf,
+		     size_t len);
+	size_t heap_size;
+};
+
+struct bench_result {
+	u64 samples[BENCH_MAX_REPS];	/* ns/100 per unit, sorted */
+	int err;
+};
+
+static u16 *bench_sizes;		/* n_objects request sizes */
+static void **bench_ptrs;		/* n_objects pointers to free */
+static size_t bench_bytes;		/* sum of the sizes, 8-byte aligned */
+
+static unsigned int bench_steady_objs;	/* objects per steady cycle */
+static unsigned long bench_steady_cycles;
+static unsigned long bench_steady_grown;
+
+static void bench_sizes_init(void)
+{
+	u64 x = BENCH_SEED;
+	unsigned int i;
+
+	bench_bytes = 0;
+	for (i = 0; i < n_objects; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bench_sizes[i] = BENCH_MIN_SIZE +
+				 (x >> 32) % (BENCH_MAX_SIZE - BENCH_MIN_SIZE + 1);
+		bench_bytes += ALIGN(bench_sizes[i], 8);
+	}
+}
+
+static int bench_fill(struct wsheap *heap, unsigned int n)
+{
+	unsigned int i;
+	void *p;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = wsheap_alloc(heap, bench_sizes[i], &p, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int bench_wsheap_alloc(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	struct wsheap *heap;
+	u64 start;
+	int ret;
+
+	ret = wsheap_create(SIZE_MAX, 0, NULL, 0, &heap, NULL);
+	if (ret)
+		return ret;
+
+	start = ktime_get_ns();
+	ret = bench_fill(heap, n_objects);
+	*ns = ktime_get_ns() - start;
+	*units = n_objects;
+
+	wsheap_free(heap);
+	return ret;
+}
+
+static int bench_wsheap_reset(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	struct wsheap *heap;
+	u64 start;
+	int ret;
+
+	ret = wsheap_create(SIZE_MAX, 0, NULL, 0, &heap, NULL);
+	if (ret)
+		return ret;
+
+	ret = bench_fill(heap, n_objects);
+	if (!ret) {
+		start = ktime_get_ns();
+		ret = wsheap_reset(heap, NULL);
+		*ns = ktime_get_ns() - start;
+		*units = n_objects;
+	}
+
+	wsheap_free(heap);
+	return ret;
+}
+
+static void bench_kfree_all(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		kfree(bench_ptrs[i]);
+}
+
+static int bench_kmalloc(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	unsigned int i;
+	u64 start;
+
+	start = ktime_get_ns();
+	for (i = 0; i < n_objects; i++) {
+		bench_ptrs[i] = kmalloc(bench_sizes[i], GFP_KERNEL);
+		if (!bench_ptrs[i]) {
+			bench_kfree_all(i);
+			return -ENOMEM;
+		}
+	}
+	bench_kfree_all(n_objects);
+	*ns = ktime_get_ns() - start;
+	*units = n_objects;
+	return 0;
+}
+
+static void bench_cache_free_all(struct kmem_cache *cache, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		kmem_cache_free(cache, bench_ptrs[i]);
+}
+
+static int bench_kmem_cache(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	struct kmem_cache *cache;
+	unsigned int i;
+	u64 start;
+	int ret = 0;
+
+	cache = kmem_cache_create("wsheap_bench", BENCH_OBJ_SIZE, 0, 0, NULL);
+	if (!cache)
+		return -ENOMEM;
+
+	start = ktime_get_ns();
+	for (i = 0; i < n_objects; i++) {
+		bench_ptrs[i] = kmem_cache_alloc(cache, GFP_KERNEL);
+		if (!bench_ptrs[i]) {
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	bench_cache_free_all(cache, i);
+	*ns = ktime_get_ns() - start;
+	*units = n_objects;
+
+	kmem_cache_destroy(cache);
+	return ret;
+}
+
+static void bench_vfree_all(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		vfree(bench_ptrs[i]);
+}
+
+static int bench_vmalloc(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	unsigned int n = max(n_objects / BENCH_VMALLOC_SHARE, 1U);
+	unsigned int i;
+	u64 start;
+
+	start = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		bench_ptrs[i] = vmalloc(bench_sizes[i]);
+		if (!bench_ptrs[i]) {
+			bench_vfree_all(i);
+			return -ENOMEM;
+		}
+	}
+	bench_vfree_all(n);
+	*ns = ktime_get_ns() - start;
+	*units = n;
+	return 0;
+}
+
+/*
+ * The least any bump allocator can do: a bounds check and an add per
+ * object.  barrier_data() makes each pointer count as used without
+ * touching the object, which the wsheap rows do not do either.
+ */
+static int bench_bump(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	char *buf, *cur, *end, *p;
+	unsigned int i;
+	size_t size;
+	u64 start;
+	int ret = 0;
+
+	buf = vmalloc(bench_bytes);
+	if (!buf)
+		return -ENOMEM;
+	cur = buf;
+	end = buf + bench_bytes;
+
+	start = ktime_get_ns();
+	for (i = 0; i < n_objects; i++) {
+		size = ALIGN(bench_sizes[i], 8);
+		if (unlikely(size > (size_t)(end - cur))) {
+			ret = -ENOSPC;
+			break;
+		}
+		p = cur;
+		cur += size;
+		barrier_data(p);
+	}
+	*ns = ktime_get_ns() - start;
+	*units = n_objects;
+
+	vfree(buf);
+	return ret;
+}
+
+/* Objects of the sequence whose sizes add up to the steady working set. */
+static unsigned int bench_steady_count(void)
+{
+	size_t bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < n_objects; i++) {
+		bytes += bench_sizes[i];
+		if (bytes > BENCH_STEADY_BYTES)
+			break;
+	}
+	return max(i, 1U);
+}
+
+static int bench_size(struct wsheap *heap, enum wsheap_property_id id,
+		      size_t *size)
+{
+	return wsheap_get_property(heap, id, size, sizeof(*size), NULL);
+}
+
+/* Refill and reset; count the cycles in which ACTUAL_SIZE grew. */
+static int bench_steady_cycle(struct wsheap *heap, size_t warm)
+{
+	size_t actual = warm;
+	int ret;
+
+	ret = bench_fill(heap, bench_steady_objs) ?:
+	      bench_size(heap, WSHEAP_PROPERTY_ACTUAL_SIZE, &actual) ?:
+	      wsheap_reset(heap, NULL);
+	if (!ret && actual != warm)
+		bench_steady_grown++;
+	return ret;
+}
+
+static int bench_steady(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	unsigned int cycles = max(n_objects / bench_steady_objs, 1U);
+	struct wsheap *heap;
+	unsigned int i;
+	size_t warm;
+	u64 start;
+	int ret;
+
+	ret = wsheap_create(SIZE_MAX, BENCH_STEADY_TRIM, NULL, 0, &heap, NULL);
+	if (ret)
+		return ret;
+
+	/* One round to get the chunks the working set needs. */
+	ret = bench_fill(heap, bench_steady_objs) ?:
+	      bench_size(heap, WSHEAP_PROPERTY_ACTUAL_SIZE, &warm) ?:
+	      wsheap_reset(heap, NULL);
+	if (ret)
+		goto out;
+
+	start = ktime_get_ns();
+	for (i = 0; i < cycles && !ret; i++)
+		ret = bench_steady_cycle(heap, warm);
+	*ns = ktime_get_ns() - start;
+	*units = (u64)cycles * bench_steady_objs;
+	bench_steady_cycles += cycles;
+out:
+	wsheap_free(heap);
+	return ret;
+}
+
+static void bench_steady_note(const struct bench_case *bc, u64 median,
+			      char *buf, size_t len)
+{
+	scnprintf(buf, len, ": %llu ns/cycle of %u objects; ACTUAL_SIZE grew in %lu of %lu cycles",
+		  div_u64(median * bench_steady_objs, 100), bench_steady_objs,
+		  bench_steady_grown, bench_steady_cycles);
+}
+
+/*
+ * Allocate from the sequence, over and over, until the quota refuses;
+ * return the number of allocations or a negative errno.
+ */
+static long bench_fill_quota(struct wsheap *heap)
+{
+	unsigned int i = 0;
+	long count = 0;
+	void *p;
+	int ret;
+
+	for (;;) {
+		ret = wsheap_alloc(heap, bench_sizes[i], &p, NULL);
+		if (ret == -EDQUOT)
+			return count;
+		if (ret)
+			return ret;
+		count++;
+		if (++i == n_objects)
+			i = 0;
+		if (!(count & 0xffff))
+			cond_resched();
+	}
+}
+
+/* Heaps of heap_size bytes from create to free, filled to the quota. */
+static int bench_growth(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	struct wsheap *heap;
+	u64 start, done = 0;
+	long count;
+	int ret;
+
+	start = ktime_get_ns();
+	while (done < BENCH_GROWTH_MIN_OBJS) {
+		ret = wsheap_create(bc->heap_size, 0, NULL, 0, &heap, NULL);
+		if (ret)
+			return ret;
+		count = bench_fill_quota(heap);
+		wsheap_free(heap);
+		if (count <= 0)
+			return count ?: -EINVAL;
+		done += count;
+	}
+	*ns = ktime_get_ns() - start;
+	*units = done;
+	return 0;
+}
+
+static void bench_growth_note(const struct bench_case *bc, u64 median,
+			      char *buf, size_t len)
+{
+	scnprintf(buf, len, ": %llu allocs/s",
+		  median ? div64_u64(100ULL * NSEC_PER_SEC, median) : 0);
+}
+
+static const struct bench_case bench_cases[] = {
+	{ "wsheap_alloc, mixed 8-256 B, into a fresh heap",
+	  bench_wsheap_alloc },
+	{ "wsheap_reset of those objects (trim 0: all chunks vfree'd)",
+	  bench_wsheap_reset },
+	{ "kmalloc of the same sequence, kfree of each at the end",
+	  bench_kmalloc },
+	{ "kmem_cache_alloc + kmem_cache_free, one 64 B size",
+	  bench_kmem_cache },
+	{ "vmalloc + vfree per object, 1/1000 of them (orders slower)",
+	  bench_vmalloc },
+	{ "raw inline bump pointer over one buffer (physical limit)",
+	  bench_bump },
+	{ "steady wsheap refill + reset, 256 KiB working set, trim 1 MiB",
+	  bench_steady, bench_steady_note },
+	{ "growth: 1 KiB heaps filled to quota, create to free",
+	  bench_growth, bench_growth_note, SZ_1K },
+	{ "growth: 1 MiB heaps filled to quota, create to free",
+	  bench_growth, bench_growth_note, SZ_1M },
+	{ "growth: 64 MiB heap filled to quota, create to free",
+	  bench_growth, bench_growth_note, SZ_64M },
+	{ "growth: 1 GiB heap filled to quota, create to free",
+	  bench_growth, bench_growth_note, SZ_1G },
+};
+
+static struct bench_result bench_results[ARRAY_SIZE(bench_cases)];
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void bench_run(const struct bench_case *bc, struct bench_result *res)
+{
+	unsigned int rep;
+	u64 ns, units;
+
+	for (rep = 0; rep < reps; rep++) {
+		units = 0;
+		res->err = bc->run(bc, &ns, &units);
+		if (!res->err && !units)
+			res->err = -EINVAL;
+		if (res->err)
+			return;
+		res->samples[rep] = div64_u64(ns * 100, units);
+		cond_resched();
+	}
+	sort(res->samples, reps, sizeof(u64), bench_cmp_u64, NULL);
+}
+
+/* @x100 hundredths as "12.34". */
+static const char *bench_fmt(char *buf, size_t len, u64 x100)
+{
+	u32 frac;
+	u64 whole = div_u64_rem(x100, 100, &frac);
+
+	scnprintf(buf, len, "%llu.%02u", whole, frac);
+	return buf;
+}
+
+static void bench_print(const struct bench_case *bc,
+			const struct bench_result *res, u64 base)
+{
+	char ratio[24], num[24], med[24], lo[24], hi[24], note[96] = "";
+	u64 median = res->samples[reps / 2];
+
+	if (res->err) {
+		pr_info("%9s %10s %21s  %s (skipped: %pe)\n", "-", "-", "-",
+			bc->label, ERR_PTR(res->err));
+		return;
+	}
+	if (bc->note)
+		bc->note(bc, median, note, sizeof(note));
+	if (base)
+		scnprintf(ratio, sizeof(ratio), "%sx",
+			  bench_fmt(num, sizeof(num),
+				    div64_u64(median * 100, base)));
+	else
+		strscpy(ratio, "-", sizeof(ratio));
+
+	pr_info("%9s %10s %10s-%-10s  %s%s\n", ratio,
+		bench_fmt(med, sizeof(med), median),
+		bench_fmt(lo, sizeof(lo), res->samples[0]),
+		bench_fmt(hi, sizeof(hi), res->samples[reps - 1]),
+		bc->label, note);
+}
+
+/* ACTUAL_SIZE / REQUESTED_SIZE of a heap filled to a quota of @size. */
+static void bench_efficiency(size_t size, const char *name)
+{
+	size_t requested, actual;
+	struct wsheap *heap;
+	char ratio[24];
+	long count;
+	int ret;
+
+	ret = wsheap_create(size, 0, NULL, 0, &heap, NULL);
+	if (ret)
+		goto fail;
+	count = bench_fill_quota(heap);
+	if (count < 0)
+		ret = count;
+	else
+		ret = bench_size(heap, WSHEAP_PROPERTY_REQUESTED_SIZE,
+				 &requested) ?:
+		      bench_size(heap, WSHEAP_PROPERTY_ACTUAL_SIZE, &actual);
+	wsheap_free(heap);
+	if (ret)
+		goto fail;
+	if (!requested) {
+		ret = -EINVAL;
+		goto fail;
+	}
+
+	pr_info("%9s  ACTUAL_SIZE/REQUESTED_SIZE, %s heap filled with 8-256 B: %zu / %zu\n",
+		bench_fmt(ratio, sizeof(ratio),
+			  div64_u64((u64)actual * 100, requested)),
+		name, actual, requested);
+	return;
+fail:
+	pr_info("%9s  ACTUAL_SIZE/REQUESTED_SIZE, %s heap (skipped: %pe)\n",
+		"-", name, ERR_PTR(ret));
+}
+
+static int bench_alloc_arrays(void)
+{
+	bench_sizes = vmalloc(array_size(n_objects, sizeof(*bench_sizes)));
+	bench_ptrs = vmalloc(array_size(n_objects, sizeof(*bench_ptrs)));
+	if (!bench_sizes || !bench_ptrs)
+		return -ENOMEM;
+	return 0;
+}
+
+static void bench_free_arrays(void)
+{
+	vfree(bench_sizes);
+	vfree(bench_ptrs);
+}
+
+static int __init wsheap_bench_init(void)
+{
+	unsigned int i;
+	u64 base;
+	int ret;
+
+	if (!n_objects || !reps || reps > BENCH_MAX_REPS) {
+		pr_err("need n_objects > 0 and reps in 1..%u\n", BENCH_MAX_REPS);
+		return -EINVAL;
+	}
+	ret = bench_alloc_arrays();
+	if (ret)
+		goto out;
+	bench_sizes_init();
+	bench_steady_objs = bench_steady_count();
+
+	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
+		bench_run(&bench_cases[i], &bench_results[i]);
+	base = bench_results[0].err ? 0 : bench_results[0].samples[reps / 2];
+
+	pr_info("n_objects=%u reps=%u: ns per object, median and min-max of the reps\n",
+		n_objects, reps);
+	pr_info("%9s %10s %21s  %s\n", "vs alloc", "ns/obj", "min-max", "row");
+	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
+		bench_print(&bench_cases[i], &bench_results[i], base);
+	bench_efficiency(SZ_1M, "1 MiB");
+	bench_efficiency(SZ_64M, "64 MiB");
+out:
+	bench_free_arrays();
+	return ret;
+}
+
+static void __exit wsheap_bench_exit(void)
+{
+}
+
+module_init(wsheap_bench_init);
+module_exit(wsheap_bench_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("wsheap benchmark against kmalloc, kmem_cache, vmalloc and a raw bump pointer");
+MODULE_AUTHOR("The wsheap developers");
