@@ -28,4 +28,18 @@ kdir-check:
 		exit 1; \
 	fi
 
-.PHONY: all modules clean kdir-check
+# Entry points: scripts/*.sh build what they need in ~/.cache/wsheap (or
+# $WSHEAP_CACHE), boot it under UML or QEMU, never load into this kernel.
+demo:
+	@bash scripts/demo.sh
+
+test:
+	@bash scripts/test.sh
+
+bench:
+	@bash scripts/bench.sh
+
+lint:
+	@bash scripts/lint.sh
+
+.PHONY: all modules clean kdir-check demo test bench lint

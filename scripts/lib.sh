@@ -233,8 +233,11 @@ build_modules() {
 	MODDIR=$(make_shadow "$target")
 	vars=$(module_vars "$clients")
 	# shellcheck disable=SC2086
-	run_logged "$log" make -C "$kdir" M="$MODDIR" W=1 $vars "$@" \
-		-j"$JOBS" modules || return 1
+	if ! run_logged "$log" make -C "$kdir" M="$MODDIR" W=1 $vars "$@" \
+			-j"$JOBS" modules; then
+		explain_undefined "$log"
+		return 1
+	fi
 	if grep -iE 'warning:|error:' "$log" | grep -v 'Skipping BTF generation' >&2; then
 		printf 'wsheap: the module build for %s has warnings (full log: %s)\n' \
 			"$target" "$log" >&2
@@ -263,15 +266,28 @@ check_log() {
 	fi
 }
 
+# explain_undefined LOG: say which symbols modpost found undefined, and
+# who wanted them.
+explain_undefined() {
+	local sym mod
+	grep -E 'ERROR: modpost: "[^"]+" \[[^]]+\] undefined!' "$1" |
+		sed -E 's|.*"([^"]+)" \[([^]]+)\].*|\1 \2|' | sort -u |
+		while read -r sym mod; do
+			printf 'wsheap: %s uses %s, which no module or kernel exports (missing EXPORT_SYMBOL_GPL in wsheap.c?)\n' \
+				"$(basename "$mod")" "$sym" >&2
+		done || true
+}
+
 # explain_unknown_symbols LOG: turn "Unknown symbol" lines into a message
 # that says which export is missing.
 explain_unknown_symbols() {
-	local syms
-	syms=$(grep -oE 'Unknown symbol [A-Za-z0-9_]+' "$1" | awk '{print $3}' | sort -u | tr '\n' ' ' || true)
-	if [ -n "$syms" ]; then
-		printf 'wsheap: a module could not be loaded: unknown symbol(s) %s\n' "$syms" >&2
-		printf 'wsheap: is each one exported from wsheap.c with EXPORT_SYMBOL_GPL, and wsheap.ko loaded first?\n' >&2
-	fi
+	local mod sym
+	grep -oE '[A-Za-z0-9_]+: Unknown symbol [A-Za-z0-9_]+ \(' "$1" |
+		sed -E 's/^([A-Za-z0-9_]+): Unknown symbol ([A-Za-z0-9_]+).*/\1 \2/' | sort -u |
+		while read -r mod sym; do
+			printf 'wsheap: %s could not be loaded: unknown symbol %s (not exported by wsheap.ko? missing EXPORT_SYMBOL_GPL in wsheap.c?)\n' \
+				"$mod" "$sym" >&2
+		done || true
 }
 
 # ---------------------------------------------------------------- Debian kernels

@@ -147,20 +147,40 @@ EOF
 	check_log "$log" "$allow" || { warn "log: $log"; return 1; }
 }
 
-# kunit_parse INPUT RESULTS: feed INPUT (raw KTAP, possibly with kernel log
-# noise) to kunit.py parse; write "passed failed skipped" to RESULTS.
-# Fails when kunit.py does, when the summary is missing or nothing ran.
-kunit_parse() {
-	local in=$1 res=$2 out=${1%.*}.parsed rc=0 line p f s e
-	python3 "$TREE/tools/testing/kunit/kunit.py" parse "$in" >"$out" 2>&1 || rc=$?
-	line=$(grep -a 'Testing complete\.' "$out" | tail -n 1 || true)
+# summary_counts FILE RESULTS: from the last "Testing complete. Ran N
+# tests: passed: P, failed: F, skipped: S, errors: E" line of FILE (output
+# of kunit.py), write "P F+E S" to RESULTS.  Fails without such a line.
+summary_counts() {
+	local line p f s e
+	line=$(grep -a 'Testing complete\. Ran' "$1" | tail -n 1 || true)
+	[ -n "$line" ] || return 1
 	p=$(sed -nE 's/.*passed: ([0-9]+).*/\1/p' <<<"$line")
 	f=$(sed -nE 's/.*failed: ([0-9]+).*/\1/p' <<<"$line")
 	s=$(sed -nE 's/.*skipped: ([0-9]+).*/\1/p' <<<"$line")
 	e=$(sed -nE 's/.*errors: ([0-9]+).*/\1/p' <<<"$line")
-	echo "${p:-0} $(( ${f:-0} + ${e:-0} )) ${s:-0}" >"$res"
-	grep -a -E '^\[..:..:..\] (=|\[(PASSED|FAILED|SKIPPED|CRASHED)\])|Testing complete' "$out" | tail -n 40 || true
-	if [ -z "$line" ] || [ "${p:-0}" -eq 0 ] || [ "$rc" -ne 0 ]; then
+	mkdir -p "$(dirname "$2")"
+	echo "${p:-0} $(( ${f:-0} + ${e:-0} )) ${s:-0}" >"$2"
+}
+
+# show_results FILE: the per-test lines and the summary of kunit.py output.
+show_results() {
+	grep -a -E '^\[..:..:..\] (=|\[(PASSED|FAILED|SKIPPED|CRASHED)\])|Testing complete|^\[..:..:..\] +(#|Expected|but|Error)' "$1" |
+		tail -n 60 || true
+}
+
+# kunit_parse INPUT RESULTS: feed INPUT (raw KTAP, possibly with kernel log
+# noise) to kunit.py parse; write "passed failed skipped" to RESULTS.
+# Fails when kunit.py does, when the summary is missing or nothing passed.
+kunit_parse() {
+	local in=$1 res=$2 out=${1%.*}.parsed rc=0 p
+	python3 "$TREE/tools/testing/kunit/kunit.py" parse "$in" >"$out" 2>&1 || rc=$?
+	show_results "$out"
+	if ! summary_counts "$out" "$res"; then
+		warn "kunit.py parse found no results (exit $rc); its output: $out"
+		return 1
+	fi
+	read -r p _ <"$res"
+	if [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
 		warn "KUnit results not good (kunit.py parse exit $rc); parsed output: $out"
 		return 1
 	fi

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# KUnit built in: kunit.py run with kunit/.kunitconfig (UML, KASAN and
+# UBSAN) in $CACHE/build/kunit, under the build lock.  The raw kernel log
+# must also be clean of warnings and sanitizer reports.
+#
+# Writes "passed failed skipped" to $CACHE/results/kunit-builtin.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/uml.sh"
+
+t0=$(now)
+stage "KUnit built in (kunit.py run, UML, KASAN+UBSAN)"
+ensure_deps
+ensure_tree
+
+res=$CACHE/results/kunit-builtin
+log=$LOGS/kunit-builtin.log
+rm -f "$res"
+
+# A fingerprint of the project's sources and of the objects built from
+# them in $KUNIT_BUILD.  Kbuild goes by mtimes, which a copy or a tool
+# that swaps the sources behind the drivers/misc/wsheap link (a mutation
+# run, another checkout) can fool into keeping stale objects; when the
+# fingerprint left by the last run here does not match, those objects go.
+_fingerprint() {
+	{
+		(cd "$PROJ" && find . -name .git -prune -o -name .cache -prune -o -type f \
+			\( -name '*.[ch]' -o -name Kbuild -o -name Kconfig -o -name .kunitconfig \) \
+			-print | LC_ALL=C sort | xargs -r sha1sum)
+		if [ -d "$KUNIT_BUILD/drivers/misc/wsheap" ]; then
+			find "$KUNIT_BUILD/drivers/misc/wsheap" -name '*.o' | LC_ALL=C sort | xargs -r sha1sum
+		fi
+	} | sha1sum | cut -d' ' -f1
+}
+
+_kunit_run() {
+	local stamp=$KUNIT_BUILD/.wsheap-fingerprint rc=0
+	_hook_tree
+	if [ "$(cat "$stamp" 2>/dev/null || true)" != "$(_fingerprint)" ]; then
+		rm -rf "$KUNIT_BUILD/drivers/misc/wsheap"
+	fi
+	cd "$TREE"
+	python3 tools/testing/kunit/kunit.py run --kunitconfig="$PROJ/kunit" \
+		--build_dir="$KUNIT_BUILD" --jobs="$JOBS" || rc=$?
+	_fingerprint >"$stamp"
+	return "$rc"
+}
+
+say "build and run in $KUNIT_BUILD (log: $log)"
+rc=0
+locked run_logged "$log" _kunit_run || rc=1
+show_results "$log"
+summary_counts "$log" "$res" || { warn "no KUnit summary in $log"; rc=1; }
+if [ -f "$KUNIT_BUILD/test.log" ]; then
+	check_log "$KUNIT_BUILD/test.log" || rc=1
+fi
+
+if [ "$rc" -eq 0 ]; then
+	say "KUnit built-in run passed ($(($(now) - t0)) s)"
+else
+	warn "KUnit built-in run failed; kunit.py output: $log, kernel log: $KUNIT_BUILD/test.log"
+fi
+exit "$rc"

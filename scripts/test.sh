@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole test (make test, and what CI runs): every stage runs even when
+# an earlier one failed; the exit status is non-zero if any failed.  The
+# last line of output is always
+#
+#	wsheap: N passed, N failed
+#
+# with the counts KUnit itself reported, summed over the built-in run and
+# the module run.  Full logs are in $CACHE/logs.
+#
+# WSHEAP_STAGES="kunit lint" runs only those stages.
+
+. "$(dirname "$0")/lib.sh"
+
+ALL_STAGES="kunit uml-kunit demo debian lint faults endurance"
+STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
+HERE=$(dirname "$0")
+
+declare -A script=(
+	[kunit]=kunit.sh
+	[uml-kunit]=uml-kunit.sh
+	[demo]=demo.sh
+	[debian]=debian.sh
+	[lint]=lint.sh
+	[faults]=faults.sh
+	[endurance]=endurance.sh
+)
+
+t_start=$(now)
+rm -f "$CACHE/results/kunit-builtin" "$CACHE/results/kunit-module"
+failed=()
+report=()
+
+stage "dependencies and kernel tree"
+if ! (ensure_deps && ensure_tree); then
+	failed+=(setup)
+fi
+
+for s in $STAGES; do
+	[ -n "${script[$s]:-}" ] || die "unknown stage $s (known: $ALL_STAGES)"
+	if [ ! -f "$HERE/${script[$s]}" ]; then
+		report+=("$(printf '%-10s %s' "$s" "not there")")
+		continue
+	fi
+	t0=$(now)
+	if bash "$HERE/${script[$s]}"; then
+		st=ok
+	else
+		st=FAILED
+		failed+=("$s")
+	fi
+	report+=("$(printf '%-10s %-6s %4d s' "$s" "$st" "$(($(now) - t0))")")
+done
+
+passed=0
+nfailed=0
+for r in kunit-builtin kunit-module; do
+	if [ -f "$CACHE/results/$r" ]; then
+		read -r p f _ <"$CACHE/results/$r"
+		passed=$((passed + p))
+		nfailed=$((nfailed + f))
+		report+=("$(printf '%-10s %d passed, %d failed' "$r" "$p" "$f")")
+	else
+		report+=("$(printf '%-10s %s' "$r" "no KUnit results")")
+	fi
+done
+
+stage "summary ($(($(now) - t_start)) s; logs in $LOGS)"
+printf '  %s\n' "${report[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+	printf 'wsheap: FAILED: %s\n' "${failed[*]}"
+fi
+echo "wsheap: $passed passed, $nfailed failed"
+[ ${#failed[@]} -eq 0 ]
