@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Check that the KUnit suites catch broken allocators: apply one deliberate
+# bug at a time to a copy of the sources, run the built-in KUnit run on it,
+# and report whether the suites failed (they must).  Not part of 'make test':
+# it costs one incremental build per mutant.
+#
+# Usage: scripts/mutants.sh        (after 'make test' has built the cache)
+set -euo pipefail
+
+PROJECT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${WSHEAP_CACHE:-$HOME/.cache/wsheap}
+TREE=$CACHE/src/linux-source-6.12
+BUILD=$CACHE/build/kunit
+WORK=$CACHE/mutants
+
+# name|file|perl substitution producing the bug
+MUTANTS=(
+	"bump off by one|wsheap.c|s/heap->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/heap->bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
+	"quota check removed|wsheap.c|s/if \(size > heap->max_size - heap->requested\)/if (0)/"
+	"quota check that wraps|wsheap.c|s/if \(size > heap->max_size - heap->requested\)/if (heap->requested + size > heap->max_size)/"
+	"no rollback on -ENOMEM|wsheap.c|s/(\t\tif \(!obj\)\n)/\t\theap->requested += size;\n\$1/"
+	"chunk leaked on reset|wsheap.c|s/(\theap->actual -= chunk->bytes;\n)\twsheap_chunk_vfree\(chunk\);\n/\$1/"
+	"reset ignores the trim size|wsheap.c|s/chunk->bytes <= heap->trim_size - kept/true/"
+	"alignment of 4|wsheap.c|s/#define WSHEAP_ALIGN\t\t8/#define WSHEAP_ALIGN\t\t4/"
+	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
+	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, size\);/chunk = NULL;/"
+	"chunk size unbounded by quota|wsheap.c|s/payload = max\(min\(payload, quota_left\), size\);/payload = max(payload, size);/"
+)
+
+[ -x "$BUILD/linux" ] || { echo "mutants: run 'make test' first ($BUILD/linux missing)" >&2; exit 1; }
+
+restore() { ln -sfn "$PROJECT" "$TREE/drivers/misc/wsheap"; }
+
+run_mutant() {
+	local name=$1 file=$2 subst=$3 log
+
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+	(cd "$PROJECT" && tar --exclude=.git -cf - .) | tar -C "$WORK" -xf -
+	perl -0pi -e "$subst" "$WORK/$file"
+	if cmp -s "$PROJECT/$file" "$WORK/$file"; then
+		echo "mutants: '$name' did not apply" >&2
+		return 2
+	fi
+	ln -sfn "$WORK" "$TREE/drivers/misc/wsheap"
+	log=$CACHE/mutant.log
+	if (cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
+		--kunitconfig="$WORK/kunit" --build_dir="$BUILD" \
+		--jobs="$(nproc)") >"$log" 2>&1; then
+		echo "SURVIVED  $name"
+		return 1
+	fi
+	echo "caught    $name: $(grep -E 'Testing complete|ERROR' "$log" | tail -1)"
+}
+
+trap restore EXIT
+survivors=0
+exec 9>"$CACHE/build.lock"
+flock 9
+for m in "${MUTANTS[@]}"; do
+	IFS='|' read -r name file subst <<<"$m"
+	run_mutant "$name" "$file" "$subst" || survivors=$((survivors + 1))
+done
+restore
+echo "mutants: ${#MUTANTS[@]} tried, $survivors survived"
+[ "$survivors" -eq 0 ]
