@@ -78,9 +78,27 @@ _build_uml_kernel() {
 		cp "$UML_BUILD/vmlinux.symvers" "$UML_BUILD/Module.symvers"
 }
 
+# The UML kernel holds none of the project's code (its modules are built
+# out of tree), so it only needs a rebuild when its configuration, the
+# project's Kconfig or the kernel source change: then a finished build
+# is reused without taking the build lock.
+_uml_kernel_id() {
+	cat "$UML_MERGED" "$PROJ/Kconfig" "$UML_BUILD/.config" 2>/dev/null
+	stat -c '%s %Y' "$SRC_TARBALL"
+	sha1sum "$UML_BUILD/linux" "$UML_BUILD/Module.symvers" 2>/dev/null
+}
+
 build_uml_kernel() {
+	local stamp=$UML_BUILD/.wsheap-built
 	_merge_uml_config
-	locked _build_uml_kernel
+	if [ -x "$UML_BUILD/linux" ] && [ -f "$stamp" ] &&
+	   [ "$(cat "$stamp")" = "$(_uml_kernel_id | sha1sum)" ]; then
+		say "UML kernel $UML_BUILD/linux is up to date"
+		return 0
+	fi
+	rm -f "$stamp"
+	locked _build_uml_kernel || return 1
+	_uml_kernel_id | sha1sum >"$stamp"
 }
 
 # Build the project's modules against the UML kernel; MODDIR is the
