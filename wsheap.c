@@ -39,6 +39,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/align.h>
+#include <linux/atomic.h>
+#include <linux/bug.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fault-inject.h>
@@ -104,7 +106,69 @@ struct wsheap {
 	size_t requested;		/* handed out since create or reset */
 	size_t actual;			/* sum of chunk->bytes */
 	struct list_head chunks;
+#ifdef CONFIG_WSHEAP_DEBUG
+	u32 magic;			/* WSHEAP_MAGIC until wsheap_free() */
+	atomic_t in_call;		/* a call is inside this heap */
+#endif
 };
+
+/*
+ * Misuse checks.  A heap has no lock, so two calls at once, or a call after
+ * wsheap_free(), corrupt it silently.  Debug builds catch both cheaply: a
+ * magic number cleared by wsheap_free() and a flag held for the length of
+ * each call, at the cost of one atomic exchange and one store per call.
+ * A caught call is refused with -EINVAL and reported once.
+ */
+#define WSHEAP_MISUSE_MSG	"heap already freed or in use by another call"
+
+#ifdef CONFIG_WSHEAP_DEBUG
+#define WSHEAP_MAGIC		0x77736870	/* "wshp" */
+#define WSHEAP_MAGIC_FREED	0x66726565	/* "free" */
+
+VISIBLE_IF_KUNIT void wsheap_report_misuse(const struct wsheap *heap,
+					   const char *what)
+{
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_report_misuse, heap, what);
+
+	WARN_ONCE(1, "wsheap: heap %p %s\n", heap, what);
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_report_misuse);
+
+static void wsheap_debug_init(struct wsheap *heap)
+{
+	heap->magic = WSHEAP_MAGIC;
+	atomic_set(&heap->in_call, 0);
+}
+
+/* May a call go into @heap?  If not, the misuse has been reported. */
+static bool wsheap_enter(struct wsheap *heap)
+{
+	if (heap->magic != WSHEAP_MAGIC) {
+		wsheap_report_misuse(heap, "used after wsheap_free()");
+		return false;
+	}
+	if (atomic_xchg(&heap->in_call, 1)) {
+		wsheap_report_misuse(heap, "entered by two calls at once");
+		return false;
+	}
+	return true;
+}
+
+static void wsheap_leave(struct wsheap *heap)
+{
+	atomic_set_release(&heap->in_call, 0);
+}
+
+static void wsheap_debug_poison(struct wsheap *heap)
+{
+	heap->magic = WSHEAP_MAGIC_FREED;
+}
+#else
+static inline void wsheap_debug_init(struct wsheap *heap) { }
+static inline bool wsheap_enter(struct wsheap *heap) { return true; }
+static inline void wsheap_leave(struct wsheap *heap) { }
+static inline void wsheap_debug_poison(struct wsheap *heap) { }
+#endif
 
 #ifdef CONFIG_FAIL_WSHEAP
 static DECLARE_FAULT_ATTR(fail_wsheap);
@@ -300,22 +364,18 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	new->max_size = max_size;
 	new->trim_size = trim_size;
 	INIT_LIST_HEAD(&new->chunks);
+	wsheap_debug_init(new);
 	*heap = new;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(wsheap_create);
 
-int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
-		 struct wsheap_error *error)
+/* Quota, then the bump pointer, then the slow path. */
+static int wsheap_carve(struct wsheap *heap, size_t size, void **ptr,
+			struct wsheap_error *error)
 {
 	void *obj;
 
-	might_sleep();
-
-	if (!heap)
-		return wsheap_fail(error, -EINVAL, "heap is NULL");
-	if (!ptr)
-		return wsheap_fail(error, -EINVAL, "ptr is NULL");
 	if (size > heap->max_size - heap->requested)
 		return wsheap_fail(error, -EDQUOT, "heap quota exceeded");
 
@@ -335,17 +395,31 @@ int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 	*ptr = obj;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(wsheap_alloc);
 
-int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
+int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
+		 struct wsheap_error *error)
 {
-	struct wsheap_chunk *chunk, *next;
-	size_t kept = 0;
+	int ret;
 
 	might_sleep();
 
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap is NULL");
+	if (!ptr)
+		return wsheap_fail(error, -EINVAL, "ptr is NULL");
+	if (!wsheap_enter(heap))
+		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
+	ret = wsheap_carve(heap, size, ptr, error);
+	wsheap_leave(heap);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(wsheap_alloc);
+
+/* Keep chunks in creation order while they fit in the trim size. */
+static void wsheap_trim(struct wsheap *heap)
+{
+	struct wsheap_chunk *chunk, *next;
+	size_t kept = 0;
 
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node) {
 		if (chunk->bytes <= heap->trim_size - kept) {
@@ -358,6 +432,18 @@ int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
 	heap->bump = NULL;
 	heap->limit = NULL;
 	heap->requested = 0;
+}
+
+int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
+{
+	might_sleep();
+
+	if (!heap)
+		return wsheap_fail(error, -EINVAL, "heap is NULL");
+	if (!wsheap_enter(heap))
+		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
+	wsheap_trim(heap);
+	wsheap_leave(heap);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(wsheap_reset);
@@ -368,18 +454,40 @@ void wsheap_free(struct wsheap *heap)
 
 	might_sleep();
 
-	if (!heap)
+	if (!heap || !wsheap_enter(heap))
 		return;
+	wsheap_debug_poison(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
 		wsheap_chunk_vfree(chunk);
 	kfree(heap);
 }
 EXPORT_SYMBOL_GPL(wsheap_free);
 
+static int wsheap_property_value(const struct wsheap *heap,
+				 enum wsheap_property_id id, size_t *value)
+{
+	switch (id) {
+	case WSHEAP_PROPERTY_MAX_SIZE:
+		*value = heap->max_size;
+		return 0;
+	case WSHEAP_PROPERTY_TRIM_SIZE:
+		*value = heap->trim_size;
+		return 0;
+	case WSHEAP_PROPERTY_REQUESTED_SIZE:
+		*value = heap->requested;
+		return 0;
+	case WSHEAP_PROPERTY_ACTUAL_SIZE:
+		*value = heap->actual;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
 			void *buf, size_t buf_size, struct wsheap_error *error)
 {
 	size_t value;
+	int ret;
 
 	might_sleep();
 
@@ -391,22 +499,12 @@ int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
 		return wsheap_fail(error, -EINVAL,
 				   "buf_size is not sizeof(size_t)");
 
-	switch (id) {
-	case WSHEAP_PROPERTY_MAX_SIZE:
-		value = heap->max_size;
-		break;
-	case WSHEAP_PROPERTY_TRIM_SIZE:
-		value = heap->trim_size;
-		break;
-	case WSHEAP_PROPERTY_REQUESTED_SIZE:
-		value = heap->requested;
-		break;
-	case WSHEAP_PROPERTY_ACTUAL_SIZE:
-		value = heap->actual;
-		break;
-	default:
-		return wsheap_fail(error, -EINVAL, "unknown property id");
-	}
+	if (!wsheap_enter(heap))
+		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
+	ret = wsheap_property_value(heap, id, &value);
+	wsheap_leave(heap);
+	if (ret)
+		return wsheap_fail(error, ret, "unknown property id");
 	memcpy(buf, &value, sizeof(value));
 	return 0;
 }

@@ -45,7 +45,24 @@ struct chunk_ledger {
 	unsigned int nr_live;
 	struct ledger_chunk live[LEDGER_MAX_CHUNKS];
 	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
+	/* Re-enter this heap once from inside a chunk allocation or free. */
+	struct wsheap *reenter;
+	bool reenter_on_free;
+	int reenter_ret;
+	unsigned int misuse_reports;
+	const char *misuse_what;
 };
+
+/* Misuse on purpose: call into a heap from inside a call on it. */
+static void ledger_reenter(struct chunk_ledger *l, bool on_free)
+{
+	void *p;
+
+	if (!l->reenter || l->reenter_on_free != on_free)
+		return;
+	l->reenter_ret = wsheap_alloc(l->reenter, 8, &p, NULL);
+	l->reenter = NULL;
+}
 
 static struct chunk_ledger *ledger_of(struct kunit *test)
 {
@@ -59,6 +76,7 @@ static void *ledger_chunk_vmalloc(size_t bytes)
 	void *mem;
 
 	l->attempts++;
+	ledger_reenter(l, false);
 	if (l->fail_from && l->attempts >= l->fail_from)
 		return NULL;
 	mem = __vmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
@@ -86,6 +104,7 @@ static void ledger_chunk_vfree(void *mem)
 	struct chunk_ledger *l = ledger_of(test);
 	unsigned int i;
 
+	ledger_reenter(l, true);
 	for (i = 0; i < l->nr_live; i++) {
 		if (l->live[i].mem != mem)
 			continue;
@@ -634,6 +653,59 @@ static void growth_needs_logarithmically_few_chunks(struct kunit *test)
 	KUNIT_EXPECT_LE(test, held, sum + sum / 7);
 }
 
+#ifdef CONFIG_WSHEAP_DEBUG
+/* ---- misuse checks of debug builds ---- */
+
+static void ledger_report_misuse(const struct wsheap *heap, const char *what)
+{
+	struct chunk_ledger *l = ledger_of(kunit_get_current_test());
+
+	l->misuse_reports++;
+	l->misuse_what = what;
+}
+
+static void debug_refuses_a_call_inside_another(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, MiB, 0);
+
+	kunit_activate_static_stub(test, wsheap_report_misuse,
+				   ledger_report_misuse);
+	l->reenter = heap;
+	/* The first allocation needs a chunk: the ledger calls back in. */
+	alloc_ok(test, heap, 64);
+	KUNIT_EXPECT_PTR_EQ(test, l->reenter, NULL);
+	KUNIT_EXPECT_EQ(test, l->reenter_ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, l->misuse_reports, 1);
+	KUNIT_ASSERT_NOT_NULL(test, l->misuse_what);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(l->misuse_what, "two calls"));
+	/* The refused call changed nothing; later calls are fine. */
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 64);
+	alloc_ok(test, heap, 64);
+	KUNIT_EXPECT_EQ(test, l->misuse_reports, 1);
+}
+
+static void debug_refuses_use_after_free(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, MiB, 0);
+
+	kunit_activate_static_stub(test, wsheap_report_misuse,
+				   ledger_report_misuse);
+	alloc_ok(test, heap, 64);
+	l->reenter = heap;
+	l->reenter_on_free = true;
+	/* Freeing the chunk calls back into the heap being freed. */
+	release_heap(test, heap);
+	KUNIT_EXPECT_PTR_EQ(test, l->reenter, NULL);
+	KUNIT_EXPECT_EQ(test, l->reenter_ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, l->misuse_reports, 1);
+	KUNIT_ASSERT_NOT_NULL(test, l->misuse_what);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(l->misuse_what, "wsheap_free"));
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+#endif
+
 /* ---- wsheap_reset ---- */
 
 static void reset_rejects_null_heap(struct kunit *test)
@@ -1141,6 +1213,10 @@ static struct kunit_suite wsheap_contract_suite = {
 static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(growth_policy_sizes_are_bounded),
 	KUNIT_CASE(growth_needs_logarithmically_few_chunks),
+#ifdef CONFIG_WSHEAP_DEBUG
+	KUNIT_CASE(debug_refuses_a_call_inside_another),
+	KUNIT_CASE(debug_refuses_use_after_free),
+#endif
 	{}
 };
 

@@ -26,6 +26,8 @@ MUTANTS=(
 	"alignment of 4|wsheap.c|s/#define WSHEAP_ALIGN\t\t8/#define WSHEAP_ALIGN\t\t4/"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
 	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, size\);/chunk = NULL;/"
+	"no use-after-free check|wsheap.c|s/if \(heap->magic != WSHEAP_MAGIC\) \{/if (0) {/"
+	"no two-calls check|wsheap.c|s/if \(atomic_xchg\(&heap->in_call, 1\)\) \{/if (0) {/"
 	"chunk size unbounded by quota|wsheap.c|s/payload = max\(min\(payload, quota_left\), size\);/payload = max(payload, size);/"
 )
 
