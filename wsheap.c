@@ -55,6 +55,8 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+/* Here wsheap_alloc() is defined out of line; callers get it inline. */
+#define WSHEAP_NO_INLINE
 #include "wsheap.h"
 #include "wsheap_internal.h"
 
@@ -64,9 +66,6 @@
 /* No suite to redirect to (and Linux 6.1 has no static stubs at all). */
 #define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
 #endif
-
-/* Every object starts on this boundary: enough for u64 and pointers. */
-#define WSHEAP_ALIGN		8
 
 /*
  * The smallest chunk: four pages carry about a hundred typical small
@@ -98,12 +97,13 @@ struct wsheap_chunk {
 
 #define WSHEAP_CHUNK_HDR	ALIGN(sizeof(struct wsheap_chunk), WSHEAP_ALIGN)
 
+/*
+ * The bump pointer, its limit, the quota and the bytes handed out come
+ * first, in struct wsheap_bump, where the inline wsheap_alloc() finds them.
+ */
 struct wsheap {
-	char *bump;			/* next free byte of the current chunk */
-	char *limit;			/* end of the current chunk */
-	size_t max_size;
+	struct wsheap_bump fast;
 	size_t trim_size;
-	size_t requested;		/* handed out since create or reset */
 	size_t actual;			/* sum of chunk->bytes */
 	struct list_head chunks;
 #ifdef CONFIG_WSHEAP_DEBUG
@@ -253,7 +253,7 @@ static size_t wsheap_chunk_room(struct wsheap_chunk *chunk)
 /* Bytes left in the current chunk; 0 when there is none. */
 static size_t wsheap_room(const struct wsheap *heap)
 {
-	return heap->limit - heap->bump;
+	return heap->fast.limit - heap->fast.bump;
 }
 
 /*
@@ -276,9 +276,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_bytes);
 static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 					       size_t size)
 {
-	size_t bytes = wsheap_chunk_bytes(heap->actual,
-					  heap->max_size - heap->requested,
-					  size);
+	size_t quota_left = heap->fast.max_size - heap->fast.requested;
+	size_t bytes = wsheap_chunk_bytes(heap->actual, quota_left, size);
 	struct wsheap_chunk *chunk;
 
 	if (!bytes)
@@ -333,8 +332,8 @@ static void *wsheap_alloc_slow(struct wsheap *heap, size_t size)
 	/* size <= room, and room is a multiple of WSHEAP_ALIGN: no wrap. */
 	next = obj + ALIGN(size, WSHEAP_ALIGN);
 	if ((size_t)(wsheap_chunk_end(chunk) - next) > wsheap_room(heap)) {
-		heap->bump = next;
-		heap->limit = wsheap_chunk_end(chunk);
+		heap->fast.bump = next;
+		heap->fast.limit = wsheap_chunk_end(chunk);
 	}
 	return obj;
 }
@@ -361,7 +360,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 		return wsheap_fail(error, -ENOMEM,
 				   "out of memory for the heap object");
 
-	new->max_size = max_size;
+	new->fast.max_size = max_size;
 	new->trim_size = trim_size;
 	INIT_LIST_HEAD(&new->chunks);
 	wsheap_debug_init(new);
@@ -376,14 +375,14 @@ static int wsheap_carve(struct wsheap *heap, size_t size, void **ptr,
 {
 	void *obj;
 
-	if (size > heap->max_size - heap->requested)
+	if (size > heap->fast.max_size - heap->fast.requested)
 		return wsheap_fail(error, -EDQUOT, "heap quota exceeded");
 
 	if (!size) {
 		obj = ZERO_SIZE_PTR;
 	} else if (size <= wsheap_room(heap)) {
-		obj = heap->bump;
-		heap->bump += ALIGN(size, WSHEAP_ALIGN);
+		obj = heap->fast.bump;
+		heap->fast.bump += ALIGN(size, WSHEAP_ALIGN);
 	} else {
 		obj = wsheap_alloc_slow(heap, size);
 		if (!obj)
@@ -391,13 +390,13 @@ static int wsheap_carve(struct wsheap *heap, size_t size, void **ptr,
 					   "out of memory for a heap chunk");
 	}
 
-	heap->requested += size;
+	heap->fast.requested += size;
 	*ptr = obj;
 	return 0;
 }
 
-int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
-		 struct wsheap_error *error)
+int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
+		   struct wsheap_error *error)
 {
 	int ret;
 
@@ -412,6 +411,13 @@ int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 	ret = wsheap_carve(heap, size, ptr, error);
 	wsheap_leave(heap);
 	return ret;
+}
+EXPORT_SYMBOL_GPL(__wsheap_alloc);
+
+int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
+		 struct wsheap_error *error)
+{
+	return __wsheap_alloc(heap, size, ptr, error);
 }
 EXPORT_SYMBOL_GPL(wsheap_alloc);
 
@@ -429,9 +435,9 @@ static void wsheap_trim(struct wsheap *heap)
 			wsheap_chunk_release(heap, chunk);
 		}
 	}
-	heap->bump = NULL;
-	heap->limit = NULL;
-	heap->requested = 0;
+	heap->fast.bump = NULL;
+	heap->fast.limit = NULL;
+	heap->fast.requested = 0;
 }
 
 int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
@@ -468,13 +474,13 @@ static int wsheap_property_value(const struct wsheap *heap,
 {
 	switch (id) {
 	case WSHEAP_PROPERTY_MAX_SIZE:
-		*value = heap->max_size;
+		*value = heap->fast.max_size;
 		return 0;
 	case WSHEAP_PROPERTY_TRIM_SIZE:
 		*value = heap->trim_size;
 		return 0;
 	case WSHEAP_PROPERTY_REQUESTED_SIZE:
-		*value = heap->requested;
+		*value = heap->fast.requested;
 		return 0;
 	case WSHEAP_PROPERTY_ACTUAL_SIZE:
 		*value = heap->actual;

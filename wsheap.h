@@ -14,9 +14,32 @@
 #ifndef _WSHEAP_H
 #define _WSHEAP_H
 
+#include <linux/align.h>
+#include <linux/compiler.h>
+#include <linux/kernel.h>
 #include <linux/types.h>
 
 struct wsheap;
+
+/**
+ * struct wsheap_bump - the part of a heap that wsheap_alloc() works inline
+ * @bump: next free byte of the current chunk (NULL when there is none)
+ * @limit: end of the current chunk
+ * @max_size: the quota
+ * @requested: bytes handed out since create or the last reset
+ *
+ * The first member of struct wsheap, visible only so that the common case
+ * of wsheap_alloc() (room left in the current chunk) needs no call.
+ * Private to wsheap: callers never read or write it.
+ */
+struct wsheap_bump {
+	char *bump;
+	char *limit;
+	size_t max_size;
+	size_t requested;
+};
+
+#define WSHEAP_ALIGN	8
 
 /**
  * struct wsheap_error - optional description of why a call failed
@@ -86,6 +109,22 @@ int wsheap_create(size_t max_size, size_t trim_size,
 		  struct wsheap **heap, struct wsheap_error *error);
 
 /**
+ * __wsheap_alloc() - wsheap_alloc() out of line
+ * @heap: the heap
+ * @size: bytes wanted
+ * @ptr: where to store the address of the memory
+ * @error: optional; filled when the call fails
+ *
+ * The part of wsheap_alloc() that is not inline: every check, and the
+ * move to a spare or new chunk.  Call wsheap_alloc() instead.
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_alloc().
+ */
+int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
+		   struct wsheap_error *error);
+
+/**
  * wsheap_alloc() - carve @size bytes out of a heap
  * @heap: the heap
  * @size: bytes wanted; 0 is allowed
@@ -97,6 +136,12 @@ int wsheap_create(size_t max_size, size_t trim_size,
  * or wsheap_free() of @heap.  A zero-byte request gets ZERO_SIZE_PTR, which
  * is non-NULL and aligned but must not be dereferenced, as from kmalloc(0).
  *
+ * When the current chunk has room this is a bump of a pointer, done inline;
+ * everything else (argument errors, the quota error, a new chunk, and all
+ * calls in kernels with CONFIG_WSHEAP_DEBUG) goes to the exported
+ * __wsheap_alloc(), which applies the same checks.  The exported symbol
+ * wsheap_alloc is the same call out of line.
+ *
  * Context: Process context.  May sleep (when a new chunk is needed).
  * Callers serialise calls on one heap.
  * Return: 0 and *@ptr set; -EINVAL for a NULL @heap or @ptr; -EDQUOT when
@@ -104,8 +149,28 @@ int wsheap_create(size_t max_size, size_t trim_size,
  * no backing memory could be had.  On failure *@ptr and the heap are
  * untouched, and the heap stays usable.
  */
+#ifndef WSHEAP_NO_INLINE
+static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
+			       struct wsheap_error *error)
+{
+	struct wsheap_bump *b = (struct wsheap_bump *)heap;
+
+	might_sleep();
+	/* room is a multiple of WSHEAP_ALIGN, so the ALIGN() cannot wrap */
+	if (!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && likely(heap && ptr && size) &&
+	    likely(size <= (size_t)(b->limit - b->bump) &&
+		   size <= b->max_size - b->requested)) {
+		*ptr = b->bump;
+		b->bump += ALIGN(size, WSHEAP_ALIGN);
+		b->requested += size;
+		return 0;
+	}
+	return __wsheap_alloc(heap, size, ptr, error);
+}
+#else
 int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 		 struct wsheap_error *error);
+#endif
 
 /**
  * wsheap_reset() - take back every allocation of a heap at once

@@ -478,6 +478,30 @@ static void alloc_bumps_without_per_object_header(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
 }
 
+/* The inline fast path and the exported out-of-line call share one heap. */
+static void alloc_inline_and_out_of_line_agree(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 100, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	char *a, *b, *c;
+	void *p = sentinel;
+
+	a = alloc_ok(test, heap, 10);
+	KUNIT_ASSERT_EQ(test, __wsheap_alloc(heap, 20, &p, NULL), 0);
+	b = p;
+	c = alloc_ok(test, heap, 30);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + 16);
+	KUNIT_EXPECT_PTR_EQ(test, c, b + 24);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 60);
+	p = sentinel;
+	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 41, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 41, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, __wsheap_alloc(NULL, 1, &p, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 1, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 60);
+}
+
 static void alloc_mixed_sizes_are_aligned_and_counted(struct kunit *test)
 {
 	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
@@ -1186,6 +1210,7 @@ static struct kunit_case wsheap_contract_cases[] = {
 	KUNIT_CASE(alloc_out_of_memory_leaves_heap_unchanged),
 	KUNIT_CASE(alloc_zero_size_gives_aligned_non_null),
 	KUNIT_CASE(alloc_bumps_without_per_object_header),
+	KUNIT_CASE(alloc_inline_and_out_of_line_agree),
 	KUNIT_CASE(alloc_mixed_sizes_are_aligned_and_counted),
 	KUNIT_CASE(alloc_objects_never_overlap),
 	KUNIT_CASE(alloc_oversize_gets_own_chunk),

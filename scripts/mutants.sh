@@ -17,13 +17,16 @@ WORK=$CACHE/mutants
 
 # name|file|perl substitution producing the bug
 MUTANTS=(
-	"bump off by one|wsheap.c|s/heap->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/heap->bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
-	"quota check removed|wsheap.c|s/if \(size > heap->max_size - heap->requested\)/if (0)/"
-	"quota check that wraps|wsheap.c|s/if \(size > heap->max_size - heap->requested\)/if (heap->requested + size > heap->max_size)/"
-	"no rollback on -ENOMEM|wsheap.c|s/(\t\tif \(!obj\)\n)/\t\theap->requested += size;\n\$1/"
+	"bump off by one|wsheap.c|s/heap->fast.bump \+= ALIGN\(size, WSHEAP_ALIGN\);/heap->fast.bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
+	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
+	"inline quota check removed|wsheap.h|s/size <= b->max_size - b->requested\)/1)/"
+	"inline room check off by one|wsheap.h|s/size <= \(size_t\)\(b->limit - b->bump\)/size <= (size_t)(b->limit - b->bump) + WSHEAP_ALIGN/"
+	"quota check removed|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (0)/"
+	"quota check that wraps|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (heap->fast.requested + size > heap->fast.max_size)/"
+	"no rollback on -ENOMEM|wsheap.c|s/(\t\tif \(!obj\)\n)/\t\theap->fast.requested += size;\n\$1/"
 	"chunk leaked on reset|wsheap.c|s/(\theap->actual -= chunk->bytes;\n)\twsheap_chunk_vfree\(chunk\);\n/\$1/"
 	"reset ignores the trim size|wsheap.c|s/chunk->bytes <= heap->trim_size - kept/true/"
-	"alignment of 4|wsheap.c|s/#define WSHEAP_ALIGN\t\t8/#define WSHEAP_ALIGN\t\t4/"
+	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
 	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, size\);/chunk = NULL;/"
 	"no use-after-free check|wsheap.c|s/if \(heap->magic != WSHEAP_MAGIC\) \{/if (0) {/"
