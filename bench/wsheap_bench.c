@@ -2,13 +2,19 @@
 /*
  * wsheap_bench - time wsheap against the kernel's other allocators
  *
- * At load, every row below is run reps times and printed as the median
+ * At load, every row below is run reps times (after one warm-up run that
+ * is not counted) and printed, as soon as it is measured, as the median
  * time per object with the fastest and slowest repetition, led by its
- * ratio to the first row, wsheap_alloc().  All rows draw their sizes from
- * one pseudo-random sequence of 8..256 bytes computed before any timing.
+ * ratio to the first row, wsheap_alloc() into a warm heap.  All rows draw
+ * their sizes from one pseudo-random sequence of 8..256 bytes computed
+ * before any timing.
  *
- *  - wsheap_alloc() of n_objects into a fresh heap, and the one
- *    wsheap_reset() that takes them back, on a row of its own;
+ *  - wsheap_alloc() of n_objects into a warm heap, whose chunks a trim
+ *    size above the working set kept from the round before: the cost of
+ *    allocation itself, as kmalloc's row is measured with its slabs warm;
+ *  - the same into a fresh heap, which pays for every chunk's vmalloc();
+ *  - wsheap_reset() after n_objects and after a hundredth of them, per
+ *    call: its cost follows the number of chunks, not of objects;
  *  - kmalloc() of the same sequence, then kfree() of every object, as an
  *    arena user would free them at the end;
  *  - kmem_cache_alloc()/kmem_cache_free() of one 64-byte object size;
@@ -17,7 +23,9 @@
  *  - a steady refill/reset loop within the trim size, which must make no
  *    new backing allocation;
  *  - growth: a heap filled up to its quota of 1 KiB, 1 MiB, 64 MiB and
- *    1 GiB, to show that the cost per allocation stays flat.
+ *    1 GiB, to show that the cost per allocation stays flat.  Heaps
+ *    larger than growth_max_mib are skipped: under UML every vmalloc'd
+ *    page takes a host mapping, and the host allows about 65530.
  *
  * It ends with ACTUAL_SIZE / REQUESTED_SIZE of filled heaps, the memory
  * held for each byte handed out.  The module stays loaded; it does nothing
@@ -55,6 +63,10 @@ static unsigned int reps = 5;
 module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "Repetitions of each row; the median is reported (default 5, at most 15)");
 
+static unsigned int growth_max_mib = 1024;
+module_param(growth_max_mib, uint, 0444);
+MODULE_PARM_DESC(growth_max_mib, "Largest heap of the growth rows, in MiB (default 1024)");
+
 #define BENCH_MAX_REPS		15
 #define BENCH_MIN_SIZE		8
 #define BENCH_MAX_SIZE		256
@@ -79,6 +91,8 @@ struct bench_case {
 	void (*note)(const struct bench_case *bc, u64 median, char *buf,
 		     size_t len);
 	size_t heap_size;
+	unsigned int share;	/* reset rows: after n_objects / share objects */
+	bool per_call;		/* time per call, not per object: no ratio */
 };
 
 struct bench_result {
@@ -143,26 +157,73 @@ static int bench_wsheap_alloc(const struct bench_case *bc, u64 *ns, u64 *units)
 	return ret;
 }
 
-static int bench_wsheap_reset(const struct bench_case *bc, u64 *ns, u64 *units)
+/* A heap that has been filled once and reset, keeping all its chunks. */
+static int bench_warm_heap(struct wsheap **heap, unsigned int n)
+{
+	int ret;
+
+	ret = wsheap_create(SIZE_MAX, SIZE_MAX, NULL, 0, heap, NULL);
+	if (ret)
+		return ret;
+	ret = bench_fill(*heap, n) ?: wsheap_reset(*heap, NULL);
+	if (ret)
+		wsheap_free(*heap);
+	return ret;
+}
+
+static int bench_wsheap_warm(const struct bench_case *bc, u64 *ns, u64 *units)
 {
 	struct wsheap *heap;
 	u64 start;
 	int ret;
 
-	ret = wsheap_create(SIZE_MAX, 0, NULL, 0, &heap, NULL);
+	ret = bench_warm_heap(&heap, n_objects);
 	if (ret)
 		return ret;
 
+	start = ktime_get_ns();
 	ret = bench_fill(heap, n_objects);
+	*ns = ktime_get_ns() - start;
+	*units = n_objects;
+
+	wsheap_free(heap);
+	return ret;
+}
+
+/* One reset after n_objects / share objects, with @trim. */
+static int bench_reset_after(const struct bench_case *bc, size_t trim,
+			     u64 *ns, u64 *units)
+{
+	unsigned int n = max(n_objects / bc->share, 1U);
+	struct wsheap *heap;
+	u64 start;
+	int ret;
+
+	ret = wsheap_create(SIZE_MAX, trim, NULL, 0, &heap, NULL);
+	if (ret)
+		return ret;
+
+	ret = bench_fill(heap, n);
 	if (!ret) {
 		start = ktime_get_ns();
 		ret = wsheap_reset(heap, NULL);
 		*ns = ktime_get_ns() - start;
-		*units = n_objects;
+		*units = 1;
 	}
 
 	wsheap_free(heap);
 	return ret;
+}
+
+static int bench_reset_keep(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	return bench_reset_after(bc, SIZE_MAX, ns, units);
+}
+
+static int bench_reset_release(const struct bench_case *bc, u64 *ns,
+			       u64 *units)
+{
+	return bench_reset_after(bc, 0, ns, units);
 }
 
 static void bench_kfree_all(unsigned int n)
@@ -398,6 +459,9 @@ static int bench_growth(const struct bench_case *bc, u64 *ns, u64 *units)
 	long count;
 	int ret;
 
+	if (bc->heap_size > (size_t)growth_max_mib * SZ_1M)
+		return -E2BIG;
+
 	start = ktime_get_ns();
 	while (done < BENCH_GROWTH_MIN_OBJS) {
 		ret = wsheap_create(bc->heap_size, 0, NULL, 0, &heap, NULL);
@@ -422,10 +486,16 @@ static void bench_growth_note(const struct bench_case *bc, u64 median,
 }
 
 static const struct bench_case bench_cases[] = {
-	{ "wsheap_alloc, mixed 8-256 B, into a fresh heap",
+	{ "wsheap_alloc, mixed 8-256 B, warm heap (chunks kept by the trim)",
+	  bench_wsheap_warm },
+	{ "wsheap_alloc, same, fresh heap (pays vmalloc of every chunk)",
 	  bench_wsheap_alloc },
-	{ "wsheap_reset of those objects (trim 0: all chunks vfree'd)",
-	  bench_wsheap_reset },
+	{ "wsheap_reset after all n_objects, trim keeps all: ns per reset",
+	  bench_reset_keep, .share = 1, .per_call = true },
+	{ "wsheap_reset after n_objects/100, trim keeps all: ns per reset",
+	  bench_reset_keep, .share = 100, .per_call = true },
+	{ "wsheap_reset after all n_objects, trim 0 (vfree all): ns per reset",
+	  bench_reset_release, .share = 1, .per_call = true },
 	{ "kmalloc of the same sequence, kfree of each at the end",
 	  bench_kmalloc },
 	{ "kmem_cache_alloc + kmem_cache_free, one 64 B size",
@@ -446,8 +516,6 @@ static const struct bench_case bench_cases[] = {
 	  bench_growth, bench_growth_note, SZ_1G },
 };
 
-static struct bench_result bench_results[ARRAY_SIZE(bench_cases)];
-
 static int bench_cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
@@ -455,20 +523,33 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Before each repetition: let vfree()s of the previous one finish (they
+ * are deferred) and let other work run, so that neither lands in a timed
+ * section.
+ */
+static void bench_settle(void)
+{
+	vm_unmap_aliases();
+	cond_resched();
+}
+
 static void bench_run(const struct bench_case *bc, struct bench_result *res)
 {
 	unsigned int rep;
 	u64 ns, units;
 
-	for (rep = 0; rep < reps; rep++) {
+	/* Repetition -1 warms caches and slabs and is not counted. */
+	for (rep = 0; rep <= reps; rep++) {
+		bench_settle();
 		units = 0;
 		res->err = bc->run(bc, &ns, &units);
 		if (!res->err && !units)
 			res->err = -EINVAL;
 		if (res->err)
 			return;
-		res->samples[rep] = div64_u64(ns * 100, units);
-		cond_resched();
+		if (rep)
+			res->samples[rep - 1] = div64_u64(ns * 100, units);
 	}
 	sort(res->samples, reps, sizeof(u64), bench_cmp_u64, NULL);
 }
@@ -486,9 +567,14 @@ static const char *bench_fmt(char *buf, size_t len, u64 x100)
 static void bench_print(const struct bench_case *bc,
 			const struct bench_result *res, u64 base)
 {
-	char ratio[24], num[24], med[24], lo[24], hi[24], note[96] = "";
+	char ratio[24], num[24], med[24], lo[24], hi[24], note[112] = "";
 	u64 median = res->samples[reps / 2];
 
+	if (res->err == -E2BIG) {
+		pr_info("%9s %10s %21s  %s (not run: above growth_max_mib=%u)\n",
+			"-", "-", "-", bc->label, growth_max_mib);
+		return;
+	}
 	if (res->err) {
 		pr_info("%9s %10s %21s  %s (skipped: %pe)\n", "-", "-", "-",
 			bc->label, ERR_PTR(res->err));
@@ -496,7 +582,7 @@ static void bench_print(const struct bench_case *bc,
 	}
 	if (bc->note)
 		bc->note(bc, median, note, sizeof(note));
-	if (base)
+	if (base && !bc->per_call)
 		scnprintf(ratio, sizeof(ratio), "%sx",
 			  bench_fmt(num, sizeof(num),
 				    div64_u64(median * 100, base)));
@@ -578,15 +664,19 @@ static int __init wsheap_bench_init(void)
 	bench_sizes_init();
 	bench_steady_objs = bench_steady_count();
 
-	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
-		bench_run(&bench_cases[i], &bench_results[i]);
-	base = bench_results[0].err ? 0 : bench_results[0].samples[reps / 2];
-
 	pr_info("n_objects=%u reps=%u: ns per object, median and min-max of the reps\n",
 		n_objects, reps);
 	pr_info("%9s %10s %21s  %s\n", "vs alloc", "ns/obj", "min-max", "row");
-	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
-		bench_print(&bench_cases[i], &bench_results[i], base);
+	/* Each row is printed when measured: a crash keeps the rows before. */
+	base = 0;
+	for (i = 0; i < ARRAY_SIZE(bench_cases); i++) {
+		struct bench_result res = {};
+
+		bench_run(&bench_cases[i], &res);
+		if (!i && !res.err)
+			base = res.samples[reps / 2];
+		bench_print(&bench_cases[i], &res, base);
+	}
 	bench_efficiency(SZ_1M, "1 MiB");
 	bench_efficiency(SZ_64M, "64 MiB");
 out:

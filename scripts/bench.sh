@@ -19,6 +19,7 @@
 #	BENCH_ARGS		module parameters of wsheap_bench, e.g.
 #				BENCH_ARGS="n_objects=200000 reps=9"
 #				(arguments to this script are added to them)
+#				growth_max_mib=N caps the growth rows
 #	WSHEAP_BENCH_MEM	memory of the UML kernel (default 3G)
 #	WSHEAP_UML_TIMEOUT	seconds before the UML run is killed (1800)
 #
@@ -27,7 +28,7 @@
 #
 # The 1 GiB growth row needs the host's vm.max_map_count well above its
 # default of 65530 (UML gives each vmalloc'd page a host mapping of its
-# own); below that UML panics in that row and the script says so.
+# own); below that the growth rows stop at the largest heap that fits.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
@@ -44,12 +45,12 @@ params=""
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of words
 for a in ${BENCH_ARGS:-} "$@"; do
 	case $a in
-	n_objects=[0-9]* | reps=[0-9]*)
+	n_objects=[0-9]* | reps=[0-9]* | growth_max_mib=[0-9]*)
 		case ${a#*=} in
 		*[!0-9]*) die "bad wsheap_bench parameter '$a': the value must be a number" ;;
 		esac ;;
 	*)
-		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N)" ;;
+		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N)" ;;
 	esac
 	params+=" $a"
 done
@@ -126,6 +127,23 @@ EOF
 chmod +x "$kwrap/linux.new"
 mv "$kwrap/linux.new" "$kwrap/linux"
 
+# UML maps every page of a vmalloc area into its host process with a
+# mapping of its own (the pages are not contiguous in UML's memory file),
+# and past the host's vm.max_map_count UML panics ("UML ran out of memory
+# on the host side").  A 1 GiB heap needs about 262144 such mappings, over
+# four times the default limit of 65530, which this script leaves alone:
+# the growth rows stop at the largest heap the limit allows, with room for
+# UML's own mappings, unless growth_max_mib is given.
+map_max=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 65530)
+growth_cap=$(((map_max - 16384) / 256))
+[ "$growth_cap" -le 1024 ] || growth_cap=1024
+case $params in
+*growth_max_mib=*) ;;
+*)
+	params+=" growth_max_mib=$growth_cap"
+	say "growth rows up to $growth_cap MiB (host vm.max_map_count $map_max; UML maps each vmalloc'd page on its own)" ;;
+esac
+
 # shellcheck disable=SC2016 # expanded by the init script
 body='mark "$(grep MemTotal /proc/meminfo)"
 step insmod $M/wsheap.ko
@@ -134,18 +152,6 @@ step insmod $M/bench/wsheap_bench.ko'"$params"'
 mark "bench-end"
 step rmmod wsheap_bench
 step rmmod wsheap'
-
-# UML maps every page of a vmalloc area into its host process with a
-# mapping of its own (the pages are not contiguous in UML's memory file),
-# so the 1 GiB growth row needs about 262144 of them at once.  Past the
-# host's vm.max_map_count UML panics ("UML ran out of memory on the host
-# side"), and the table, printed only at the end, is lost.
-map_need=$((262144 + 16384))
-map_max=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)
-if [ "$map_max" -lt "$map_need" ]; then
-	warn "host vm.max_map_count is $map_max; the 1 GiB growth row needs about $map_need host mappings and UML will likely panic in it"
-	warn "to allow it: sysctl -w vm.max_map_count=524288 (as root, on the host)"
-fi
 
 say "booting UML (mem=$BENCH_MEM) to run wsheap_bench${params:+ with$params}"
 t_boot=$(now)
@@ -183,8 +189,7 @@ if [ "$rc" -eq 0 ]; then
 else
 	printf '%s\n%s\n' "$header" "$table" >"$CACHE/bench.failed.txt"
 	if grep -q 'UML ran out of memory on the host side' "$UML_LOG"; then
-		warn "UML panicked: its host process ran out of mappings (vm.max_map_count is $map_max; the 1 GiB growth row needs about $map_need)"
-		warn "raise it with: sysctl -w vm.max_map_count=524288 (as root, on the host), then run again"
+		warn "UML panicked: its host process ran out of mappings (vm.max_map_count is $map_max); lower growth_max_mib"
 	fi
 	warn "bench failed after $((t_end - t0)) s (kernel $((t_built - t0)) s, modules $((t_boot - t_built)) s, UML run $((t_end - t_boot)) s)"
 	warn "$BENCH_OUT not updated (this run's output: $CACHE/bench.failed.txt)"
