@@ -10,6 +10,7 @@
 #
 #	scripts/debian.sh		both
 #	scripts/debian.sh 6.12|6.1	one of them
+#	scripts/debian.sh bench [P=V]	wsheap_bench there (make bench)
 
 . "$(dirname "$0")/lib.sh"
 
@@ -61,7 +62,7 @@ make_initramfs() {
 		echo 'mount -t devtmpfs devtmpfs /dev 2>/dev/null'
 		for m in "${names[@]}"; do
 			echo "echo 'WSHEAP-MARK: insmod $m'"
-			echo "insmod /mods/$m.ko || fail 'insmod $m'"
+			echo "insmod /mods/$m.ko ${MOD_PARAMS[$m]:-} || fail 'insmod $m'"
 		done
 		for ((i = ${#names[@]} - 1; i >= 0; i--)); do
 			echo "echo 'WSHEAP-MARK: rmmod ${names[i]}'"
@@ -74,6 +75,30 @@ make_initramfs() {
 	chmod +x "$root/init"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -9 >"$out"
 }
+
+# qemu_boot VMLINUZ INITRAMFS LOG MEM-MIB: boot under QEMU TCG, console to
+# LOG; fails unless the init reported success.
+qemu_boot() {
+	local rc=0 qlog=$3
+	timeout "${WSHEAP_QEMU_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -m "$4" \
+		-nographic -no-reboot -kernel "$1" -initrd "$2" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=7" \
+		</dev/null >"$qlog" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		warn "QEMU exited with status $rc$([ "$rc" -eq 124 ] && echo ' (timeout)'); log: $qlog"
+		tail -n 20 "$qlog" | sed 's/^/  | /' >&2
+		return 1
+	fi
+	if ! grep -q '^WSHEAP-RESULT: OK' "$qlog"; then
+		grep -h 'WSHEAP-RESULT: FAIL' "$qlog" | sed 's/^/wsheap: /' >&2 || true
+		explain_unknown_symbols "$qlog"
+		warn "the Debian boot did not complete; log: $qlog"
+		tail -n 20 "$qlog" | sed 's/^/  | /' >&2
+		return 1
+	fi
+}
+
+declare -A MOD_PARAMS=()
 
 debian_612() {
 	local t0 v kdir vmlinuz log qlog dep mods=() rc=0
@@ -101,22 +126,7 @@ debian_612() {
 
 	qlog=$LOGS/debian-$v-qemu.log
 	say "booting under QEMU (log: $qlog)"
-	timeout 300 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
-		-kernel "$vmlinuz" -initrd "$DEB/initramfs-$v.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=7" \
-		</dev/null >"$qlog" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		warn "QEMU exited with status $rc$([ "$rc" -eq 124 ] && echo ' (timeout)'); log: $qlog"
-		tail -n 20 "$qlog" | sed 's/^/  | /' >&2
-		return 1
-	fi
-	if ! grep -q '^WSHEAP-RESULT: OK' "$qlog"; then
-		grep -h 'WSHEAP-RESULT: FAIL' "$qlog" | sed 's/^/wsheap: /' >&2 || true
-		explain_unknown_symbols "$qlog"
-		warn "the Debian boot did not complete; log: $qlog"
-		tail -n 20 "$qlog" | sed 's/^/  | /' >&2
-		return 1
-	fi
+	qemu_boot "$vmlinuz" "$DEB/initramfs-$v.cpio.gz" "$qlog" 512 || return 1
 	# Unsigned out-of-tree modules taint a Debian kernel; that is expected.
 	check_log "$qlog" || { warn "log: $qlog"; return 1; }
 	say "Debian $v: wsheap and wsheap_demo loaded and unloaded cleanly ($(($(now) - t0)) s)"
@@ -135,6 +145,34 @@ debian_61() {
 	say "Debian $v: modules build without warnings ($(($(now) - t0)) s)"
 }
 
+# debian_bench [PARAM...]: the benchmark module in the Debian kernel (no
+# sanitizers, a distro config) under QEMU TCG: the numbers come from an
+# emulated CPU, so only the ratios between rows mean something.
+debian_bench() {
+	local v kdir vmlinuz qlog t0
+	t0=$(now)
+	stage "wsheap_bench in the Debian 6.12 cloud kernel under QEMU (TCG)"
+	v=$(debian_612_version) || return 1
+	kdir=/usr/src/linux-headers-$v-cloud-amd64
+	ensure_pkgs "linux-headers-$v-cloud-amd64" || return 1
+	vmlinuz=$(debian_image "$v") || return 1
+	build_modules "deb-$v" "$kdir" "$LOGS/debian-$v-modules.log" "DEMO STRESS BENCH" || return 1
+	[ -f "$MODDIR/bench/wsheap_bench.ko" ] ||
+		{ warn "no bench/wsheap_bench.ko (is bench/wsheap_bench.c there?)"; return 1; }
+	MOD_PARAMS[wsheap_bench]="${*:-growth_max_mib=256}"
+	make_initramfs "$DEB/initramfs-bench" "$DEB/initramfs-bench.cpio.gz" \
+		"$MODDIR/wsheap.ko" "$MODDIR/bench/wsheap_bench.ko"
+	qlog=$LOGS/bench-qemu.log
+	say "wsheap_bench ${MOD_PARAMS[wsheap_bench]} (log: $qlog)"
+	WSHEAP_QEMU_TIMEOUT=${WSHEAP_QEMU_TIMEOUT:-1800} \
+		qemu_boot "$vmlinuz" "$DEB/initramfs-bench.cpio.gz" "$qlog" 2048 || return 1
+	echo
+	grep -E 'wsheap_bench: ' "$qlog" | sed -E 's/^\[ *[0-9.]+\] wsheap_bench: //'
+	echo
+	check_log "$qlog" || { warn "log: $qlog"; return 1; }
+	say "bench done ($(($(now) - t0)) s); timings are from an emulated CPU (QEMU TCG)"
+}
+
 ensure_deps
 case $WHAT in
 all)	rc=0
@@ -143,5 +181,7 @@ all)	rc=0
 	exit "$rc" ;;
 6.12)	debian_612 ;;
 6.1)	debian_61 ;;
-*)	die "usage: $0 [all|6.12|6.1]" ;;
+bench)	shift
+	debian_bench "$@" ;;
+*)	die "usage: $0 [all|6.12|6.1|bench [module params]]" ;;
 esac

@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fault injection: boot the UML module kernel, load wsheap, point
+# failslab, fail_page_alloc and fail_wsheap at wsheap's own code (stack
+# trace filter on the module's address range, so the rest of the kernel
+# and the stress client's own allocations are left alone), then load
+# samples/wsheap_stress.ko, which drives heaps for a few seconds and
+# fails to load if any call gave a result the contract does not allow.
+# Injected failures are silent (verbose=0); any other report in the
+# kernel log (a warning, a stack trace, KASAN...) fails the run.
+#
+#	scripts/faults.sh [probability-percent [duration-ms]]
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/uml.sh"
+
+PROB=${1:-10}
+DURATION=${2:-3000}
+case "$PROB$DURATION" in *[!0-9]*) die "usage: $0 [probability-percent [duration-ms]]" ;; esac
+
+t0=$(now)
+stage "fault injection: wsheap_stress under failslab, fail_page_alloc, fail_wsheap ($PROB%)"
+ensure_deps
+ensure_tree
+build_uml_kernel
+build_uml_modules
+[ -f "$MODDIR/samples/wsheap_stress.ko" ] ||
+	die "samples/wsheap_stress.ko was not built (is samples/wsheap_stress.c there? log: $LOGS/uml-mod-modules.log)"
+
+# shellcheck disable=SC2016 # expanded by the init script
+body='D=/sys/kernel/debug
+step insmod $M/wsheap.ko
+# name size refcount deps state address
+set -- $(grep "^wsheap " /proc/modules)
+[ "$6" != "" ] && [ "$6" != "0x0000000000000000" ] || fail "no address for wsheap in /proc/modules"
+start=$(($6))
+end=$((start + $2))
+mark "wsheap.ko at $6, $2 bytes"
+for f in failslab fail_page_alloc fail_wsheap; do
+	[ -d $D/$f ] || fail "no $D/$f"
+	echo 0 >$D/$f/probability
+	echo 1 >$D/$f/interval
+	echo -1 >$D/$f/times
+	echo 0 >$D/$f/space
+	echo 0 >$D/$f/verbose
+	echo N >$D/$f/task-filter
+	echo $start >$D/$f/require-start
+	echo $end >$D/$f/require-end
+	echo 32 >$D/$f/stacktrace-depth
+done
+echo N >$D/failslab/ignore-gfp-wait
+echo N >$D/fail_page_alloc/ignore-gfp-wait
+echo N >$D/fail_page_alloc/ignore-gfp-highmem
+echo 0 >$D/fail_page_alloc/min-order
+for f in failslab fail_page_alloc fail_wsheap; do
+	echo '"$PROB"' >$D/$f/probability
+done
+mark "stress-begin"
+step insmod $M/samples/wsheap_stress.ko duration_ms='"$DURATION"'
+mark "stress-end"
+for f in failslab fail_page_alloc fail_wsheap; do
+	echo 0 >$D/$f/probability
+done
+step rmmod wsheap_stress
+step rmmod wsheap'
+
+rc=0
+uml_boot faults "$body" || rc=1
+
+line=$(sed -n '/^WSHEAP-MARK: stress-begin/,/^WSHEAP-MARK: stress-end/p' "$UML_LOG" |
+	grep -E 'wsheap_stress: ops=' | tail -n 1 || true)
+if [ -n "$line" ]; then
+	say "${line#*wsheap_stress: }"
+	enomem=$(sed -nE 's/.*enomem=([0-9]+).*/\1/p' <<<"$line")
+	errors=$(sed -nE 's/.*errors=([0-9]+).*/\1/p' <<<"$line")
+	if [ "${enomem:-0}" -eq 0 ]; then
+		warn "no call saw -ENOMEM: the fault injection did not reach wsheap"
+		rc=1
+	fi
+	if [ "${errors:-1}" -ne 0 ]; then
+		warn "wsheap_stress counted $errors results the contract does not allow:"
+		grep -E 'wsheap_stress:' "$UML_LOG" | head -n 20 | sed 's/^/  | /' >&2
+		rc=1
+	fi
+else
+	warn "wsheap_stress printed no counts"
+	rc=1
+fi
+
+if [ "$rc" -eq 0 ]; then
+	say "fault injection run clean ($(($(now) - t0)) s); console log: $UML_LOG"
+else
+	warn "fault injection run failed; console log: $UML_LOG"
+fi
+exit "$rc"
