@@ -39,7 +39,7 @@ _verify_uml_config() {
 			grep -qxF "$line" "$cfg" || {
 				sym=${line%%=*}
 				printf 'wsheap: %s asked for, .config has: %s\n' "$line" \
-					"$(grep -E "^(# )?$sym[= ]" "$cfg" || echo "(nothing)")" >&2
+					"$(grep -E "^(# )?${sym}[= ]" "$cfg" || echo "(nothing)")" >&2
 				bad=1
 			} ;;
 		"# CONFIG_"*)
