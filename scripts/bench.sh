@@ -1,7 +1,202 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: bench/wsheap_bench.ko loaded into the Debian 6.12 cloud
-# kernel under QEMU TCG (see debian_bench in scripts/debian.sh).  Module
-# parameters may be given, e.g. scripts/bench.sh n_objects=100000 reps=3
-exec bash "$(dirname "$0")/debian.sh" bench "$@"
+# The benchmark (make bench): a tool, not a test, and not run by CI.
+#
+# Builds a UML kernel without sanitizers or debug checks from
+# scripts/uml-bench.config in $CACHE/build/uml-bench, builds wsheap.ko and
+# bench/wsheap_bench.ko against it, boots it with enough memory for the
+# 1 GiB growth row, loads wsheap then wsheap_bench (which measures and
+# prints its table while loading), unloads both and powers off.
+#
+# The table goes to stdout and to $CACHE/bench.txt.  UML runs kernel code
+# at native CPU speed, but its clock, its page tables and its host
+# mappings are not those of a real machine: compare rows of one run with
+# each other (the first column, a ratio to wsheap_alloc), not the absolute
+# times with other machines or other runs.
+#
+# Environment:
+#	BENCH_ARGS		module parameters of wsheap_bench, e.g.
+#				BENCH_ARGS="n_objects=200000 reps=9"
+#				(arguments to this script are added to them)
+#				growth_max_mib=N caps the growth rows
+#	WSHEAP_BENCH_MEM	memory of the UML kernel (default 3G)
+#	WSHEAP_UML_TIMEOUT	seconds before the UML run is killed (1800)
+#
+# The same module can also be run in Debian's packaged kernel under QEMU
+# (bash scripts/debian.sh bench), but TCG emulates the CPU, so its ratios
+# say little about real hardware; this UML run is the benchmark.
+#
+# Exits non-zero when a build fails, a module does not load, a row is
+# skipped, or the kernel log shows a warning, BUG or oops.
+#
+# The 1 GiB growth row needs the host's vm.max_map_count well above its
+# default of 65530 (UML gives each vmalloc'd page a host mapping of its
+# own); below that the growth rows stop at the largest heap that fits.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/uml.sh"
+
+BENCH_FRAGMENT=$PROJ/scripts/uml-bench.config
+BENCH_BUILD=$CACHE/build/uml-bench
+BENCH_MEM=${WSHEAP_BENCH_MEM:-3G}
+BENCH_OUT=$CACHE/bench.txt
+WSHEAP_UML_TIMEOUT=${WSHEAP_UML_TIMEOUT:-1800}
+
+# ---------------------------------------------------------------- parameters
+
+params=""
+# shellcheck disable=SC2086 # BENCH_ARGS is a list of words
+for a in ${BENCH_ARGS:-} "$@"; do
+	case $a in
+	n_objects=[0-9]* | reps=[0-9]* | growth_max_mib=[0-9]*)
+		case ${a#*=} in
+		*[!0-9]*) die "bad wsheap_bench parameter '$a': the value must be a number" ;;
+		esac ;;
+	*)
+		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N)" ;;
+	esac
+	params+=" $a"
+done
+case $BENCH_MEM in
+'' | [!0-9]* | *[!0-9]*[0-9MG] | *[!0-9MG]*)
+	die "bad WSHEAP_BENCH_MEM '$BENCH_MEM' (like 2G or 3072M)" ;;
+esac
+
+# ---------------------------------------------------------------- kernel
+
+# Mirrors _build_uml_kernel of uml.sh with the bench's fragment taken as
+# the whole .config input instead of being merged into kunit/.kunitconfig.
+_build_bench_kernel() {
+	local log=$LOGS/uml-bench-kernel.log
+	_hook_tree
+	mkdir -p "$BENCH_BUILD"
+	if ! cmp -s "$BENCH_FRAGMENT" "$BENCH_BUILD/.wsheap-benchconfig" ||
+	   [ ! -f "$BENCH_BUILD/.config" ]; then
+		say "configuring $BENCH_BUILD from scripts/uml-bench.config"
+		cp "$BENCH_FRAGMENT" "$BENCH_BUILD/.config"
+		run_logged "$LOGS/uml-bench-config.log" \
+			make -C "$TREE" ARCH=um O="$BENCH_BUILD" olddefconfig || return 1
+		cp "$BENCH_FRAGMENT" "$BENCH_BUILD/.wsheap-benchconfig"
+	fi
+	# Every line of the fragment, the "is not set" ones included, must
+	# be in .config as written: this is what keeps sanitizers out.
+	UML_MERGED=$BENCH_FRAGMENT UML_BUILD=$BENCH_BUILD _verify_uml_config ||
+		return 1
+	say "building the bench UML kernel in $BENCH_BUILD (log: $log)"
+	run_logged "$log" make -C "$TREE" ARCH=um O="$BENCH_BUILD" -j"$JOBS" \
+		linux modules_prepare || return 1
+	cmp -s "$BENCH_BUILD/vmlinux.symvers" "$BENCH_BUILD/Module.symvers" ||
+		cp "$BENCH_BUILD/vmlinux.symvers" "$BENCH_BUILD/Module.symvers"
+}
+
+# As build_uml_kernel: a finished build whose configuration, Kconfig and
+# kernel source have not changed is reused without taking the lock.
+build_bench_kernel() {
+	local stamp=$BENCH_BUILD/.wsheap-built
+	if [ -x "$BENCH_BUILD/linux" ] && [ -f "$stamp" ] &&
+	   [ "$(cat "$stamp")" = "$(UML_MERGED=$BENCH_FRAGMENT UML_BUILD=$BENCH_BUILD _uml_kernel_id | sha1sum)" ]; then
+		say "bench UML kernel $BENCH_BUILD/linux is up to date"
+		return 0
+	fi
+	rm -f "$stamp"
+	locked _build_bench_kernel || return 1
+	UML_MERGED=$BENCH_FRAGMENT UML_BUILD=$BENCH_BUILD _uml_kernel_id | sha1sum >"$stamp"
+}
+
+# ---------------------------------------------------------------- run
+
+t0=$(now)
+stage "wsheap bench: UML without sanitizers, wsheap.ko and bench/wsheap_bench.ko"
+[ -f "$PROJ/bench/wsheap_bench.c" ] || die "bench/wsheap_bench.c is not there"
+ensure_deps
+ensure_tree
+build_bench_kernel || die "could not build the bench UML kernel (logs: $LOGS/uml-bench-*.log)"
+t_built=$(now)
+build_modules uml-bench "$BENCH_BUILD" "$LOGS/uml-bench-modules.log" BENCH ARCH=um ||
+	die "could not build the modules against $BENCH_BUILD (log: $LOGS/uml-bench-modules.log)"
+[ -f "$MODDIR/bench/wsheap_bench.ko" ] ||
+	die "bench/wsheap_bench.ko was not built (log: $LOGS/uml-bench-modules.log)"
+
+# uml_boot starts "$UML_BUILD/linux mem=512M ...", too little for the
+# 1 GiB growth row.  UML takes the last mem= of its command line, so the
+# bench boots a wrapper that appends its own.
+kwrap=$CACHE/run/bench/kernel
+mkdir -p "$kwrap"
+cat >"$kwrap/linux.new" <<EOF
+#!/bin/sh
+# generated by scripts/bench.sh: the bench kernel with more memory
+exec "$BENCH_BUILD/linux" "\$@" mem=$BENCH_MEM
+EOF
+chmod +x "$kwrap/linux.new"
+mv "$kwrap/linux.new" "$kwrap/linux"
+
+# UML maps every page of a vmalloc area into its host process with a
+# mapping of its own (the pages are not contiguous in UML's memory file),
+# and past the host's vm.max_map_count UML panics ("UML ran out of memory
+# on the host side").  A 1 GiB heap needs about 262144 such mappings, over
+# four times the default limit of 65530, which this script leaves alone:
+# the growth rows stop at the largest heap the limit allows, with room for
+# UML's own mappings, unless growth_max_mib is given.
+map_max=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 65530)
+growth_cap=$(((map_max - 16384) / 256))
+[ "$growth_cap" -le 1024 ] || growth_cap=1024
+case $params in
+*growth_max_mib=*) ;;
+*)
+	params+=" growth_max_mib=$growth_cap"
+	say "growth rows up to $growth_cap MiB (host vm.max_map_count $map_max; UML maps each vmalloc'd page on its own)" ;;
+esac
+
+# shellcheck disable=SC2016 # expanded by the init script
+body='mark "$(grep MemTotal /proc/meminfo)"
+step insmod $M/wsheap.ko
+mark "bench-begin"
+step insmod $M/bench/wsheap_bench.ko'"$params"'
+mark "bench-end"
+step rmmod wsheap_bench
+step rmmod wsheap'
+
+say "booting UML (mem=$BENCH_MEM) to run wsheap_bench${params:+ with$params}"
+t_boot=$(now)
+rc=0
+UML_BUILD=$kwrap uml_boot bench "$body" || rc=1
+t_end=$(now)
+
+# The table: what wsheap_bench printed between its insmod and its end,
+# without the "wsheap_bench: " prefix (and a timestamp, if printk has one).
+table=$(sed -n '/^WSHEAP-MARK: bench-begin/,/^WSHEAP-MARK: bench-end/p' "$UML_LOG" |
+	sed -nE 's/^(\[ *[0-9]+\.[0-9]+\] )?wsheap_bench: //p' || true)
+header="# wsheap bench $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$PROJ" describe --always --dirty 2>/dev/null || echo '?'), UML mem=$BENCH_MEM, ratios comparable within one run only"
+
+echo
+echo "$header"
+if [ -n "$table" ]; then
+	printf '%s\n' "$table"
+else
+	echo "(wsheap_bench printed nothing)"
+fi
+echo
+
+if [ "$rc" -eq 0 ] && [ -z "$table" ]; then
+	warn "the run completed but wsheap_bench printed no table"
+	rc=1
+fi
+if [ "$rc" -eq 0 ] && grep -q 'skipped:' <<<"$table"; then
+	warn "some rows were skipped (see their errors above; -ENOMEM: try WSHEAP_BENCH_MEM=4G)"
+	rc=1
+fi
+if [ "$rc" -eq 0 ]; then
+	printf '%s\n%s\n' "$header" "$table" >"$BENCH_OUT"
+	say "bench done in $((t_end - t0)) s (kernel $((t_built - t0)) s, modules $((t_boot - t_built)) s, UML run $((t_end - t_boot)) s)"
+	say "table saved to $BENCH_OUT; console log: $UML_LOG"
+else
+	printf '%s\n%s\n' "$header" "$table" >"$CACHE/bench.failed.txt"
+	if grep -q 'UML ran out of memory on the host side' "$UML_LOG"; then
+		warn "UML panicked: its host process ran out of mappings (vm.max_map_count is $map_max); lower growth_max_mib"
+	fi
+	warn "bench failed after $((t_end - t0)) s (kernel $((t_built - t0)) s, modules $((t_boot - t_built)) s, UML run $((t_end - t_boot)) s)"
+	warn "$BENCH_OUT not updated (this run's output: $CACHE/bench.failed.txt)"
+	warn "console log: $UML_LOG"
+fi
+exit "$rc"
