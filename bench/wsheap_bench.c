@@ -138,56 +138,45 @@ static int bench_fill(struct wsheap *heap, unsigned int n)
 	return 0;
 }
 
+/* Time n_objects allocations from @heap, then free it. */
+static int bench_time_fill(struct wsheap *heap, u64 *ns, u64 *units)
+{
+	u64 start;
+	int ret;
+
+	start = ktime_get_ns();
+	ret = bench_fill(heap, n_objects);
+	*ns = ktime_get_ns() - start;
+	*units = n_objects;
+
+	wsheap_free(heap);
+	return ret;
+}
+
 static int bench_wsheap_alloc(const struct bench_case *bc, u64 *ns, u64 *units)
 {
 	struct wsheap *heap;
-	u64 start;
 	int ret;
 
 	ret = wsheap_create(SIZE_MAX, 0, NULL, 0, &heap, NULL);
-	if (ret)
-		return ret;
-
-	start = ktime_get_ns();
-	ret = bench_fill(heap, n_objects);
-	*ns = ktime_get_ns() - start;
-	*units = n_objects;
-
-	wsheap_free(heap);
-	return ret;
+	return ret ?: bench_time_fill(heap, ns, units);
 }
 
 /* A heap that has been filled once and reset, keeping all its chunks. */
-static int bench_warm_heap(struct wsheap **heap, unsigned int n)
-{
-	int ret;
-
-	ret = wsheap_create(SIZE_MAX, SIZE_MAX, NULL, 0, heap, NULL);
-	if (ret)
-		return ret;
-	ret = bench_fill(*heap, n) ?: wsheap_reset(*heap, NULL);
-	if (ret)
-		wsheap_free(*heap);
-	return ret;
-}
-
 static int bench_wsheap_warm(const struct bench_case *bc, u64 *ns, u64 *units)
 {
 	struct wsheap *heap;
-	u64 start;
 	int ret;
 
-	ret = bench_warm_heap(&heap, n_objects);
+	ret = wsheap_create(SIZE_MAX, SIZE_MAX, NULL, 0, &heap, NULL);
 	if (ret)
 		return ret;
-
-	start = ktime_get_ns();
-	ret = bench_fill(heap, n_objects);
-	*ns = ktime_get_ns() - start;
-	*units = n_objects;
-
-	wsheap_free(heap);
-	return ret;
+	ret = bench_fill(heap, n_objects) ?: wsheap_reset(heap, NULL);
+	if (ret) {
+		wsheap_free(heap);
+		return ret;
+	}
+	return bench_time_fill(heap, ns, units);
 }
 
 /* One reset after n_objects / share objects, with @trim. */
