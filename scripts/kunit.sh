@@ -41,6 +41,7 @@ _kunit_run() {
 	if [ "$(cat "$stamp" 2>/dev/null || true)" != "$(_fingerprint)" ]; then
 		rm -rf "$KUNIT_BUILD/drivers/misc/wsheap"
 	fi
+	uml_tmpdir
 	cd "$TREE" || return 1
 	# kunit.py's arch_uml.config turns on UML_PCI_OVER_VIRTIO, which
 	# WARNs at boot ("No virtio device ID configured") with a call trace.

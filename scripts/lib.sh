@@ -19,6 +19,8 @@
 set -euo pipefail
 
 PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# CI runners do not always set HOME.
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 CACHE=${WSHEAP_CACHE:-$HOME/.cache/wsheap}
 SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 TREE=$CACHE/src/linux-source-6.12
@@ -28,7 +30,7 @@ LOGS=$CACHE/logs
 LOCK=$CACHE/build.lock
 JOBS=${WSHEAP_JOBS:-$(nproc)}
 
-mkdir -p "$CACHE" "$LOGS"
+mkdir -p "$CACHE/build" "$LOGS"
 
 # Packages every script needs.  libc6-dev: gcc comes without it under
 # --no-install-recommends, and UML links against the host C library.

@@ -108,6 +108,19 @@ build_uml_modules() {
 		"$UML_CLIENTS" ARCH=um CONFIG_WSHEAP_KUNIT_TEST=m
 }
 
+# UML keeps its memory in a file on tmpfs (/dev/shm unless TMPDIR says
+# otherwise).  Containers often have a 64 MiB /dev/shm, too small for
+# mem=512M (the kernel dies of SIGBUS): use a dir in the cache then.
+uml_tmpdir() {
+	local avail
+	[ -n "${TMPDIR:-}" ] && return 0
+	avail=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
+	if [ "${avail:-0}" -lt $((1536 * 1024)) ]; then
+		mkdir -p "$CACHE/tmp"
+		export TMPDIR=$CACHE/tmp
+	fi
+}
+
 # uml_boot NAME BODY: boot the UML kernel with an init script made of a
 # fixed prologue (mounts, helpers), BODY (sh code) and an epilogue that
 # reports success and powers off.  The console goes to $LOGS/uml-NAME.log.
@@ -145,6 +158,7 @@ echo "WSHEAP-RESULT: OK"
 halt_now
 EOF
 	chmod +x "$dir/init"
+	uml_tmpdir
 	timeout "${WSHEAP_UML_TIMEOUT:-900}" "$UML_BUILD/linux" mem=512M \
 		console=tty rootfstype=hostfs rootflags=/ ro init="$dir/init" \
 		</dev/null >"$log" 2>&1 || rc=$?
