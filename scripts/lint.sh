@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Lint gate: checkpatch --strict on every tracked .c and .h, then one
-# module build against the Debian 6.12 cloud headers (x86_64) with sparse
-# on every file (C=2) and W=1.  Any finding fails.
+# Lint gate: checkpatch --strict on every tracked .c and .h, then module
+# builds with sparse on every file (C=2) and W=1: against the Debian 6.12
+# cloud headers (x86_64, a distro config) and against the UML module
+# kernel (KUnit and CONFIG_WSHEAP_DEBUG on).  Any finding fails.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -46,6 +47,18 @@ log=$LOGS/lint-sparse-w1.log
 if WSHEAP_CLEAN=1 build_modules lint "/usr/src/linux-headers-$v-cloud-amd64" "$log" \
 		"DEMO STRESS BENCH" C=2; then
 	say "sparse (C=2) and W=1 against $v-cloud-amd64: no findings"
+else
+	rc=1
+fi
+
+# The same against the UML module kernel: the only config with KUnit (so
+# kunit/wsheap_kunit.c is checked) and with CONFIG_WSHEAP_DEBUG.
+. "$(dirname "$0")/uml.sh"
+log=$LOGS/lint-uml-sparse-w1.log
+if build_uml_kernel &&
+   WSHEAP_CLEAN=1 build_modules lint-uml "$UML_BUILD" "$log" "$UML_CLIENTS" \
+		ARCH=um CONFIG_WSHEAP_KUNIT_TEST=m C=2; then
+	say "sparse (C=2) and W=1 against the UML module kernel (KUnit, WSHEAP_DEBUG): no findings"
 else
 	rc=1
 fi
