@@ -41,7 +41,7 @@ fi
 for s in $STAGES; do
 	[ -n "${script[$s]:-}" ] || die "unknown stage $s (known: $ALL_STAGES)"
 	if [ ! -f "$HERE/${script[$s]}" ]; then
-		report+=("$(printf '%-10s %s' "$s" "not there")")
+		report+=("$(printf '%-14s %s' "$s" "not there")")
 		continue
 	fi
 	t0=$(now)
@@ -51,7 +51,7 @@ for s in $STAGES; do
 		st=FAILED
 		failed+=("$s")
 	fi
-	report+=("$(printf '%-10s %-6s %4d s' "$s" "$st" "$(($(now) - t0))")")
+	report+=("$(printf '%-14s %-6s %4d s' "$s" "$st" "$(($(now) - t0))")")
 done
 
 passed=0
@@ -61,9 +61,9 @@ for r in kunit-builtin kunit-module; do
 		read -r p f _ <"$CACHE/results/$r"
 		passed=$((passed + p))
 		nfailed=$((nfailed + f))
-		report+=("$(printf '%-10s %d passed, %d failed' "$r" "$p" "$f")")
+		report+=("$(printf '%-14s %d passed, %d failed' "$r" "$p" "$f")")
 	else
-		report+=("$(printf '%-10s %s' "$r" "no KUnit results")")
+		report+=("$(printf '%-14s %s' "$r" "no KUnit results")")
 	fi
 done
 

@@ -133,6 +133,8 @@ uml_tmpdir() {
 uml_boot() {
 	local name=$1 body=$2 allow=${3:-}
 	local dir=$CACHE/run/$1 log=$LOGS/uml-$1.log rc=0
+	UML_LOG=$log
+	: >"$log"
 	mkdir -p "$dir"
 	cat >"$dir/init" <<EOF
 #!/bin/sh
@@ -162,7 +164,6 @@ EOF
 	timeout "${WSHEAP_UML_TIMEOUT:-900}" "$UML_BUILD/linux" mem=512M \
 		console=tty rootfstype=hostfs rootflags=/ ro init="$dir/init" \
 		</dev/null >"$log" 2>&1 || rc=$?
-	UML_LOG=$log
 	if [ "$rc" -ne 0 ]; then
 		[ "$rc" -eq 124 ] && warn "UML run '$name' timed out"
 		warn "UML run '$name' ended with status $rc; log: $log"
