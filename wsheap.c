@@ -7,14 +7,17 @@
  * there is no per-object header and no per-object free.  wsheap_reset()
  * forgets every object at once and keeps chunks up to the trim size.
  *
+ * The bump itself is inline in wsheap.h, on struct wsheap_bump at the
+ * head of struct wsheap; __wsheap_alloc() here does the rest: the checks
+ * again, the quota error, the move to another chunk, the debug checks.
+ *
  * Growth policy.  A new chunk gets one eighth of the memory the heap holds
  * already, at least WSHEAP_MIN_CHUNK, so the heap grows by a factor of
  * 9/8 per chunk:
  *
  *  - a heap of n bytes needs O(log n) chunks (about 85 for 1 GiB), which
- *    keeps vmalloc() calls rare and the number of vmalloc areas small;
- *    UML backs every area with host mappings, and tens of thousands of
- *    areas exhaust them;
+ *    keeps vmalloc() calls rare and the number of vmalloc areas small
+ *    (tens of thousands of areas exhaust UML's host mappings);
  *  - the chunk being filled is at most a ninth of the heap, so the memory
  *    held but not handed out stays near 12.5% (doubling would allow 100%);
  *  - a chunk never asks for more than the quota has left (rounded up to a
@@ -125,6 +128,14 @@ struct wsheap {
 #define WSHEAP_MAGIC		0x77736870	/* "wshp" */
 #define WSHEAP_MAGIC_FREED	0x66726565	/* "free" */
 
+/**
+ * wsheap_report_misuse() - report a misused heap, once
+ * @heap: the heap
+ * @what: what was done wrong
+ *
+ * Exported only to the KUnit suite, which replaces it to count reports.
+ * Context: Any.
+ */
 VISIBLE_IF_KUNIT void wsheap_report_misuse(const struct wsheap *heap,
 					   const char *what)
 {
@@ -195,9 +206,16 @@ static inline void wsheap_fault_init(void) { }
 static inline void wsheap_fault_exit(void) { }
 #endif
 
-/*
- * All backing memory is acquired and released here and nowhere else, so
- * that fault injection and the KUnit stubs see every chunk.
+/**
+ * wsheap_chunk_vmalloc() - get the memory of one chunk
+ * @bytes: size of the chunk, header included, a multiple of PAGE_SIZE
+ *
+ * All backing memory is acquired here and released by
+ * wsheap_chunk_vfree(), nowhere else, so that fault injection and the
+ * KUnit stubs see every chunk.  Exported only to the KUnit suite.
+ *
+ * Context: Process context.  May sleep.
+ * Return: the memory, or NULL; never warns.
  */
 VISIBLE_IF_KUNIT void *wsheap_chunk_vmalloc(size_t bytes)
 {
@@ -209,6 +227,13 @@ VISIBLE_IF_KUNIT void *wsheap_chunk_vmalloc(size_t bytes)
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_vmalloc);
 
+/**
+ * wsheap_chunk_vfree() - release the memory of one chunk
+ * @mem: what wsheap_chunk_vmalloc() returned
+ *
+ * Exported only to the KUnit suite.
+ * Context: Process context.  May sleep.
+ */
 VISIBLE_IF_KUNIT void wsheap_chunk_vfree(void *mem)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_vfree, mem);
@@ -217,7 +242,15 @@ VISIBLE_IF_KUNIT void wsheap_chunk_vfree(void *mem)
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_vfree);
 
-/* The heap object itself, separate so that the suite can fail it too. */
+/**
+ * wsheap_object_alloc() - allocate a zeroed heap object
+ *
+ * Separate from wsheap_create() so that the KUnit suite, the only user of
+ * the export, can make it fail.
+ *
+ * Context: Process context.  May sleep.
+ * Return: the object, or NULL.
+ */
 VISIBLE_IF_KUNIT struct wsheap *wsheap_object_alloc(void)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_object_alloc);
@@ -256,9 +289,16 @@ static size_t wsheap_room(const struct wsheap *heap)
 	return heap->fast.limit - heap->fast.bump;
 }
 
-/*
- * Bytes of a new chunk, header included, that can hold @size for @heap
- * under the growth policy; 0 when no chunk can be that large.
+/**
+ * wsheap_chunk_bytes() - the size of the next chunk under the growth policy
+ * @actual: chunk memory the heap holds already
+ * @quota_left: bytes the quota still allows
+ * @size: the request the chunk must hold
+ *
+ * Exported only to the KUnit suite.
+ * Context: Any.
+ * Return: bytes of the chunk, header included and rounded up to a page, or
+ * 0 when no chunk can be that large.
  */
 VISIBLE_IF_KUNIT size_t wsheap_chunk_bytes(size_t actual, size_t quota_left,
 					   size_t size)
