@@ -54,9 +54,16 @@ _kunit_run() {
 
 say "build and run in $KUNIT_BUILD (log: $log)"
 rc=0
-locked run_logged "$log" _kunit_run || rc=1
+locked _kunit_run >"$log" 2>&1 </dev/null || rc=$?
 show_results "$log"
-summary_counts "$log" "$res" || { warn "no KUnit summary in $log"; rc=1; }
+if ! summary_counts "$log" "$res"; then
+	warn "no KUnit summary in $log (kunit.py exit $rc); its last lines:"
+	tail -n 30 "$log" | sed 's/^/  | /' >&2
+	rc=1
+elif [ "$rc" -ne 0 ]; then
+	warn "kunit.py exited with status $rc"
+	rc=1
+fi
 if [ -f "$KUNIT_BUILD/test.log" ]; then
 	check_log "$KUNIT_BUILD/test.log" || rc=1
 fi

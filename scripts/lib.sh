@@ -243,6 +243,9 @@ build_modules() {
 	if grep -iE 'warning:|error:' "$log" | grep -v 'Skipping BTF generation' >&2; then
 		printf 'wsheap: the module build for %s has warnings (full log: %s)\n' \
 			"$target" "$log" >&2
+		# Warnings only show when a file is compiled: drop the objects so
+		# the next run compiles (and warns) again instead of passing.
+		find "$MODDIR" -name '*.o' -delete
 		return 1
 	fi
 	[ -f "$MODDIR/wsheap.ko" ] || { warn "no wsheap.ko after build ($log)"; return 1; }
