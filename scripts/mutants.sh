@@ -13,9 +13,13 @@ PROJECT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${WSHEAP_CACHE:-$HOME/.cache/wsheap}
 TREE=$CACHE/src/linux-source-6.12
 BUILD=$CACHE/build/kunit
+DEBUG_BUILD=$CACHE/build/kunit-debug
 WORK=$CACHE/mutants
 
-# name|file|perl substitution producing the bug
+# name|file|perl substitution producing the bug[|debug]
+# "debug" mutants break the CONFIG_WSHEAP_DEBUG checks, which the built-in
+# run leaves off (it tests the inline fast path): they run in a second
+# build directory with the option on.
 MUTANTS=(
 	"bump off by one|wsheap.c|s/heap->fast.bump \+= ALIGN\(size, WSHEAP_ALIGN\);/heap->fast.bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
 	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
@@ -29,8 +33,8 @@ MUTANTS=(
 	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
 	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, size\);/chunk = NULL;/"
-	"no use-after-free check|wsheap.c|s/if \(heap->magic != WSHEAP_MAGIC\) \{/if (0) {/"
-	"no two-calls check|wsheap.c|s/if \(atomic_xchg\(&heap->in_call, 1\)\) \{/if (0) {/"
+	"no use-after-free check|wsheap.c|s/if \(heap->magic != WSHEAP_MAGIC\) \{/if (0) {/|debug"
+	"no two-calls check|wsheap.c|s/if \(atomic_xchg\(&heap->in_call, 1\)\) \{/if (0) {/|debug"
 	"chunk size unbounded by quota|wsheap.c|s/payload = max\(min\(payload, quota_left\), size\);/payload = max(payload, size);/"
 )
 
@@ -40,12 +44,16 @@ MUTANTS=(
 # build cannot keep one.
 restore() {
 	ln -sfn "$PROJECT" "$TREE/drivers/misc/wsheap"
-	rm -rf "$BUILD/drivers/misc/wsheap"
+	rm -rf "$BUILD/drivers/misc/wsheap" "$DEBUG_BUILD/drivers/misc/wsheap"
 }
 
 run_mutant() {
-	local name=$1 file=$2 subst=$3 log
+	local name=$1 file=$2 subst=$3 kind=$4 log build=$BUILD debug=n
 
+	if [ "$kind" = debug ]; then
+		build=$DEBUG_BUILD
+		debug=y
+	fi
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
 	(cd "$PROJECT" && tar --exclude=.git -cf - .) | tar -C "$WORK" -xf -
@@ -55,11 +63,12 @@ run_mutant() {
 		return 2
 	fi
 	ln -sfn "$WORK" "$TREE/drivers/misc/wsheap"
-	rm -rf "$BUILD/drivers/misc/wsheap"
+	rm -rf "$build/drivers/misc/wsheap"
 	log=$CACHE/mutant.log
 	if (cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
-		--kunitconfig="$WORK/kunit" --build_dir="$BUILD" \
+		--kunitconfig="$WORK/kunit" --build_dir="$build" \
 		--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n \
+		--kconfig_add=CONFIG_WSHEAP_DEBUG=$debug \
 		--jobs="$(nproc)") >"$log" 2>&1; then
 		echo "SURVIVED  $name"
 		return 1
@@ -72,8 +81,9 @@ survivors=0
 exec 9>"$CACHE/build.lock"
 flock 9
 for m in "${MUTANTS[@]}"; do
-	IFS='|' read -r name file subst <<<"$m"
-	run_mutant "$name" "$file" "$subst" || survivors=$((survivors + 1))
+	IFS='|' read -r name file subst kind <<<"$m"
+	run_mutant "$name" "$file" "$subst" "${kind:-}" ||
+		survivors=$((survivors + 1))
 done
 restore
 echo "mutants: ${#MUTANTS[@]} tried, $survivors survived"
