@@ -15,7 +15,6 @@
 t0=$(now)
 stage "wsheap demo: UML kernel with wsheap.ko and samples/wsheap_demo.ko"
 ensure_deps
-ensure_tree
 build_uml_kernel
 build_uml_modules
 [ -f "$MODDIR/samples/wsheap_demo.ko" ] ||

@@ -20,7 +20,6 @@ case $CYCLES in '' | *[!0-9]*) die "usage: $0 [cycles]" ;; esac
 t0=$(now)
 stage "endurance: $CYCLES cycles of load/unload of wsheap and wsheap_demo"
 ensure_deps
-ensure_tree
 build_uml_kernel
 build_uml_modules
 [ -f "$MODDIR/samples/wsheap_demo.ko" ] ||

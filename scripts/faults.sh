@@ -22,7 +22,6 @@ case "$PROB$DURATION" in *[!0-9]*) die "usage: $0 [probability-percent [duration
 t0=$(now)
 stage "fault injection: wsheap_stress under failslab, fail_page_alloc, fail_wsheap ($PROB%)"
 ensure_deps
-ensure_tree
 build_uml_kernel
 build_uml_modules
 [ -f "$MODDIR/samples/wsheap_stress.ko" ] ||

@@ -169,6 +169,10 @@ _tree_ready() {
 # The lock is only taken when something is to be changed.
 ensure_tree() { _tree_ready || locked _ensure_tree; }
 
+# For what reads the tree but builds nothing from the project (checkpatch,
+# builds against an existing UML kernel): unpacked is enough.
+ensure_tree_unpacked() { [ -f "$TREE/Makefile" ] || locked _ensure_tree; }
+
 # ---------------------------------------------------------------- shadow dirs
 
 # make_shadow TARGET: $CACHE/mod/TARGET becomes a symlink farm of the

@@ -11,7 +11,7 @@
 t0=$(now)
 stage "lint: checkpatch --strict, sparse, W=1"
 ensure_deps
-ensure_tree
+ensure_tree_unpacked
 
 if git -C "$PROJ" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	mapfile -t files < <(git -C "$PROJ" ls-files -- '*.c' '*.h')

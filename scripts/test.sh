@@ -34,7 +34,7 @@ failed=()
 report=()
 
 stage "dependencies and kernel tree"
-if ! (ensure_deps && ensure_tree); then
+if ! (ensure_deps && ensure_tree_unpacked); then
 	failed+=(setup)
 fi
 

@@ -15,7 +15,6 @@
 t0=$(now)
 stage "KUnit as a module (UML, KASAN+UBSAN)"
 ensure_deps
-ensure_tree
 build_uml_kernel
 build_uml_modules
 [ -f "$MODDIR/kunit/wsheap_kunit.ko" ] || die "no kunit/wsheap_kunit.ko was built ($LOGS/uml-mod-modules.log)"

@@ -57,7 +57,7 @@ _verify_uml_config() {
 
 _build_uml_kernel() {
 	local log=$LOGS/uml-mod-kernel.log
-	_hook_tree
+	_ensure_tree
 	mkdir -p "$UML_BUILD"
 	if ! cmp -s "$UML_MERGED" "$UML_BUILD/.wsheap-kunitconfig" ||
 	   [ ! -f "$UML_BUILD/.config" ]; then
@@ -91,7 +91,9 @@ _uml_kernel_id() {
 build_uml_kernel() {
 	local stamp=$UML_BUILD/.wsheap-built
 	_merge_uml_config
-	if [ -x "$UML_BUILD/linux" ] && [ -f "$stamp" ] &&
+	# The fast path needs neither the lock nor the drivers/misc/wsheap link
+	# (which a mutation run may hold pointed elsewhere for a while).
+	if [ -x "$UML_BUILD/linux" ] && [ -f "$stamp" ] && [ -f "$TREE/Makefile" ] &&
 	   [ "$(cat "$stamp")" = "$(_uml_kernel_id | sha1sum)" ]; then
 		say "UML kernel $UML_BUILD/linux is up to date"
 		return 0
