@@ -34,8 +34,9 @@
  * is taken before any new one is allocated.  Replaying the allocations of
  * the previous round therefore meets each kept chunk at the point where it
  * was created, so a round that fits the trim size makes no vmalloc() call.
- * Reset keeps chunks in creation order while they fit within the trim size
- * and releases the rest.
+ * Reset walks the chunks in creation order and keeps each one that still
+ * fits within the trim size next to those kept before it; it releases the
+ * rest.
  *
  * Concurrency: none inside.  Callers serialise the calls on one heap.
  */
@@ -81,10 +82,11 @@
 
 /*
  * Larger payloads are refused before any arithmetic, so that adding the
- * header and rounding to a page cannot wrap.  vmalloc() could not provide
+ * header and rounding to a page cannot wrap and every chunk size fits in a
+ * ptrdiff_t (and in should_fail()'s ssize_t).  vmalloc() could not provide
  * anything near this size anyway.
  */
-#define WSHEAP_MAX_CHUNK	(SIZE_MAX / 2)
+#define WSHEAP_MAX_CHUNK	(SIZE_MAX / 2 - 2 * PAGE_SIZE)
 
 /*
  * Chunk growth may fail rather than wake the OOM killer, and a refused
@@ -154,7 +156,7 @@ static void wsheap_debug_init(struct wsheap *heap)
 /* May a call go into @heap?  If not, the misuse has been reported. */
 static bool wsheap_enter(struct wsheap *heap)
 {
-	if (heap->magic != WSHEAP_MAGIC) {
+	if (READ_ONCE(heap->magic) != WSHEAP_MAGIC) {
 		wsheap_report_misuse(heap, "used after wsheap_free()");
 		return false;
 	}
@@ -172,7 +174,7 @@ static void wsheap_leave(struct wsheap *heap)
 
 static void wsheap_debug_poison(struct wsheap *heap)
 {
-	heap->magic = WSHEAP_MAGIC_FREED;
+	WRITE_ONCE(heap->magic, WSHEAP_MAGIC_FREED);
 }
 #else
 static inline void wsheap_debug_init(struct wsheap *heap) { }
@@ -255,7 +257,7 @@ VISIBLE_IF_KUNIT struct wsheap *wsheap_object_alloc(void)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_object_alloc);
 
-	return kzalloc(sizeof(struct wsheap), GFP_KERNEL);
+	return kzalloc(sizeof(struct wsheap), GFP_KERNEL | __GFP_NOWARN);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_object_alloc);
 
@@ -461,7 +463,7 @@ int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 }
 EXPORT_SYMBOL_GPL(wsheap_alloc);
 
-/* Keep chunks in creation order while they fit in the trim size. */
+/* Keep, in creation order, each chunk that still fits in the trim size. */
 static void wsheap_trim(struct wsheap *heap)
 {
 	struct wsheap_chunk *chunk, *next;

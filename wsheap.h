@@ -29,7 +29,8 @@ struct wsheap;
  * @requested: bytes handed out since create or the last reset
  *
  * The first member of struct wsheap, visible only so that the common case
- * of wsheap_alloc() (room left in the current chunk) needs no call.
+ * of wsheap_alloc() (room left in the current chunk) needs no function
+ * call.
  * Private to wsheap: callers never read or write it.
  */
 struct wsheap_bump {
@@ -155,7 +156,12 @@ static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 {
 	struct wsheap_bump *b = (struct wsheap_bump *)heap;
 
-	might_sleep();
+	/*
+	 * The atomic-context check of might_sleep() without its
+	 * might_resched(), which on PREEMPT_DYNAMIC kernels is a call; the
+	 * out-of-line path keeps the whole might_sleep().
+	 */
+	__might_sleep(__FILE__, __LINE__);
 	/* room is a multiple of WSHEAP_ALIGN, so the ALIGN() cannot wrap */
 	if (!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && likely(heap && ptr && size) &&
 	    likely(size <= (size_t)(b->limit - b->bump) &&
