@@ -309,6 +309,7 @@ static void alloc_rejects_null_arguments(struct kunit *test)
 {
 	struct wsheap *heap = new_heap(test, 4096, 0);
 	void *sentinel = (void *)0x5a5a5a50UL;
+	void **null_ptr = NULL;
 	void *p = sentinel;
 	struct wsheap_error err = {};
 
@@ -317,12 +318,25 @@ static void alloc_rejects_null_arguments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
 	KUNIT_EXPECT_NOT_NULL(test, err.msg);
 
-	err.msg = NULL;
+	err = (struct wsheap_error){};
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, NULL, &err), -EINVAL);
 	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
 	KUNIT_EXPECT_NOT_NULL(test, err.msg);
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
 	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+
+	/*
+	 * Again with room in the chunk, where the inline path decides, and
+	 * with a NULL the compiler cannot see (a visible one lets it drop
+	 * the undefined store and take the out-of-line path by itself).
+	 */
+	alloc_ok(test, heap, 8);
+	err = (struct wsheap_error){};
+	OPTIMIZER_HIDE_VAR(null_ptr);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, null_ptr, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 8);
 }
 
 static void alloc_exactly_at_quota_succeeds_one_more_fails(struct kunit *test)
@@ -901,10 +915,12 @@ static void get_property_rejects_bad_arguments(struct kunit *test)
 						  (enum wsheap_property_id)4,
 						  &buf, sizeof(buf), NULL),
 			-EINVAL);
+	err = (struct wsheap_error){};
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
 						  (enum wsheap_property_id)-1,
 						  &buf, sizeof(buf), &err),
 			-EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
 	KUNIT_EXPECT_NOT_NULL(test, err.msg);
 	KUNIT_EXPECT_EQ(test, buf, sentinel);
 }

@@ -23,6 +23,7 @@ WORK=$CACHE/mutants
 MUTANTS=(
 	"bump off by one|wsheap.c|s/heap->fast.bump \+= ALIGN\(size, WSHEAP_ALIGN\);/heap->fast.bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
 	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
+	"inline NULL ptr check removed|wsheap.h|s/likely\(heap && ptr && size\)/likely(heap \&\& size)/"
 	"inline quota check removed|wsheap.h|s/size <= b->max_size - b->requested\)/1)/"
 	"inline room check off by one|wsheap.h|s/size <= \(size_t\)\(b->limit - b->bump\)/size <= (size_t)(b->limit - b->bump) + WSHEAP_ALIGN/"
 	"quota check removed|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (0)/"
@@ -33,7 +34,7 @@ MUTANTS=(
 	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
 	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, size\);/chunk = NULL;/"
-	"no use-after-free check|wsheap.c|s/if \(heap->magic != WSHEAP_MAGIC\) \{/if (0) {/|debug"
+	"no use-after-free check|wsheap.c|s/if \(READ_ONCE\(heap->magic\) != WSHEAP_MAGIC\) \{/if (0) {/|debug"
 	"no two-calls check|wsheap.c|s/if \(atomic_xchg\(&heap->in_call, 1\)\) \{/if (0) {/|debug"
 	"chunk size unbounded by quota|wsheap.c|s/payload = max\(min\(payload, quota_left\), size\);/payload = max(payload, size);/"
 )
