@@ -65,43 +65,13 @@ esac
 
 # ---------------------------------------------------------------- kernel
 
-# Mirrors _build_uml_kernel of uml.sh with the bench's fragment taken as
-# the whole .config input instead of being merged into kunit/.kunitconfig.
-_build_bench_kernel() {
-	local log=$LOGS/uml-bench-kernel.log
-	_hook_tree
-	mkdir -p "$BENCH_BUILD"
-	if ! cmp -s "$BENCH_FRAGMENT" "$BENCH_BUILD/.wsheap-benchconfig" ||
-	   [ ! -f "$BENCH_BUILD/.config" ]; then
-		say "configuring $BENCH_BUILD from scripts/uml-bench.config"
-		cp "$BENCH_FRAGMENT" "$BENCH_BUILD/.config"
-		run_logged "$LOGS/uml-bench-config.log" \
-			make -C "$TREE" ARCH=um O="$BENCH_BUILD" olddefconfig || return 1
-		cp "$BENCH_FRAGMENT" "$BENCH_BUILD/.wsheap-benchconfig"
-	fi
-	# Every line of the fragment, the "is not set" ones included, must
-	# be in .config as written: this is what keeps sanitizers out.
-	UML_MERGED=$BENCH_FRAGMENT UML_BUILD=$BENCH_BUILD _verify_uml_config ||
-		return 1
-	say "building the bench UML kernel in $BENCH_BUILD (log: $log)"
-	run_logged "$log" make -C "$TREE" ARCH=um O="$BENCH_BUILD" -j"$JOBS" \
-		linux modules_prepare || return 1
-	cmp -s "$BENCH_BUILD/vmlinux.symvers" "$BENCH_BUILD/Module.symvers" ||
-		cp "$BENCH_BUILD/vmlinux.symvers" "$BENCH_BUILD/Module.symvers"
-}
-
-# As build_uml_kernel: a finished build whose configuration, Kconfig and
-# kernel source have not changed is reused without taking the lock.
+# The bench kernel is built as uml.sh builds the module kernel, but from
+# scripts/uml-bench.config alone, not merged into kunit/.kunitconfig:
+# every line of it, the "is not set" ones included, must then be in
+# .config as written, which is what keeps sanitizers out.
 build_bench_kernel() {
-	local stamp=$BENCH_BUILD/.wsheap-built
-	if [ -x "$BENCH_BUILD/linux" ] && [ -f "$stamp" ] &&
-	   [ "$(cat "$stamp")" = "$(UML_MERGED=$BENCH_FRAGMENT UML_BUILD=$BENCH_BUILD _uml_kernel_id | sha1sum)" ]; then
-		say "bench UML kernel $BENCH_BUILD/linux is up to date"
-		return 0
-	fi
-	rm -f "$stamp"
-	locked _build_bench_kernel || return 1
-	UML_MERGED=$BENCH_FRAGMENT UML_BUILD=$BENCH_BUILD _uml_kernel_id | sha1sum >"$stamp"
+	UML_MERGED=$BENCH_FRAGMENT UML_BUILD=$BENCH_BUILD UML_NAME=uml-bench \
+		cached_uml_kernel
 }
 
 # ---------------------------------------------------------------- run

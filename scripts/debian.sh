@@ -84,18 +84,7 @@ qemu_boot() {
 		-nographic -no-reboot -kernel "$1" -initrd "$2" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=7" \
 		</dev/null >"$qlog" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		warn "QEMU exited with status $rc$([ "$rc" -eq 124 ] && echo ' (timeout)'); log: $qlog"
-		tail -n 20 "$qlog" | sed 's/^/  | /' >&2
-		return 1
-	fi
-	if ! grep -q '^WSHEAP-RESULT: OK' "$qlog"; then
-		grep -h 'WSHEAP-RESULT: FAIL' "$qlog" | sed 's/^/wsheap: /' >&2 || true
-		explain_unknown_symbols "$qlog"
-		warn "the Debian boot did not complete; log: $qlog"
-		tail -n 20 "$qlog" | sed 's/^/  | /' >&2
-		return 1
-	fi
+	boot_outcome "$rc" "$qlog" "the Debian boot under QEMU"
 }
 
 declare -A MOD_PARAMS=()

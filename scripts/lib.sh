@@ -275,6 +275,24 @@ check_log() {
 	fi
 }
 
+# boot_outcome RC LOG WHAT: succeed if the boot WHAT, whose console went
+# to LOG, exited with RC 0 and its init reported success; otherwise say
+# why, with the end of LOG, and fail.
+boot_outcome() {
+	local rc=$1 log=$2 what=$3
+	if [ "$rc" -ne 0 ]; then
+		warn "$what exited with status $rc$([ "$rc" -eq 124 ] && echo ' (timeout)'); log: $log"
+	elif ! grep -q '^WSHEAP-RESULT: OK' "$log"; then
+		grep -h 'WSHEAP-RESULT: FAIL' "$log" | sed 's/^/wsheap: /' >&2 || true
+		explain_unknown_symbols "$log"
+		warn "$what did not complete; log: $log"
+	else
+		return 0
+	fi
+	tail -n 20 "$log" | sed 's/^/  | /' >&2
+	return 1
+}
+
 # explain_undefined LOG: say which symbols modpost found undefined, and
 # who wanted them.
 explain_undefined() {

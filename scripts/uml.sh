@@ -8,6 +8,7 @@
 
 UML_FRAGMENT=$PROJ/scripts/uml-modules.config
 UML_MERGED=$CACHE/build/uml-mod.kunitconfig
+UML_NAME=uml-mod
 UML_CLIENTS=${UML_CLIENTS:-DEMO STRESS}
 
 # Symbols named in a config fragment, one a line.
@@ -55,17 +56,19 @@ _verify_uml_config() {
 	[ "$bad" -eq 0 ] || { warn "UML config does not hold the requested options ($UML_BUILD/.config)"; return 1; }
 }
 
+# Configure UML_BUILD from the fragment UML_MERGED and build it; logs
+# are named after UML_NAME.  scripts/bench.sh uses it for its own kernel.
 _build_uml_kernel() {
-	local log=$LOGS/uml-mod-kernel.log
+	local log=$LOGS/$UML_NAME-kernel.log
 	_ensure_tree
 	mkdir -p "$UML_BUILD"
-	if ! cmp -s "$UML_MERGED" "$UML_BUILD/.wsheap-kunitconfig" ||
+	if ! cmp -s "$UML_MERGED" "$UML_BUILD/.wsheap-config" ||
 	   [ ! -f "$UML_BUILD/.config" ]; then
-		say "configuring $UML_BUILD"
+		say "configuring $UML_BUILD from $UML_MERGED"
 		cp "$UML_MERGED" "$UML_BUILD/.config"
-		run_logged "$LOGS/uml-mod-config.log" \
+		run_logged "$LOGS/$UML_NAME-config.log" \
 			make -C "$TREE" ARCH=um O="$UML_BUILD" olddefconfig || return 1
-		cp "$UML_MERGED" "$UML_BUILD/.wsheap-kunitconfig"
+		cp "$UML_MERGED" "$UML_BUILD/.wsheap-config"
 	fi
 	_verify_uml_config || return 1
 	say "building the UML kernel in $UML_BUILD (log: $log)"
@@ -88,9 +91,9 @@ _uml_kernel_id() {
 	sha1sum "$UML_BUILD/linux" "$UML_BUILD/Module.symvers" 2>/dev/null
 }
 
-build_uml_kernel() {
+# Build UML_BUILD from UML_MERGED unless a finished build is current.
+cached_uml_kernel() {
 	local stamp=$UML_BUILD/.wsheap-built
-	_merge_uml_config
 	# The fast path needs neither the lock nor the drivers/misc/wsheap link
 	# (which a mutation run may hold pointed elsewhere for a while).
 	if [ -x "$UML_BUILD/linux" ] && [ -f "$stamp" ] && [ -f "$TREE/Makefile" ] &&
@@ -101,6 +104,11 @@ build_uml_kernel() {
 	rm -f "$stamp"
 	locked _build_uml_kernel || return 1
 	_uml_kernel_id | sha1sum >"$stamp"
+}
+
+build_uml_kernel() {
+	_merge_uml_config
+	cached_uml_kernel
 }
 
 # Build the project's modules against the UML kernel; MODDIR is the
@@ -166,19 +174,7 @@ EOF
 	timeout "${WSHEAP_UML_TIMEOUT:-900}" "$UML_BUILD/linux" mem=512M \
 		console=tty rootfstype=hostfs rootflags=/ ro init="$dir/init" \
 		</dev/null >"$log" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		[ "$rc" -eq 124 ] && warn "UML run '$name' timed out"
-		warn "UML run '$name' ended with status $rc; log: $log"
-		tail -n 20 "$log" | sed 's/^/  | /' >&2
-		return 1
-	fi
-	if ! grep -q '^WSHEAP-RESULT: OK' "$log"; then
-		grep -h 'WSHEAP-RESULT: FAIL' "$log" | sed 's/^/wsheap: /' >&2 || true
-		explain_unknown_symbols "$log"
-		warn "UML run '$name' did not complete; log: $log"
-		tail -n 20 "$log" | sed 's/^/  | /' >&2
-		return 1
-	fi
+	boot_outcome "$rc" "$log" "UML run '$name'" || return 1
 	check_log "$log" "$allow" || { warn "log: $log"; return 1; }
 }
 
