@@ -29,14 +29,28 @@
  * next reset.
  *
  * Reuse.  Chunks stay on one list in the order they were created, each
- * marked when it has been carved from since the last reset.  When the
- * current chunk is full, the first unmarked chunk with room for the request
- * is taken before any new one is allocated.  Replaying the allocations of
+ * stamped with a sequence number when it is first carved from after a
+ * reset (0: not carved).  When the current chunk is full, the first
+ * unstamped chunk with room for the request is taken before any new one
+ * is allocated.  Replaying the allocations of
  * the previous round therefore meets each kept chunk at the point where it
  * was created, so a round that fits the trim size makes no vmalloc() call.
  * Reset walks the chunks in creation order and keeps each one that still
  * fits within the trim size next to those kept before it; it releases the
  * rest.
+ *
+ * Marks.  A mark is the bump pointer, REQUESTED_SIZE and the last
+ * sequence number handed out, with the heap's epoch: a number drawn from a
+ * module-wide counter at create and at every reset, so one compare refuses
+ * a mark of another heap or of an earlier round.  Rollback puts the bump
+ * pointer back into the chunk that contains it and unstamps every chunk
+ * stamped after the mark, which makes them spares for the allocations that
+ * follow; no chunk is freed until the next reset.
+ *
+ * Realloc.  The block of the last allocating call is remembered (the inline
+ * path stores it too); only that block can grow or shrink in place.  If it
+ * lies in a chunk the bump pointer does not run through (a request too
+ * large for the current chunk), that chunk's end is remembered as well.
  *
  * Concurrency: none inside.  Callers serialise the calls on one heap.
  */
@@ -46,6 +60,7 @@
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
@@ -57,6 +72,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
 
 /* Here wsheap_alloc() is defined out of line; callers get it inline. */
@@ -97,7 +113,7 @@
 struct wsheap_chunk {
 	struct list_head node;		/* in wsheap->chunks, creation order */
 	size_t bytes;			/* the whole vmalloc() area */
-	bool carved;			/* handed out from since the last reset */
+	unsigned long seq;		/* carve order since the reset; 0: spare */
 };
 
 #define WSHEAP_CHUNK_HDR	ALIGN(sizeof(struct wsheap_chunk), WSHEAP_ALIGN)
@@ -111,6 +127,12 @@ struct wsheap {
 	size_t trim_size;
 	size_t actual;			/* sum of chunk->bytes */
 	struct list_head chunks;
+	unsigned long carves;		/* last chunk->seq handed out */
+	unsigned long epoch;		/* this heap's current round */
+	char *stray;			/* fast.last, outside the bump chunk */
+	char *stray_limit;		/* the end of its chunk */
+	gfp_t gfp;			/* for chunks */
+	char name[WSHEAP_NAME_MAX];
 #ifdef CONFIG_WSHEAP_DEBUG
 	u32 magic;			/* WSHEAP_MAGIC until wsheap_free() */
 	atomic_t in_call;		/* a call is inside this heap */
@@ -211,6 +233,8 @@ static inline void wsheap_fault_exit(void) { }
 /**
  * wsheap_chunk_vmalloc() - get the memory of one chunk
  * @bytes: size of the chunk, header included, a multiple of PAGE_SIZE
+ * @gfp: allocation flags: WSHEAP_GFP, with __GFP_ACCOUNT for an accounted
+ *	heap
  *
  * All backing memory is acquired here and released by
  * wsheap_chunk_vfree(), nowhere else, so that fault injection and the
@@ -219,13 +243,13 @@ static inline void wsheap_fault_exit(void) { }
  * Context: Process context.  May sleep.
  * Return: the memory, or NULL; never warns.
  */
-VISIBLE_IF_KUNIT void *wsheap_chunk_vmalloc(size_t bytes)
+VISIBLE_IF_KUNIT void *wsheap_chunk_vmalloc(size_t bytes, gfp_t gfp)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_vmalloc, bytes);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_vmalloc, bytes, gfp);
 
 	if (wsheap_should_fail(bytes))
 		return NULL;
-	return __vmalloc(bytes, WSHEAP_GFP);
+	return __vmalloc(bytes, gfp);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_vmalloc);
 
@@ -324,11 +348,11 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 
 	if (!bytes)
 		return NULL;
-	chunk = wsheap_chunk_vmalloc(bytes);
+	chunk = wsheap_chunk_vmalloc(bytes, heap->gfp);
 	if (!chunk)
 		return NULL;
 	chunk->bytes = bytes;
-	chunk->carved = false;
+	chunk->seq = 0;
 	list_add_tail(&chunk->node, &heap->chunks);
 	heap->actual += bytes;
 	return chunk;
@@ -342,60 +366,141 @@ static void wsheap_chunk_release(struct wsheap *heap,
 	wsheap_chunk_vfree(chunk);
 }
 
-/* The first chunk kept by a reset and not carved from since that fits @size. */
+/*
+ * Room a chunk needs for @size bytes at @align: the padding before the block
+ * depends on where the payload starts, so count the most it can be.
+ */
+static size_t wsheap_room_needed(size_t size, size_t align)
+{
+	return size + align - WSHEAP_ALIGN;
+}
+
+/* The first chunk kept by a reset and not carved from since that fits. */
 static struct wsheap_chunk *wsheap_chunk_find_spare(struct wsheap *heap,
-						    size_t size)
+						    size_t needed)
 {
 	struct wsheap_chunk *chunk;
 
 	list_for_each_entry(chunk, &heap->chunks, node)
-		if (!chunk->carved && wsheap_chunk_room(chunk) >= size)
+		if (!chunk->seq && wsheap_chunk_room(chunk) >= needed)
 			return chunk;
 	return NULL;
 }
 
 /*
- * The current chunk cannot hold @size: carve it from a spare or a new chunk,
- * and keep the bump pointer in whichever chunk then has more room.
+ * The current chunk cannot hold @size at @align: carve it from a spare or a
+ * new chunk, and keep the bump pointer in whichever chunk then has more
+ * room.  The block is remembered as a stray when it stays behind.
  */
-static void *wsheap_alloc_slow(struct wsheap *heap, size_t size)
+static void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
 {
+	size_t needed = wsheap_room_needed(size, align);
 	struct wsheap_chunk *chunk;
 	char *obj, *next;
 
-	chunk = wsheap_chunk_find_spare(heap, size);
+	/* align <= PAGE_SIZE, so only a size the quota allows can wrap here */
+	if (needed < size)
+		return NULL;
+	chunk = wsheap_chunk_find_spare(heap, needed);
 	if (!chunk)
-		chunk = wsheap_chunk_alloc(heap, size);
+		chunk = wsheap_chunk_alloc(heap, needed);
 	if (!chunk)
 		return NULL;
 
-	chunk->carved = true;
-	obj = wsheap_chunk_start(chunk);
-	/* size <= room, and room is a multiple of WSHEAP_ALIGN: no wrap. */
+	chunk->seq = ++heap->carves;
+	obj = PTR_ALIGN(wsheap_chunk_start(chunk), align);
+	/* size + padding <= room, a multiple of WSHEAP_ALIGN: no wrap. */
 	next = obj + ALIGN(size, WSHEAP_ALIGN);
 	if ((size_t)(wsheap_chunk_end(chunk) - next) > wsheap_room(heap)) {
 		heap->fast.bump = next;
 		heap->fast.limit = wsheap_chunk_end(chunk);
+		heap->stray = NULL;
+	} else {
+		heap->stray = obj;
+		heap->stray_limit = wsheap_chunk_end(chunk);
 	}
 	return obj;
+}
+
+/* The module-wide counter that makes every (heap, round) pair unique. */
+static atomic_long_t wsheap_epochs = ATOMIC_LONG_INIT(0);
+
+static void wsheap_new_epoch(struct wsheap *heap)
+{
+	heap->epoch = atomic_long_inc_return(&wsheap_epochs);
+}
+
+/* What wsheap_create() takes from its properties, checked before any use. */
+struct wsheap_settings {
+	const char *name;		/* NULL: unnamed */
+	bool account;
+	unsigned int seen;		/* bit per property id given */
+};
+
+static int wsheap_parse_property(const struct wsheap_property *prop,
+				 struct wsheap_settings *set,
+				 struct wsheap_error *error)
+{
+	if (prop->id != WSHEAP_PROPERTY_NAME &&
+	    prop->id != WSHEAP_PROPERTY_ACCOUNT)
+		return wsheap_fail(error, -EINVAL,
+				   "property cannot be set at creation");
+	if (set->seen & BIT(prop->id))
+		return wsheap_fail(error, -EINVAL, "property given twice");
+	set->seen |= BIT(prop->id);
+	if (!prop->value)
+		return wsheap_fail(error, -EINVAL, "property value is NULL");
+
+	if (prop->id == WSHEAP_PROPERTY_ACCOUNT) {
+		if (prop->value_size != sizeof(bool))
+			return wsheap_fail(error, -EINVAL,
+					   "ACCOUNT value_size is not sizeof(bool)");
+		set->account = *(const bool *)prop->value;
+		return 0;
+	}
+	if (strnlen(prop->value, prop->value_size) == prop->value_size)
+		return wsheap_fail(error, -EINVAL,
+				   "NAME is not NUL-terminated within value_size");
+	if (strlen(prop->value) >= WSHEAP_NAME_MAX)
+		return wsheap_fail(error, -EINVAL, "NAME is too long");
+	set->name = prop->value;
+	return 0;
+}
+
+static int wsheap_parse_properties(const struct wsheap_property *props,
+				   unsigned int prop_count,
+				   struct wsheap_settings *set,
+				   struct wsheap_error *error)
+{
+	unsigned int i;
+	int ret;
+
+	if (prop_count && !props)
+		return wsheap_fail(error, -EINVAL,
+				   "props is NULL but prop_count is not 0");
+	for (i = 0; i < prop_count; i++) {
+		ret = wsheap_parse_property(&props[i], set, error);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int wsheap_create(size_t max_size, size_t trim_size,
 		  const struct wsheap_property *props, unsigned int prop_count,
 		  struct wsheap **heap, struct wsheap_error *error)
 {
+	struct wsheap_settings set = {};
 	struct wsheap *new;
+	int ret;
 
 	might_sleep();
 
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap pointer is NULL");
-	if (prop_count && !props)
-		return wsheap_fail(error, -EINVAL,
-				   "props is NULL but prop_count is not 0");
-	if (prop_count)
-		return wsheap_fail(error, -EINVAL,
-				   "property cannot be set at creation");
+	ret = wsheap_parse_properties(props, prop_count, &set, error);
+	if (ret)
+		return ret;
 
 	new = wsheap_object_alloc();
 	if (!new)
@@ -405,54 +510,100 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	new->fast.max_size = max_size;
 	new->trim_size = trim_size;
 	INIT_LIST_HEAD(&new->chunks);
+	new->gfp = WSHEAP_GFP | (set.account ? __GFP_ACCOUNT : 0);
+	if (set.name)
+		strscpy(new->name, set.name, sizeof(new->name));
+	wsheap_new_epoch(new);
 	wsheap_debug_init(new);
 	*heap = new;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(wsheap_create);
 
-/* Quota, then the bump pointer, then the slow path. */
-static int wsheap_carve(struct wsheap *heap, size_t size, void **ptr,
-			struct wsheap_error *error)
+/*
+ * A zero-byte block needs no memory: ZERO_SIZE_PTR, as from kmalloc(0),
+ * wherever that value is aligned enough (it is 16).
+ */
+static bool wsheap_zero_size_ptr_fits(size_t size, size_t align)
+{
+	return !size && IS_ALIGNED((unsigned long)ZERO_SIZE_PTR, align);
+}
+
+/* Carve from the current chunk, or NULL when it cannot hold the block. */
+static void *wsheap_bump_alloc(struct wsheap *heap, size_t size, size_t align)
+{
+	char *obj = PTR_ALIGN(heap->fast.bump, align);
+	size_t pad = obj - heap->fast.bump;
+	size_t room = wsheap_room(heap);
+
+	if (!heap->fast.bump || pad > room || size > room - pad)
+		return NULL;
+	heap->fast.bump = obj + ALIGN(size, WSHEAP_ALIGN);
+	return obj;
+}
+
+/*
+ * Quota, then the bump pointer, then the slow path.  Only @size counts
+ * against the quota, never the padding before an aligned block.
+ */
+static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
+			void **ptr, struct wsheap_error *error)
 {
 	void *obj;
 
 	if (size > heap->fast.max_size - heap->fast.requested)
 		return wsheap_fail(error, -EDQUOT, "heap quota exceeded");
 
-	if (!size) {
+	if (wsheap_zero_size_ptr_fits(size, align)) {
 		obj = ZERO_SIZE_PTR;
-	} else if (size <= wsheap_room(heap)) {
-		obj = heap->fast.bump;
-		heap->fast.bump += ALIGN(size, WSHEAP_ALIGN);
 	} else {
-		obj = wsheap_alloc_slow(heap, size);
+		obj = wsheap_bump_alloc(heap, size, align);
+		if (!obj)
+			obj = wsheap_alloc_slow(heap, size, align);
 		if (!obj)
 			return wsheap_fail(error, -ENOMEM,
 					   "out of memory for a heap chunk");
 	}
 
 	heap->fast.requested += size;
+	heap->fast.last = obj == ZERO_SIZE_PTR ? NULL : obj;
 	*ptr = obj;
 	return 0;
+}
+
+/* The checks every allocating call shares: arguments, then misuse. */
+static int wsheap_enter_alloc(struct wsheap *heap, const void *out,
+			      struct wsheap_error *error)
+{
+	if (!heap)
+		return wsheap_fail(error, -EINVAL, "heap is NULL");
+	if (!out)
+		return wsheap_fail(error, -EINVAL, "output pointer is NULL");
+	if (!wsheap_enter(heap))
+		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
+	return 0;
+}
+
+static int wsheap_alloc_common(struct wsheap *heap, size_t size,
+			       size_t align, void **ptr,
+			       struct wsheap_error *error)
+{
+	int ret;
+
+	ret = wsheap_enter_alloc(heap, ptr, error);
+	if (ret)
+		return ret;
+	ret = wsheap_carve(heap, size, align, ptr, error);
+	wsheap_leave(heap);
+	return ret;
 }
 
 int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 		   struct wsheap_error *error)
 {
-	int ret;
-
 	might_sleep();
 
-	if (!heap)
-		return wsheap_fail(error, -EINVAL, "heap is NULL");
-	if (!ptr)
-		return wsheap_fail(error, -EINVAL, "ptr is NULL");
-	if (!wsheap_enter(heap))
-		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
-	ret = wsheap_carve(heap, size, ptr, error);
-	wsheap_leave(heap);
-	return ret;
+	return wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error);
 }
 EXPORT_SYMBOL_GPL(__wsheap_alloc);
 
@@ -463,6 +614,274 @@ int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 }
 EXPORT_SYMBOL_GPL(wsheap_alloc);
 
+int wsheap_zalloc(struct wsheap *heap, size_t size, void **ptr,
+		  struct wsheap_error *error)
+{
+	void *obj;
+	int ret;
+
+	might_sleep();
+
+	ret = wsheap_alloc_common(heap, size, WSHEAP_ALIGN, &obj, error);
+	if (ret)
+		return ret;
+	memset(obj, 0, size);
+	*ptr = obj;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(wsheap_zalloc);
+
+int wsheap_alloc_aligned(struct wsheap *heap, size_t size, size_t align,
+			 void **ptr, struct wsheap_error *error)
+{
+	might_sleep();
+
+	if (!is_power_of_2(align) || align > PAGE_SIZE)
+		return wsheap_fail(error, -EINVAL,
+				   "align is not a power of two up to PAGE_SIZE");
+	return wsheap_alloc_common(heap, size, max_t(size_t, align,
+						     WSHEAP_ALIGN),
+				   ptr, error);
+}
+EXPORT_SYMBOL_GPL(wsheap_alloc_aligned);
+
+/*
+ * Where the block of the last allocating call may grow to, or NULL when
+ * @old is not that block.
+ */
+static char *wsheap_last_limit(const struct wsheap *heap, const void *old)
+{
+	if (!old || old != heap->fast.last)
+		return NULL;
+	return old == heap->stray ? heap->stray_limit : heap->fast.limit;
+}
+
+/* Resize the last block where it is; false when its chunk lacks room. */
+static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
+				   size_t old_size, size_t new_size)
+{
+	char *limit = wsheap_last_limit(heap, old);
+
+	if (!limit || new_size > (size_t)(limit - old))
+		return false;
+	if (old != heap->stray)
+		heap->fast.bump = old + ALIGN(new_size, WSHEAP_ALIGN);
+	heap->fast.requested = heap->fast.requested - old_size + new_size;
+	return true;
+}
+
+static int wsheap_realloc_locked(struct wsheap *heap, void *old,
+				 size_t old_size, size_t new_size, void **ptr,
+				 struct wsheap_error *error)
+{
+	size_t quota_left = heap->fast.max_size - heap->fast.requested;
+	bool in_place = old && old == heap->fast.last;
+	void *obj;
+	int ret;
+
+	if (in_place && new_size > old_size && new_size - old_size > quota_left)
+		return wsheap_fail(error, -EDQUOT, "heap quota exceeded");
+	if (in_place && wsheap_resize_in_place(heap, old, old_size, new_size)) {
+		*ptr = old;
+		return 0;
+	}
+
+	ret = wsheap_carve(heap, new_size, WSHEAP_ALIGN, &obj, error);
+	if (ret)
+		return ret;
+	if (old)
+		memcpy(obj, old, min(old_size, new_size));
+	*ptr = obj;
+	return 0;
+}
+
+int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
+		   size_t new_size, void **ptr, struct wsheap_error *error)
+{
+	int ret;
+
+	might_sleep();
+
+	ret = wsheap_enter_alloc(heap, ptr, error);
+	if (ret)
+		return ret;
+	ret = wsheap_realloc_locked(heap, old, old_size, new_size, ptr, error);
+	wsheap_leave(heap);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(wsheap_realloc);
+
+int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
+		  void **ptr, struct wsheap_error *error)
+{
+	void *obj;
+	int ret;
+
+	might_sleep();
+
+	if (!src)
+		return wsheap_fail(error, -EINVAL, "src is NULL");
+	ret = wsheap_alloc_common(heap, len, WSHEAP_ALIGN, &obj, error);
+	if (ret)
+		return ret;
+	memcpy(obj, src, len);
+	*ptr = obj;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(wsheap_memdup);
+
+int wsheap_strdup(struct wsheap *heap, const char *s, char **str,
+		  struct wsheap_error *error)
+{
+	might_sleep();
+
+	if (!s)
+		return wsheap_fail(error, -EINVAL, "string is NULL");
+	if (!str)
+		return wsheap_fail(error, -EINVAL, "output pointer is NULL");
+	return wsheap_memdup(heap, s, strlen(s) + 1, (void **)str, error);
+}
+EXPORT_SYMBOL_GPL(wsheap_strdup);
+
+int wsheap_vasprintf(struct wsheap *heap, char **str,
+		     struct wsheap_error *error, const char *fmt, va_list args)
+{
+	va_list measure;
+	size_t len;
+	char *obj;
+	int ret;
+
+	might_sleep();
+
+	if (!fmt)
+		return wsheap_fail(error, -EINVAL, "format is NULL");
+	ret = wsheap_enter_alloc(heap, str, error);
+	if (ret)
+		return ret;
+	va_copy(measure, args);
+	len = vsnprintf(NULL, 0, fmt, measure) + 1;
+	va_end(measure);
+	ret = wsheap_carve(heap, len, WSHEAP_ALIGN, (void **)&obj, error);
+	if (!ret) {
+		vsnprintf(obj, len, fmt, args);
+		*str = obj;
+	}
+	wsheap_leave(heap);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(wsheap_vasprintf);
+
+int wsheap_asprintf(struct wsheap *heap, char **str,
+		    struct wsheap_error *error, const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	va_end(args);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(wsheap_asprintf);
+
+/* The fields of struct wsheap_mark. */
+enum {
+	WSHEAP_MARK_EPOCH,
+	WSHEAP_MARK_BUMP,
+	WSHEAP_MARK_REQUESTED,
+	WSHEAP_MARK_CARVES,
+};
+
+int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
+		struct wsheap_error *error)
+{
+	int ret;
+
+	might_sleep();
+
+	ret = wsheap_enter_alloc(heap, mark, error);
+	if (ret)
+		return ret;
+	mark->priv[WSHEAP_MARK_EPOCH] = heap->epoch;
+	mark->priv[WSHEAP_MARK_BUMP] = (unsigned long)heap->fast.bump;
+	mark->priv[WSHEAP_MARK_REQUESTED] = heap->fast.requested;
+	mark->priv[WSHEAP_MARK_CARVES] = heap->carves;
+	wsheap_leave(heap);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(wsheap_mark);
+
+/*
+ * The chunk, carved from before the mark, that holds @bump.  A bump pointer
+ * lies past its chunk's header and may sit at its very end, so the test is
+ * (chunk, end]: adjacent chunks cannot both match.
+ */
+static struct wsheap_chunk *wsheap_mark_chunk(struct wsheap *heap,
+					      const char *bump,
+					      unsigned long carves)
+{
+	struct wsheap_chunk *chunk;
+
+	list_for_each_entry(chunk, &heap->chunks, node)
+		if (chunk->seq && chunk->seq <= carves &&
+		    bump > (char *)chunk && bump <= wsheap_chunk_end(chunk))
+			return chunk;
+	return NULL;
+}
+
+/* Chunks first carved from after the mark become spares again. */
+static void wsheap_unstamp_after(struct wsheap *heap, unsigned long carves)
+{
+	struct wsheap_chunk *chunk;
+
+	list_for_each_entry(chunk, &heap->chunks, node)
+		if (chunk->seq > carves)
+			chunk->seq = 0;
+	heap->carves = carves;
+}
+
+static int wsheap_rollback_locked(struct wsheap *heap,
+				  const struct wsheap_mark *mark,
+				  struct wsheap_error *error)
+{
+	char *bump = (char *)mark->priv[WSHEAP_MARK_BUMP];
+	unsigned long carves = mark->priv[WSHEAP_MARK_CARVES];
+	struct wsheap_chunk *chunk = NULL;
+
+	if (mark->priv[WSHEAP_MARK_EPOCH] != heap->epoch)
+		return wsheap_fail(error, -EINVAL,
+				   "mark is of another heap or before the last reset");
+	if (bump) {
+		chunk = wsheap_mark_chunk(heap, bump, carves);
+		if (!chunk)
+			return wsheap_fail(error, -EINVAL,
+					   "mark was discarded by a rollback");
+	}
+	wsheap_unstamp_after(heap, carves);
+	heap->fast.bump = bump;
+	heap->fast.limit = chunk ? wsheap_chunk_end(chunk) : NULL;
+	heap->fast.requested = mark->priv[WSHEAP_MARK_REQUESTED];
+	heap->fast.last = NULL;
+	heap->stray = NULL;
+	return 0;
+}
+
+int wsheap_rollback(struct wsheap *heap, const struct wsheap_mark *mark,
+		    struct wsheap_error *error)
+{
+	int ret;
+
+	might_sleep();
+
+	ret = wsheap_enter_alloc(heap, mark, error);
+	if (ret)
+		return ret;
+	ret = wsheap_rollback_locked(heap, mark, error);
+	wsheap_leave(heap);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(wsheap_rollback);
+
 /* Keep, in creation order, each chunk that still fits in the trim size. */
 static void wsheap_trim(struct wsheap *heap)
 {
@@ -472,7 +891,7 @@ static void wsheap_trim(struct wsheap *heap)
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node) {
 		if (chunk->bytes <= heap->trim_size - kept) {
 			kept += chunk->bytes;
-			chunk->carved = false;
+			chunk->seq = 0;
 		} else {
 			wsheap_chunk_release(heap, chunk);
 		}
@@ -480,6 +899,10 @@ static void wsheap_trim(struct wsheap *heap)
 	heap->fast.bump = NULL;
 	heap->fast.limit = NULL;
 	heap->fast.requested = 0;
+	heap->fast.last = NULL;
+	heap->stray = NULL;
+	heap->carves = 0;
+	wsheap_new_epoch(heap);
 }
 
 int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
@@ -511,8 +934,8 @@ void wsheap_free(struct wsheap *heap)
 }
 EXPORT_SYMBOL_GPL(wsheap_free);
 
-static int wsheap_property_value(const struct wsheap *heap,
-				 enum wsheap_property_id id, size_t *value)
+static int wsheap_size_property(const struct wsheap *heap,
+				enum wsheap_property_id id, size_t *value)
 {
 	switch (id) {
 	case WSHEAP_PROPERTY_MAX_SIZE:
@@ -527,14 +950,49 @@ static int wsheap_property_value(const struct wsheap *heap,
 	case WSHEAP_PROPERTY_ACTUAL_SIZE:
 		*value = heap->actual;
 		return 0;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
+}
+
+/* Write property @id of @heap to @buf, or say why not. */
+static int wsheap_read_property(const struct wsheap *heap,
+				enum wsheap_property_id id, void *buf,
+				size_t buf_size, struct wsheap_error *error)
+{
+	size_t value, len;
+	bool account;
+
+	switch (id) {
+	case WSHEAP_PROPERTY_NAME:
+		len = strlen(heap->name);
+		if (buf_size <= len)
+			return wsheap_fail(error, -EINVAL,
+					   "buf_size is too small for the name");
+		memcpy(buf, heap->name, len + 1);
+		return 0;
+	case WSHEAP_PROPERTY_ACCOUNT:
+		if (buf_size != sizeof(bool))
+			return wsheap_fail(error, -EINVAL,
+					   "buf_size is not sizeof(bool)");
+		account = heap->gfp & __GFP_ACCOUNT;
+		memcpy(buf, &account, sizeof(account));
+		return 0;
+	default:
+		if (wsheap_size_property(heap, id, &value))
+			return wsheap_fail(error, -EINVAL,
+					   "unknown property id");
+		if (buf_size != sizeof(size_t))
+			return wsheap_fail(error, -EINVAL,
+					   "buf_size is not sizeof(size_t)");
+		memcpy(buf, &value, sizeof(value));
+		return 0;
+	}
 }
 
 int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
 			void *buf, size_t buf_size, struct wsheap_error *error)
 {
-	size_t value;
 	int ret;
 
 	might_sleep();
@@ -543,20 +1001,54 @@ int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
 		return wsheap_fail(error, -EINVAL, "heap is NULL");
 	if (!buf)
 		return wsheap_fail(error, -EINVAL, "buf is NULL");
-	if (buf_size != sizeof(size_t))
-		return wsheap_fail(error, -EINVAL,
-				   "buf_size is not sizeof(size_t)");
 
 	if (!wsheap_enter(heap))
 		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
-	ret = wsheap_property_value(heap, id, &value);
+	ret = wsheap_read_property(heap, id, buf, buf_size, error);
 	wsheap_leave(heap);
-	if (ret)
-		return wsheap_fail(error, ret, "unknown property id");
-	memcpy(buf, &value, sizeof(value));
-	return 0;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(wsheap_get_property);
+
+static void devm_wsheap_release(struct device *dev, void *res)
+{
+	wsheap_free(*(struct wsheap **)res);
+}
+
+/*
+ * The devres entry is allocated first, so that a failure after the heap
+ * exists cannot happen and *heap is set only when both are in place.
+ */
+int devm_wsheap_create(struct device *dev, size_t max_size, size_t trim_size,
+		       const struct wsheap_property *props,
+		       unsigned int prop_count, struct wsheap **heap,
+		       struct wsheap_error *error)
+{
+	struct wsheap **res;
+	int ret;
+
+	might_sleep();
+
+	if (!dev)
+		return wsheap_fail(error, -EINVAL, "dev is NULL");
+	if (!heap)
+		return wsheap_fail(error, -EINVAL, "heap pointer is NULL");
+	res = devres_alloc(devm_wsheap_release, sizeof(*res),
+			   GFP_KERNEL | __GFP_NOWARN);
+	if (!res)
+		return wsheap_fail(error, -ENOMEM,
+				   "out of memory for the devres entry");
+	ret = wsheap_create(max_size, trim_size, props, prop_count, res,
+			    error);
+	if (ret) {
+		devres_free(res);
+		return ret;
+	}
+	devres_add(dev, res);
+	*heap = *res;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devm_wsheap_create);
 
 static int __init wsheap_init(void)
 {

@@ -17,8 +17,10 @@
 #include <linux/align.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
+#include <linux/stdarg.h>
 #include <linux/types.h>
 
+struct device;
 struct wsheap;
 
 /**
@@ -27,6 +29,8 @@ struct wsheap;
  * @limit: end of the current chunk
  * @max_size: the quota
  * @requested: bytes handed out since create or the last reset
+ * @last: the block of the last allocating call, which wsheap_realloc() may
+ *	resize in place (NULL when there is none)
  *
  * The first member of struct wsheap, visible only so that the common case
  * of wsheap_alloc() (room left in the current chunk) needs no function
@@ -38,6 +42,7 @@ struct wsheap_bump {
 	char *limit;
 	size_t max_size;
 	size_t requested;
+	char *last;
 };
 
 #define WSHEAP_ALIGN	8
@@ -63,13 +68,25 @@ struct wsheap_error {
  *	create or the last reset
  * @WSHEAP_PROPERTY_ACTUAL_SIZE: size_t, bytes of backing chunk memory the
  *	heap holds now
+ * @WSHEAP_PROPERTY_NAME: char[], the heap's name, NUL-terminated, at most
+ *	%WSHEAP_NAME_MAX bytes with the NUL ("" for an unnamed heap)
+ * @WSHEAP_PROPERTY_ACCOUNT: bool, whether chunk memory is charged to the
+ *	memory cgroup of the task that makes the heap grow (__GFP_ACCOUNT)
+ *
+ * The first four are read-only.  NAME and ACCOUNT may also be given to
+ * wsheap_create(), each at most once.
  */
 enum wsheap_property_id {
 	WSHEAP_PROPERTY_MAX_SIZE       = 0,
 	WSHEAP_PROPERTY_TRIM_SIZE      = 1,
 	WSHEAP_PROPERTY_REQUESTED_SIZE = 2,
 	WSHEAP_PROPERTY_ACTUAL_SIZE    = 3,
+	WSHEAP_PROPERTY_NAME           = 4,
+	WSHEAP_PROPERTY_ACCOUNT        = 5,
 };
+
+/* Bytes of a heap name, the terminating NUL included. */
+#define WSHEAP_NAME_MAX	32
 
 /**
  * struct wsheap_property - a property passed to wsheap_create()
@@ -77,9 +94,10 @@ enum wsheap_property_id {
  * @value: points to the value
  * @value_size: size of *@value in bytes
  *
- * Version 1 of the contract has no property that can be set at creation;
- * the type exists so that callers written against it keep compiling when
- * one is added.
+ * Only %WSHEAP_PROPERTY_NAME (@value points to a NUL-terminated string,
+ * @value_size is at least its length + 1) and %WSHEAP_PROPERTY_ACCOUNT
+ * (@value points to a bool, @value_size is sizeof(bool)) can be set.
+ * @value is read during wsheap_create() only: the caller keeps ownership.
  */
 struct wsheap_property {
 	enum wsheap_property_id id;
@@ -96,14 +114,18 @@ struct wsheap_property {
  * @heap: where to store the new heap
  * @error: optional; filled when the call fails
  *
- * The new heap holds no memory until the first wsheap_alloc().  No property
- * can be set at creation in this version, so any entry in @props is refused.
+ * The new heap holds no memory until the first allocation.  @props may name
+ * the heap (%WSHEAP_PROPERTY_NAME, copied) and ask for memory cgroup
+ * accounting of its chunks (%WSHEAP_PROPERTY_ACCOUNT).
  *
  * Context: Process context.  May sleep.
  * Return: 0 and *@heap set to a heap the caller owns and releases with
  * wsheap_free(); -EINVAL for a NULL @heap, NULL @props with a non-zero
- * @prop_count, or any property in @props; -ENOMEM when the heap object
- * cannot be allocated.  *@heap is untouched on failure.
+ * @prop_count, a property that cannot be set at creation, one given twice,
+ * a NULL value, a name of %WSHEAP_NAME_MAX bytes or more or not
+ * NUL-terminated within its @value_size, or an ACCOUNT value whose size
+ * is not sizeof(bool); -ENOMEM when the heap object cannot be allocated.
+ * *@heap is untouched on failure.
  */
 int wsheap_create(size_t max_size, size_t trim_size,
 		  const struct wsheap_property *props, unsigned int prop_count,
@@ -167,6 +189,7 @@ static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 	    likely(size <= (size_t)(b->limit - b->bump) &&
 		   size <= b->max_size - b->requested)) {
 		*ptr = b->bump;
+		b->last = b->bump;
 		b->bump += ALIGN(size, WSHEAP_ALIGN);
 		b->requested += size;
 		return 0;
@@ -207,16 +230,217 @@ void wsheap_free(struct wsheap *heap);
  * wsheap_get_property() - read a property of a heap
  * @heap: the heap
  * @id: which property
- * @buf: where to write the value; every property is a size_t
- * @buf_size: must be sizeof(size_t)
+ * @buf: where to write the value
+ * @buf_size: sizeof(size_t) for the sizes, sizeof(bool) for
+ *	%WSHEAP_PROPERTY_ACCOUNT, at least the name's length + 1 for
+ *	%WSHEAP_PROPERTY_NAME
  * @error: optional; filled when the call fails
  *
  * Context: Process context.  May sleep.
- * Return: 0 and the value written to @buf; -EINVAL for a NULL @heap or
- * @buf, a @buf_size other than sizeof(size_t), or an unknown @id, with
- * *@buf untouched.
+ * Return: 0 and the value written to @buf (for the name: its bytes and the
+ * NUL, nothing after them); -EINVAL for a NULL @heap or @buf, a @buf_size
+ * the property does not take, or an unknown @id, with *@buf untouched.
  */
 int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
 			void *buf, size_t buf_size, struct wsheap_error *error);
+
+/**
+ * wsheap_zalloc() - carve @size zeroed bytes out of a heap
+ * @heap: the heap
+ * @size: bytes wanted; 0 is allowed
+ * @ptr: where to store the address of the memory
+ * @error: optional; filled when the call fails
+ *
+ * As wsheap_alloc(), and the @size bytes read as zero.
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_alloc().
+ */
+int wsheap_zalloc(struct wsheap *heap, size_t size, void **ptr,
+		  struct wsheap_error *error);
+
+/**
+ * wsheap_alloc_aligned() - carve @size bytes at a given alignment
+ * @heap: the heap
+ * @size: bytes wanted; 0 is allowed
+ * @align: a power of two, at most PAGE_SIZE
+ * @ptr: where to store the address of the memory
+ * @error: optional; filled when the call fails
+ *
+ * As wsheap_alloc(), and *@ptr is a multiple of max(@align, 8).  The
+ * padding that aligns the block comes out of the heap's chunk memory but
+ * is not counted in REQUESTED_SIZE or the quota.
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_alloc(), and -EINVAL when @align is not a power of two
+ * or is larger than PAGE_SIZE.
+ */
+int wsheap_alloc_aligned(struct wsheap *heap, size_t size, size_t align,
+			 void **ptr, struct wsheap_error *error);
+
+/**
+ * wsheap_realloc() - resize a block of a heap
+ * @heap: the heap
+ * @old: a block of @heap, or NULL
+ * @old_size: the size @old was last given (allocated or resized to)
+ * @new_size: the size wanted
+ * @ptr: where to store the address of the resized block
+ * @error: optional; filled when the call fails
+ *
+ * When @old is the block of the heap's last successful allocating call (no
+ * allocation, wsheap_reset() or wsheap_rollback() since) and its chunk has
+ * room, the block is resized in place: *@ptr is @old and REQUESTED_SIZE
+ * changes by @new_size - @old_size (a shrink gives bytes back to the
+ * quota).  Otherwise a new block of @new_size is carved, the first
+ * min(@old_size, @new_size) bytes are copied into it and REQUESTED_SIZE
+ * grows by @new_size; @old stays valid until the next reset.  A NULL @old
+ * is wsheap_alloc(@heap, @new_size, ...).
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_alloc().  On failure @old is untouched and still valid,
+ * and *@ptr and the heap are untouched.
+ */
+int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
+		   size_t new_size, void **ptr, struct wsheap_error *error);
+
+/**
+ * wsheap_memdup() - copy memory into a heap
+ * @heap: the heap
+ * @src: what to copy
+ * @len: bytes to copy; 0 is allowed
+ * @ptr: where to store the address of the copy
+ * @error: optional; filled when the call fails
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_alloc() for @len bytes, and -EINVAL for a NULL @src.
+ * REQUESTED_SIZE grows by @len.
+ */
+int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
+		  void **ptr, struct wsheap_error *error);
+
+/**
+ * wsheap_strdup() - copy a string into a heap
+ * @heap: the heap
+ * @s: the NUL-terminated string to copy
+ * @str: where to store the address of the copy
+ * @error: optional; filled when the call fails
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_alloc(), and -EINVAL for a NULL @s.  REQUESTED_SIZE
+ * grows by strlen(@s) + 1.
+ */
+int wsheap_strdup(struct wsheap *heap, const char *s, char **str,
+		  struct wsheap_error *error);
+
+/**
+ * wsheap_vasprintf() - format a string into a heap
+ * @heap: the heap
+ * @str: where to store the address of the string
+ * @error: optional; filled when the call fails
+ * @fmt: vsnprintf() format
+ * @args: its arguments
+ *
+ * The string is measured first and then written once into a block of
+ * exactly its length + 1; no temporary buffer is used.
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_alloc(), and -EINVAL for a NULL @fmt.  REQUESTED_SIZE
+ * grows by the string's length + 1.
+ */
+__printf(4, 0)
+int wsheap_vasprintf(struct wsheap *heap, char **str,
+		     struct wsheap_error *error, const char *fmt, va_list args);
+
+/**
+ * wsheap_asprintf() - format a string into a heap
+ * @heap: the heap
+ * @str: where to store the address of the string
+ * @error: optional; filled when the call fails
+ * @fmt: snprintf() format
+ * @...: its arguments
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_vasprintf().
+ */
+__printf(4, 5)
+int wsheap_asprintf(struct wsheap *heap, char **str,
+		    struct wsheap_error *error, const char *fmt, ...);
+
+/**
+ * struct wsheap_mark - a position in a heap, for wsheap_rollback()
+ * @priv: private to wsheap
+ *
+ * Owned by the caller (on the stack, say) and opaque.  It names both the
+ * heap and the round (the span between two resets) it was taken in.
+ */
+struct wsheap_mark {
+	unsigned long priv[4];
+};
+
+/**
+ * wsheap_mark() - record the position of a heap
+ * @heap: the heap
+ * @mark: where to record it
+ * @error: optional; filled when the call fails
+ *
+ * Takes O(1) and allocates nothing.  The mark stays valid until the next
+ * wsheap_reset() of @heap, or until a rollback to a mark taken before it.
+ *
+ * Context: Process context.  May sleep.
+ * Return: 0, or -EINVAL for a NULL @heap or @mark.
+ */
+int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
+		struct wsheap_error *error);
+
+/**
+ * wsheap_rollback() - take back every allocation made after a mark
+ * @heap: the heap
+ * @mark: a mark of @heap taken since its last reset
+ * @error: optional; filled when the call fails
+ *
+ * Every block allocated after @mark becomes invalid; those allocated before
+ * it are unchanged.  REQUESTED_SIZE is its value at @mark.  Chunk memory
+ * acquired since @mark is kept for reuse, not released: the next
+ * wsheap_reset() applies the trim size.  Rolling back to the same mark
+ * again is allowed; marks taken after @mark are discarded, and rolling back
+ * to one of those is a bug (debug builds refuse it where they can tell).
+ *
+ * Context: Process context.  May sleep.
+ * Return: 0; -EINVAL for a NULL @heap or @mark, or a mark taken by another
+ * heap or before the last reset of @heap.
+ */
+int wsheap_rollback(struct wsheap *heap, const struct wsheap_mark *mark,
+		    struct wsheap_error *error);
+
+/**
+ * devm_wsheap_create() - create a heap freed when the driver detaches
+ * @dev: the device whose driver owns the heap
+ * @max_size: as wsheap_create()
+ * @trim_size: as wsheap_create()
+ * @props: as wsheap_create()
+ * @prop_count: as wsheap_create()
+ * @heap: where to store the new heap
+ * @error: optional; filled when the call fails
+ *
+ * As wsheap_create(), with the heap a device-managed resource: it is freed
+ * when the driver detaches from @dev (or its probe fails).  The caller
+ * never calls wsheap_free() on it.
+ *
+ * Context: Process context.  May sleep.
+ * Return: as wsheap_create(), and -EINVAL for a NULL @dev.
+ */
+int devm_wsheap_create(struct device *dev, size_t max_size, size_t trim_size,
+		       const struct wsheap_property *props,
+		       unsigned int prop_count, struct wsheap **heap,
+		       struct wsheap_error *error);
+
+/*
+ * struct wsheap *heap __free(wsheap) = NULL: freed when it leaves scope,
+ * unless taken with no_free_ptr().  <linux/cleanup.h> exists since 6.5.
+ */
+#if __has_include(<linux/cleanup.h>)
+#include <linux/cleanup.h>
+DEFINE_FREE(wsheap, struct wsheap *, if (_T) wsheap_free(_T))
+#endif
 
 #endif /* _WSHEAP_H */

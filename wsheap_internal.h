@@ -16,7 +16,7 @@
 struct wsheap;
 
 struct wsheap *wsheap_object_alloc(void);
-void *wsheap_chunk_vmalloc(size_t bytes);
+void *wsheap_chunk_vmalloc(size_t bytes, gfp_t gfp);
 void wsheap_chunk_vfree(void *mem);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
