@@ -617,17 +617,14 @@ EXPORT_SYMBOL_GPL(wsheap_alloc);
 int wsheap_zalloc(struct wsheap *heap, size_t size, void **ptr,
 		  struct wsheap_error *error)
 {
-	void *obj;
 	int ret;
 
 	might_sleep();
 
-	ret = wsheap_alloc_common(heap, size, WSHEAP_ALIGN, &obj, error);
-	if (ret)
-		return ret;
-	memset(obj, 0, size);
-	*ptr = obj;
-	return 0;
+	ret = wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error);
+	if (!ret)
+		memset(*ptr, 0, size);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(wsheap_zalloc);
 
@@ -714,19 +711,16 @@ EXPORT_SYMBOL_GPL(wsheap_realloc);
 int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
 		  void **ptr, struct wsheap_error *error)
 {
-	void *obj;
 	int ret;
 
 	might_sleep();
 
 	if (!src)
 		return wsheap_fail(error, -EINVAL, "src is NULL");
-	ret = wsheap_alloc_common(heap, len, WSHEAP_ALIGN, &obj, error);
-	if (ret)
-		return ret;
-	memcpy(obj, src, len);
-	*ptr = obj;
-	return 0;
+	ret = wsheap_alloc_common(heap, len, WSHEAP_ALIGN, ptr, error);
+	if (!ret)
+		memcpy(*ptr, src, len);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(wsheap_memdup);
 

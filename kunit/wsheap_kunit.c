@@ -9,9 +9,11 @@
  * fail.  The ledger still gets its memory from vmalloc, so KASAN sees real
  * chunks.
  */
+#include <kunit/device.h>
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/align.h>
+#include <linux/device.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -45,6 +47,7 @@ struct chunk_ledger {
 	unsigned int nr_live;
 	struct ledger_chunk live[LEDGER_MAX_CHUNKS];
 	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
+	gfp_t gfp_seen;			/* every flag any attempt passed */
 	/* Re-enter this heap once from inside a chunk allocation or free. */
 	struct wsheap *reenter;
 	bool reenter_on_free;
@@ -69,17 +72,18 @@ static struct chunk_ledger *ledger_of(struct kunit *test)
 	return test->priv;
 }
 
-static void *ledger_chunk_vmalloc(size_t bytes)
+static void *ledger_chunk_vmalloc(size_t bytes, gfp_t gfp)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
 	void *mem;
 
 	l->attempts++;
+	l->gfp_seen |= gfp;
 	ledger_reenter(l, false);
 	if (l->fail_from && l->attempts >= l->fail_from)
 		return NULL;
-	mem = __vmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	mem = __vmalloc(bytes, gfp);
 	if (!mem)
 		return NULL;
 	if (l->nr_live == LEDGER_MAX_CHUNKS) {
@@ -911,8 +915,9 @@ static void get_property_rejects_bad_arguments(struct kunit *test)
 						  WSHEAP_PROPERTY_MAX_SIZE,
 						  &buf, 0, NULL),
 			-EINVAL);
+	/* 4 and 5 are NAME and ACCOUNT since v2: 6 is the first unknown. */
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
-						  (enum wsheap_property_id)4,
+						  (enum wsheap_property_id)6,
 						  &buf, sizeof(buf), NULL),
 			-EINVAL);
 	err = (struct wsheap_error){};
@@ -1067,16 +1072,32 @@ static void every_chunk_failure_is_clean(struct kunit *test)
 }
 
 #define MODEL_SEED	0x77736870U
+#define MODEL_SENTINEL	((void *)0x5a5a5a50UL)
 #define MODEL_OPS	1000000
+
+#define MODEL_MARKS	4
+
+/* A mark, and the model's state when it was taken. */
+struct model_mark {
+	struct wsheap_mark mark;
+	unsigned int nr_spans;
+	size_t requested;
+};
 
 struct model {
 	struct wsheap *heap;
 	unsigned long allocs, quota_errors, resets, heaps;
+	unsigned long in_place, copies, rollbacks, stale_refused;
 	size_t max_size;
 	size_t trim_size;
 	size_t requested;
 	struct span *spans;
 	unsigned int nr_spans;
+	void *last;			/* block of the last allocating call */
+	struct model_mark marks[MODEL_MARKS];
+	unsigned int nr_marks;
+	struct wsheap_mark stale;	/* of an earlier round or heap */
+	bool have_stale;
 };
 
 static void model_new_heap(struct kunit *test, struct model *m,
@@ -1094,6 +1115,8 @@ static void model_new_heap(struct kunit *test, struct model *m,
 	m->heap = new_heap(test, m->max_size, m->trim_size);
 	m->requested = 0;
 	m->nr_spans = 0;
+	m->last = NULL;
+	m->nr_marks = 0;
 	m->heaps++;
 }
 
@@ -1118,36 +1141,207 @@ static size_t model_size(struct model *m, struct rnd_state *rnd)
 	return SIZE_MAX - r % 16;
 }
 
+/*
+ * Check the result of a call that asked for @size bytes against the
+ * model, and count the block in.  False when no block came back.
+ */
+static bool model_expect_block(struct kunit *test, struct model *m, int ret,
+			       void *p, size_t size, unsigned int op)
+{
+	if (size > m->max_size - m->requested) {
+		KUNIT_ASSERT_EQ_MSG(test, ret, -EDQUOT, "op %u size %zu", op,
+				    size);
+		KUNIT_ASSERT_PTR_EQ(test, p, MODEL_SENTINEL);
+		m->quota_errors++;
+		return false;
+	}
+	/* Within the quota only sizes no vmalloc can hold may fail. */
+	if (ret == -ENOMEM && size > SIZE_MAX / 4) {
+		KUNIT_ASSERT_PTR_EQ(test, p, MODEL_SENTINEL);
+		return false;
+	}
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "op %u size %zu", op, size);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)p, 8));
+	if (size)
+		KUNIT_ASSERT_TRUE(test, ledger_owns(ledger_of(test), p, size));
+	m->requested += size;
+	m->allocs++;
+	m->last = size ? p : NULL;
+	return true;
+}
+
+static void model_track(struct model *m, void *p, size_t size,
+			unsigned int op)
+{
+	if (size && m->nr_spans < MAX_SPANS)
+		track(m->spans, &m->nr_spans, p, size, op);
+}
+
 static void model_alloc(struct kunit *test, struct model *m,
 			struct rnd_state *rnd, unsigned int op)
 {
 	size_t size = model_size(m, rnd);
-	void *sentinel = (void *)0x5a5a5a50UL;
-	void *p = sentinel;
+	void *p = MODEL_SENTINEL;
 	int ret = wsheap_alloc(m->heap, size, &p, NULL);
 
-	if (size > m->max_size - m->requested) {
-		KUNIT_ASSERT_EQ_MSG(test, ret, -EDQUOT, "op %u size %zu", op,
-				    size);
-		KUNIT_ASSERT_PTR_EQ(test, p, sentinel);
+	if (model_expect_block(test, m, ret, p, size, op))
+		model_track(m, p, size, op);
+}
+
+static void model_zalloc(struct kunit *test, struct model *m,
+			 struct rnd_state *rnd, unsigned int op)
+{
+	size_t size = model_size(m, rnd);
+	void *p = MODEL_SENTINEL;
+	int ret = wsheap_zalloc(m->heap, size, &p, NULL);
+
+	if (!model_expect_block(test, m, ret, p, size, op))
+		return;
+	KUNIT_ASSERT_NULL_MSG(test, memchr_inv(p, 0, size), "op %u", op);
+	model_track(m, p, size, op);
+}
+
+static void model_aligned(struct kunit *test, struct model *m,
+			  struct rnd_state *rnd, unsigned int op)
+{
+	size_t align = min_t(size_t, 1UL << (prandom_u32_state(rnd) % 13),
+			     PAGE_SIZE);
+	size_t size = model_size(m, rnd) % (64 * KiB);
+	void *p = MODEL_SENTINEL;
+	int ret = wsheap_alloc_aligned(m->heap, size, align, &p, NULL);
+
+	if (!model_expect_block(test, m, ret, p, size, op))
+		return;
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p,
+					       max_t(size_t, align, 8)),
+			      "op %u: %p for align %zu", op, p, align);
+	model_track(m, p, size, op);
+}
+
+/* Blocks the model may resize: none taken before the newest mark. */
+static struct span *model_pick_span(struct model *m, struct rnd_state *rnd)
+{
+	unsigned int floor = m->nr_marks ?
+			     m->marks[m->nr_marks - 1].nr_spans : 0;
+	u32 r = prandom_u32_state(rnd);
+
+	if (m->nr_spans <= floor || !(r % 8))
+		return NULL;
+	/* Mostly the newest, which may be the last block. */
+	if (r % 4)
+		return &m->spans[m->nr_spans - 1];
+	return &m->spans[floor + r % (m->nr_spans - floor)];
+}
+
+static void model_realloc(struct kunit *test, struct model *m,
+			  struct rnd_state *rnd, unsigned int op)
+{
+	struct span *old = model_pick_span(m, rnd);
+	size_t size = model_size(m, rnd) % (128 * KiB);
+	size_t old_size = old ? old->size : 0;
+	void *from = old ? (void *)old->start : NULL;
+	bool is_last = from && from == m->last;
+	size_t left = m->max_size - m->requested;
+	void *p = MODEL_SENTINEL;
+	int ret;
+
+	ret = wsheap_realloc(m->heap, from, old_size, size, &p, NULL);
+	if (ret) {
+		/* In place needs the growth, a copy the whole size. */
+		KUNIT_ASSERT_EQ_MSG(test, ret, -EDQUOT, "op %u", op);
+		KUNIT_ASSERT_GT_MSG(test, size, left, "op %u", op);
+		KUNIT_ASSERT_PTR_EQ(test, p, MODEL_SENTINEL);
 		m->quota_errors++;
 		return;
 	}
-	/* Within the quota only sizes no vmalloc can hold may fail. */
-	if (ret == -ENOMEM && size > SIZE_MAX / 4) {
-		KUNIT_ASSERT_PTR_EQ(test, p, sentinel);
+	if (old)
+		KUNIT_ASSERT_NULL_MSG(test,
+				      memchr_inv(p, pattern_byte(old->index),
+						 min(old_size, size)),
+				      "op %u: contents not kept", op);
+	if (from && p == from) {
+		KUNIT_ASSERT_TRUE_MSG(test, is_last,
+				      "op %u: resized a block in place that is not the last",
+				      op);
+		m->requested = m->requested - old_size + size;
+		m->in_place++;
+		/* the last block is the newest span */
+		m->nr_spans--;
+		model_track(m, p, size, op);
 		return;
 	}
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "op %u size %zu", op, size);
-	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)p, 8));
-	m->requested += size;
-	m->allocs++;
-	if (size) {
-		KUNIT_ASSERT_TRUE(test, ledger_owns(ledger_of(test), p, size));
-		if (m->nr_spans == MAX_SPANS)
-			return;
-		track(m->spans, &m->nr_spans, p, size, op);
+	KUNIT_ASSERT_TRUE(test, model_expect_block(test, m, 0, p, size, op));
+	m->copies++;
+	model_track(m, p, size, op);
+}
+
+static const char *const model_words[] = {
+	"", "id", "temperature", "a-rather-longer-field-name-for-variety",
+};
+
+static void model_string(struct kunit *test, struct model *m,
+			 struct rnd_state *rnd, unsigned int op)
+{
+	u32 r = prandom_u32_state(rnd);
+	const char *word = model_words[r % ARRAY_SIZE(model_words)];
+	char expect[64];
+	char *s = MODEL_SENTINEL;
+	size_t size;
+	int ret;
+
+	if (r & 0x100) {
+		snprintf(expect, sizeof(expect), "%s", word);
+		ret = wsheap_strdup(m->heap, word, &s, NULL);
+	} else {
+		snprintf(expect, sizeof(expect), "%s/%u", word, r >> 16);
+		ret = wsheap_asprintf(m->heap, &s, NULL, "%s/%u", word,
+				      r >> 16);
 	}
+	size = strlen(expect) + 1;
+	if (!model_expect_block(test, m, ret, s, size, op))
+		return;
+	KUNIT_ASSERT_STREQ(test, s, expect);
+	model_track(m, s, size, op);
+}
+
+static void model_mark(struct kunit *test, struct model *m)
+{
+	struct model_mark *mm;
+
+	if (m->nr_marks == MODEL_MARKS)
+		return;
+	mm = &m->marks[m->nr_marks++];
+	KUNIT_ASSERT_EQ(test, wsheap_mark(m->heap, &mm->mark, NULL), 0);
+	mm->nr_spans = m->nr_spans;
+	mm->requested = m->requested;
+}
+
+/* To a random one of the live marks, or a stale one now and then. */
+static void model_rollback(struct kunit *test, struct model *m,
+			   struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+	struct model_mark *mm;
+
+	if (m->have_stale && !(r % 16)) {
+		KUNIT_ASSERT_EQ(test, wsheap_rollback(m->heap, &m->stale, NULL),
+				-EINVAL);
+		KUNIT_ASSERT_EQ(test, requested(test, m->heap), m->requested);
+		m->stale_refused++;
+		return;
+	}
+	if (!m->nr_marks)
+		return;
+	m->nr_marks -= r % m->nr_marks;
+	mm = &m->marks[m->nr_marks - 1];
+	expect_spans_intact(test, m->spans, m->nr_spans);
+	KUNIT_ASSERT_EQ(test, wsheap_rollback(m->heap, &mm->mark, NULL), 0);
+	m->nr_spans = mm->nr_spans;
+	m->requested = mm->requested;
+	m->last = NULL;
+	m->rollbacks++;
+	KUNIT_ASSERT_EQ(test, requested(test, m->heap), m->requested);
+	expect_spans_intact(test, m->spans, m->nr_spans);
 }
 
 static void model_check_properties(struct kunit *test, struct model *m)
@@ -1165,9 +1359,15 @@ static void model_reset(struct kunit *test, struct model *m)
 {
 	expect_spans_intact(test, m->spans, m->nr_spans);
 	expect_disjoint_owned_spans(test, m->spans, m->nr_spans);
+	if (m->nr_marks) {
+		m->stale = m->marks[0].mark;
+		m->have_stale = true;
+	}
 	KUNIT_ASSERT_EQ(test, wsheap_reset(m->heap, NULL), 0);
 	m->requested = 0;
 	m->nr_spans = 0;
+	m->last = NULL;
+	m->nr_marks = 0;
 	m->resets++;
 	KUNIT_ASSERT_LE(test, actual(test, m->heap), m->trim_size);
 	model_check_properties(test, m);
@@ -1189,8 +1389,20 @@ static void random_operations_match_the_model(struct kunit *test)
 	for (op = 0; op < MODEL_OPS; op++) {
 		u32 pick = prandom_u32_state(&rnd) % 10000;
 
-		if (pick < 9700)
+		if (pick < 6000)
 			model_alloc(test, &m, &rnd, op);
+		else if (pick < 6800)
+			model_zalloc(test, &m, &rnd, op);
+		else if (pick < 7400)
+			model_aligned(test, &m, &rnd, op);
+		else if (pick < 8200)
+			model_realloc(test, &m, &rnd, op);
+		else if (pick < 9000)
+			model_string(test, &m, &rnd, op);
+		else if (pick < 9300)
+			model_mark(test, &m);
+		else if (pick < 9600)
+			model_rollback(test, &m, &rnd);
 		else if (pick < 9950)
 			model_check_properties(test, &m);
 		else if (pick < 9998 && m.nr_spans < MAX_SPANS)
@@ -1205,10 +1417,1009 @@ static void random_operations_match_the_model(struct kunit *test)
 	model_reset(test, &m);
 	kunit_info(test, "%lu allocations, %lu quota errors, %lu resets, %lu heaps\n",
 		   m.allocs, m.quota_errors, m.resets, m.heaps);
+	kunit_info(test, "%lu resized in place, %lu copied, %lu rollbacks, %lu stale marks refused\n",
+		   m.in_place, m.copies, m.rollbacks, m.stale_refused);
 	/* The mix must have reached every kind of operation. */
 	KUNIT_EXPECT_GT(test, m.quota_errors, 100);
 	KUNIT_EXPECT_GT(test, m.resets, 1000);
 	KUNIT_EXPECT_GT(test, m.heaps, 100);
+	KUNIT_EXPECT_GT(test, m.in_place, 1000);
+	KUNIT_EXPECT_GT(test, m.copies, 1000);
+	KUNIT_EXPECT_GT(test, m.rollbacks, 1000);
+	KUNIT_EXPECT_GT(test, m.stale_refused, 100);
+}
+
+/* ---- v2: zalloc ---- */
+
+static void zalloc_zeroes_memory_reused_after_reset(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	u8 *dirty, *p = NULL;
+
+	dirty = alloc_ok(test, heap, 3000);
+	memset(dirty, 0xff, 3000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+
+	KUNIT_ASSERT_EQ(test, wsheap_zalloc(heap, 3000, (void **)&p, NULL), 0);
+	/* The same memory came back, and it reads as zero. */
+	KUNIT_EXPECT_PTR_EQ(test, p, dirty);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 3000));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 3000);
+	KUNIT_EXPECT_EQ(test, l->allocs, 1);
+}
+
+static void zalloc_refuses_as_alloc_does(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 100, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(NULL, 8, &p, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 8, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 101, &p, &err), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
+	ledger_of(test)->fail_from = 1;
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 8, &p, &err), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	ledger_of(test)->fail_from = 0;
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 0, &p, NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+}
+
+/* ---- v2: alloc_aligned ---- */
+
+static void *aligned_ok(struct kunit *test, struct wsheap *heap, size_t size,
+			size_t align)
+{
+	void *p = NULL;
+
+	KUNIT_ASSERT_EQ_MSG(test, wsheap_alloc_aligned(heap, size, align, &p,
+						       NULL), 0,
+			    "size %zu align %zu", size, align);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static void aligned_rejects_bad_alignment(struct kunit *test)
+{
+	static const size_t bad[] = { 0, 3, 24, 100, 2 * PAGE_SIZE,
+				      SIZE_MAX, (SIZE_MAX >> 1) + 1 };
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct wsheap_error err = {};
+		void *p = sentinel;
+
+		KUNIT_EXPECT_EQ_MSG(test, wsheap_alloc_aligned(heap, 8, bad[i],
+							       &p, &err),
+				    -EINVAL, "align %zu", bad[i]);
+		KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+		KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+		KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	}
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+}
+
+static void aligned_blocks_are_aligned_and_padding_uncounted(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	size_t align, size, sum = 0;
+
+	for (align = 1; align <= PAGE_SIZE; align <<= 1) {
+		for (size = 0; size < 70; size += 23) {
+			u8 *p;
+
+			alloc_ok(test, heap, 3);	/* knock the bump off */
+			p = aligned_ok(test, heap, size, align);
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      IS_ALIGNED((unsigned long)p,
+							 max_t(size_t, align, 8)),
+					      "%p for align %zu", p, align);
+			if (size)
+				KUNIT_EXPECT_TRUE(test,
+						  ledger_owns(ledger_of(test),
+							      p, size));
+			memset(p, 0x11, size);
+			sum += size + 3;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sum);
+	expect_actual_is_ledger(test, heap);
+}
+
+/* A quota that the padding alone would exceed still takes the block. */
+static void aligned_padding_is_not_quota(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, PAGE_SIZE / 2, 0);
+
+	alloc_ok(test, heap, 8);
+	aligned_ok(test, heap, PAGE_SIZE / 2 - 16, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), PAGE_SIZE / 2 - 8);
+	aligned_ok(test, heap, 8, 256);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), PAGE_SIZE / 2);
+}
+
+/* A new chunk holds the block whatever its alignment costs. */
+static void aligned_new_chunk_fits_the_request(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	const size_t big = 40 * KiB;
+	u8 *p;
+
+	alloc_ok(test, heap, 8);
+	p = aligned_ok(test, heap, big, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(p));
+	KUNIT_EXPECT_TRUE(test, ledger_owns(l, p, big));
+	memset(p, 0x22, big);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+	/*
+	 * On a fresh heap, a block that with the chunk header would fill
+	 * whole pages exactly: the chunk must also hold the padding.
+	 */
+	heap = new_heap(test, SIZE_MAX, 0);
+	p = aligned_ok(test, heap, 64 * KiB - 24, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(p));
+	KUNIT_EXPECT_TRUE(test, ledger_owns(l, p, 64 * KiB - 24));
+}
+
+/* ---- v2: realloc ---- */
+
+static void *realloc_ok(struct kunit *test, struct wsheap *heap, void *old,
+			size_t old_size, size_t new_size)
+{
+	void *p = NULL;
+
+	KUNIT_ASSERT_EQ_MSG(test, wsheap_realloc(heap, old, old_size, new_size,
+						 &p, NULL), 0,
+			    "%zu -> %zu", old_size, new_size);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static void realloc_of_null_allocates(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *a, *b;
+
+	a = realloc_ok(test, heap, NULL, 0, 40);
+	b = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + 40);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 48);
+}
+
+static void realloc_last_block_grows_and_shrinks_in_place(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *a, *b;
+
+	alloc_ok(test, heap, 16);
+	a = alloc_ok(test, heap, 10);
+	memset(a, 0x33, 10);
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 10, 1000), a);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1016);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x33, 10));
+	memset(a, 0x44, 1000);
+	/* Shrinking gives the bytes back, to the quota and to the bump. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 1000, 20), a);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 36);
+	b = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + 24);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x44, 20));
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
+}
+
+/* Not the last block: a copy, and the old block stays as it was. */
+static void expect_realloc_copies(struct kunit *test, struct wsheap *heap,
+				  u8 *old, size_t old_size, size_t new_size)
+{
+	size_t before = requested(test, heap);
+	u8 *p;
+
+	memset(old, 0x55, old_size);
+	p = realloc_ok(test, heap, old, old_size, new_size);
+	KUNIT_EXPECT_PTR_NE(test, p, old);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x55, min(old_size, new_size)));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), before + new_size);
+	memset(p, 0x66, new_size);
+	KUNIT_EXPECT_NULL(test, memchr_inv(old, 0x55, old_size));
+	KUNIT_EXPECT_TRUE(test, ledger_owns(ledger_of(test), p, new_size));
+}
+
+static void realloc_of_earlier_block_copies(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_mark mark;
+	u8 *a;
+
+	/* Another allocation since. */
+	a = alloc_ok(test, heap, 24);
+	alloc_ok(test, heap, 8);
+	expect_realloc_copies(test, heap, a, 24, 64);
+	/* A zero-byte allocation since is an allocation too. */
+	a = alloc_ok(test, heap, 24);
+	alloc_ok(test, heap, 0);
+	expect_realloc_copies(test, heap, a, 24, 8);
+	/* A rollback since, even to a mark taken after the block. */
+	a = alloc_ok(test, heap, 24);
+	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
+	expect_realloc_copies(test, heap, a, 24, 64);
+}
+
+static void realloc_after_reset_does_not_resize_in_place(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	u8 *a, *p;
+
+	a = alloc_ok(test, heap, 24);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	/* a is invalid now, but the same address is handed out again. */
+	KUNIT_ASSERT_PTR_EQ(test, (u8 *)alloc_ok(test, heap, 8), a);
+	p = realloc_ok(test, heap, NULL, 0, 8);
+	KUNIT_EXPECT_PTR_EQ(test, p, a + 8);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+}
+
+static void realloc_without_room_copies(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	u8 *a;
+
+	a = alloc_ok(test, heap, 100);
+	/* Far more than the first chunk holds. */
+	expect_realloc_copies(test, heap, a, 100, 200 * KiB);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+}
+
+/* A block too large for the current chunk has a chunk of its own. */
+static void realloc_grows_block_in_own_chunk_in_place(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	u8 *small, *big, *next;
+
+	small = alloc_ok(test, heap, 64);
+	big = alloc_ok(test, heap, 64 * KiB);
+	KUNIT_ASSERT_EQ(test, l->allocs, 2);
+	memset(big, 0x77, 64 * KiB);
+	/* Its chunk was rounded up to a page: room for a few bytes more. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, big, 64 * KiB,
+					     64 * KiB + 1000), big);
+	KUNIT_EXPECT_TRUE(test, ledger_owns(l, big, 64 * KiB + 1000));
+	KUNIT_EXPECT_NULL(test, memchr_inv(big, 0x77, 64 * KiB));
+	memset(big, 0x78, 64 * KiB + 1000);
+	/* The bump pointer still runs through the first chunk. */
+	next = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, next, small + 64);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 64 * KiB + 1072);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+}
+
+static void realloc_refusals_leave_old_block(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 1000, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+	u8 *a, *b;
+
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(NULL, NULL, 0, 8, &p, &err),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 0, 8, NULL, NULL),
+			-EINVAL);
+	a = alloc_ok(test, heap, 400);
+	memset(a, 0x12, 400);
+	/* In place, by more than the quota has left. */
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 400, 1001, &p, &err),
+			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 400);
+	/* By a copy: the old block is still counted. */
+	b = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 400, 600, &p, NULL),
+			-EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 408);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x12, 400));
+	/* The last block still grows in place to exactly the quota. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, b, 8, 600), b);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1000);
+}
+
+static void realloc_out_of_memory_leaves_old_block(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+	size_t held;
+	u8 *a;
+
+	a = alloc_ok(test, heap, 300);
+	memset(a, 0x13, 300);
+	held = actual(test, heap);
+	l->fail_from = l->attempts + 1;
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, MiB, &p, &err),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 300);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x13, 300));
+	l->fail_from = 0;
+	/* Still the last block: it grows in place within its chunk. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 300, 400), a);
+}
+
+/* ---- v2: memdup, strdup, asprintf ---- */
+
+static void memdup_copies_and_counts(struct kunit *test)
+{
+	static const u8 src[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, NULL, 4, &p, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, src, 4, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(NULL, src, 4, &p, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, src, 2 * MiB, &p, NULL),
+			-EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_ASSERT_EQ(test, wsheap_memdup(heap, src, sizeof(src), &p, NULL),
+			0);
+	KUNIT_EXPECT_PTR_NE(test, p, (void *)src);
+	KUNIT_EXPECT_EQ(test, memcmp(p, src, sizeof(src)), 0);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(src));
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, src, 0, &p, NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(src));
+}
+
+static void strdup_copies_with_nul(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *sentinel = (char *)0x5a5a5a50UL;
+	char buf[] = "temperature";
+	struct wsheap_error err = {};
+	char *s = sentinel, *e;
+
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(heap, NULL, &s, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(heap, buf, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(NULL, buf, &s, NULL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, s, sentinel);
+
+	KUNIT_ASSERT_EQ(test, wsheap_strdup(heap, buf, &s, NULL), 0);
+	buf[0] = 'X';
+	KUNIT_EXPECT_STREQ(test, s, "temperature");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(buf));
+	KUNIT_ASSERT_EQ(test, wsheap_strdup(heap, "", &e, NULL), 0);
+	KUNIT_EXPECT_STREQ(test, e, "");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(buf) + 1);
+}
+
+static __printf(4, 5) int call_vasprintf(struct wsheap *heap, char **str,
+					  struct wsheap_error *error,
+					  const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	va_end(args);
+	return ret;
+}
+
+/* wsheap_vasprintf() with a NULL format, which no __printf caller passes. */
+static int vasprintf_null_format(struct wsheap *heap, char **str,
+				 struct wsheap_error *error, ...)
+{
+	const char *fmt = NULL;
+	va_list args;
+	int ret;
+
+	OPTIMIZER_HIDE_VAR(fmt);
+	va_start(args, error);
+	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	va_end(args);
+	return ret;
+}
+
+static void asprintf_formats_exactly_once(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *sentinel = (char *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	char *s = sentinel, *t;
+
+	KUNIT_ASSERT_EQ(test, wsheap_asprintf(heap, &s, NULL, "%s-%u", "rx",
+					      42U), 0);
+	KUNIT_EXPECT_STREQ(test, s, "rx-42");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 6);
+	/* The block is exactly the string: the next one follows at 8. */
+	KUNIT_ASSERT_EQ(test, call_vasprintf(heap, &t, NULL, "%08x", 0xbeefU),
+			0);
+	KUNIT_EXPECT_STREQ(test, t, "0000beef");
+	KUNIT_EXPECT_PTR_EQ(test, t, s + 8);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 15);
+	KUNIT_ASSERT_EQ(test, wsheap_asprintf(heap, &t, NULL, "%s", ""), 0);
+	KUNIT_EXPECT_STREQ(test, t, "");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+
+	s = sentinel;
+	KUNIT_EXPECT_EQ(test, vasprintf_null_format(heap, &s, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, NULL, NULL, "x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(NULL, &s, NULL, "x"), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, s, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+}
+
+static void asprintf_longer_than_a_chunk(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	const size_t len = 40 * KiB;
+	char *s;
+
+	KUNIT_ASSERT_EQ(test, wsheap_asprintf(heap, &s, NULL, "%*s|", (int)len,
+					      "end"), 0);
+	KUNIT_EXPECT_EQ(test, strlen(s), len + 1);
+	KUNIT_EXPECT_EQ(test, s[len + 1], '\0');
+	KUNIT_EXPECT_STREQ(test, s + len - 3, "end|");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), len + 2);
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, &s, NULL, "%*s", (int)MiB,
+					      ""), -EDQUOT);
+}
+
+/* ---- v2: mark and rollback ---- */
+
+static void mark_ok(struct kunit *test, struct wsheap *heap,
+		    struct wsheap_mark *mark)
+{
+	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, mark, NULL), 0);
+}
+
+static void rollback_ok(struct kunit *test, struct wsheap *heap,
+			const struct wsheap_mark *mark)
+{
+	KUNIT_ASSERT_EQ(test, wsheap_rollback(heap, mark, NULL), 0);
+}
+
+static void mark_and_rollback_reject_null(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_error err = {};
+	struct wsheap_mark mark;
+
+	KUNIT_EXPECT_EQ(test, wsheap_mark(NULL, &mark, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, NULL, NULL), -EINVAL);
+	mark_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(NULL, &mark, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, NULL, NULL), -EINVAL);
+}
+
+static void rollback_takes_back_what_followed_the_mark(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_mark mark;
+	u8 *a, *b, *c;
+
+	a = alloc_ok(test, heap, 40);
+	memset(a, 0x21, 40);
+	mark_ok(test, heap, &mark);
+	b = alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 200);
+	memset(b, 0x22, 100);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 340);
+
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 40);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x21, 40));
+	/* The position is the mark's again. */
+	c = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, c, b);
+	/* And the same mark again. */
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 40);
+	KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 8), b);
+}
+
+/* Chunks acquired after the mark stay, and serve the allocations after. */
+static void rollback_keeps_chunks_for_reuse(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+	struct wsheap_mark mark;
+	unsigned int allocs, round;
+	size_t held;
+	void *first;
+
+	alloc_ok(test, heap, 24);
+	mark_ok(test, heap, &mark);
+	first = alloc_ok(test, heap, 8);
+	replay_round(test, heap, 99, 3000);
+	held = actual(test, heap);
+	allocs = l->allocs;
+	KUNIT_ASSERT_GT(test, allocs, 3);
+
+	for (round = 0; round < 3; round++) {
+		rollback_ok(test, heap, &mark);
+		KUNIT_EXPECT_EQ(test, requested(test, heap), 24);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+		KUNIT_EXPECT_EQ(test, l->frees, 0);
+		KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 8), first);
+		replay_round(test, heap, 99, 3000);
+		KUNIT_EXPECT_EQ_MSG(test, l->allocs, allocs,
+				    "round %u needed new chunks", round);
+	}
+	/* The next reset applies the trim. */
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/* A mark taken in a chunk other than the last one resumes in that chunk. */
+static void rollback_resumes_in_the_marked_chunk(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap_mark empty, mid;
+	u8 *at_mark, *p;
+	unsigned int i;
+
+	mark_ok(test, heap, &empty);
+	/* 30000 bytes: more than the first chunk, less than two. */
+	for (i = 0; i < 150; i++)
+		alloc_ok(test, heap, 200);
+	KUNIT_ASSERT_EQ(test, l->allocs, 2);
+	mark_ok(test, heap, &mid);
+	at_mark = alloc_ok(test, heap, 8);
+	for (i = 0; i < 1000; i++)
+		alloc_ok(test, heap, 200);
+	KUNIT_ASSERT_GT(test, l->allocs, 3);
+
+	rollback_ok(test, heap, &mid);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 150 * 200);
+	p = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, p, at_mark);
+	/* Back to a mark of the empty heap: everything is spare. */
+	rollback_ok(test, heap, &empty);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	for (i = 0; i < 1150; i++)
+		alloc_ok(test, heap, 200);
+	KUNIT_EXPECT_EQ(test, l->frees, 0);
+	expect_actual_is_ledger(test, heap);
+}
+
+static void rollback_nested_marks(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_mark outer, inner;
+	u8 *a, *b, *c;
+
+	a = alloc_ok(test, heap, 16);
+	mark_ok(test, heap, &outer);
+	b = alloc_ok(test, heap, 16);
+	mark_ok(test, heap, &inner);
+	c = alloc_ok(test, heap, 16);
+	memset(a, 1, 16);
+	memset(b, 2, 16);
+	rollback_ok(test, heap, &inner);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 32);
+	KUNIT_EXPECT_NULL(test, memchr_inv(b, 2, 16));
+	KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 16), c);
+	rollback_ok(test, heap, &outer);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 1, 16));
+	KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 16), b);
+}
+
+static void rollback_refuses_foreign_and_stale_marks(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	struct wsheap *other = new_heap(test, MiB, MiB);
+	struct wsheap_mark stale, foreign;
+	struct wsheap_error err = {};
+
+	alloc_ok(test, other, 64);
+	mark_ok(test, other, &foreign);
+	alloc_ok(test, heap, 64);
+	mark_ok(test, heap, &stale);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	/* The same position in the new round: still from before the reset. */
+	alloc_ok(test, heap, 64);
+	alloc_ok(test, heap, 32);
+
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &stale, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &foreign, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 96);
+	KUNIT_EXPECT_EQ(test, requested(test, other), 64);
+	/* Both heaps carry on. */
+	alloc_ok(test, heap, 8);
+	rollback_ok(test, other, &foreign);
+}
+
+/* ---- v2: managed lifetime ---- */
+
+static void devm_create_rejects_null_device(struct kunit *test)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ(test, devm_wsheap_create(NULL, MiB, 0, NULL, 0, &heap,
+						 &err), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, heap, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+}
+
+static void devm_heap_is_freed_when_device_goes(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = NULL, *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *bad = sentinel;
+	struct device *dev;
+	size_t too_long = 99;
+	struct wsheap_property p = {
+		.id = WSHEAP_PROPERTY_MAX_SIZE, .value = &too_long,
+		.value_size = sizeof(too_long),
+	};
+
+	dev = kunit_device_register(test, "wsheap-kunit");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_EXPECT_EQ(test, devm_wsheap_create(dev, MiB, 0, &p, 1, &bad,
+						 NULL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, bad, sentinel);
+	KUNIT_ASSERT_EQ(test, devm_wsheap_create(dev, MiB, 0, NULL, 0, &heap,
+						 NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	alloc_ok(test, heap, 40 * KiB);
+	alloc_ok(test, heap, 40 * KiB);
+	KUNIT_ASSERT_EQ(test, l->nr_live, 2);
+	kunit_device_unregister(test, dev);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+	KUNIT_EXPECT_EQ(test, l->frees, 2);
+}
+
+#ifdef DEFINE_FREE
+static void scoped_heap_is_freed_at_scope_end(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *kept;
+
+	{
+		struct wsheap *heap __free(wsheap) = NULL;
+
+		KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, NULL, 0, &heap,
+						    NULL), 0);
+		alloc_ok(test, heap, 100);
+		KUNIT_ASSERT_EQ(test, l->nr_live, 1);
+	}
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+	{
+		struct wsheap *heap __free(wsheap) = NULL;
+
+		KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, NULL, 0, &heap,
+						    NULL), 0);
+		alloc_ok(test, heap, 100);
+		kept = no_free_ptr(heap);
+	}
+	KUNIT_EXPECT_EQ(test, l->nr_live, 1);
+	wsheap_free(kept);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+#endif
+
+/* ---- v2: NAME and ACCOUNT ---- */
+
+static struct wsheap *heap_with_props(struct kunit *test,
+				      const struct wsheap_property *props,
+				      unsigned int n)
+{
+	struct wsheap *heap = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, props, n, &heap, NULL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							heap), 0);
+	return heap;
+}
+
+static void expect_create_refused(struct kunit *test,
+				  const struct wsheap_property *props,
+				  unsigned int n, const char *what)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ_MSG(test, wsheap_create(MiB, 0, props, n, &heap, &err),
+			    -EINVAL, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, heap, sentinel, "%s", what);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+}
+
+static void create_refuses_malformed_properties(struct kunit *test)
+{
+	static const char long_name[] = "a-name-of-exactly-32-characters!";
+	static const char unterminated[4] = { 'a', 'b', 'c', 'd' };
+	bool yes = true;
+	struct wsheap_property p[2] = {};
+
+	BUILD_BUG_ON(sizeof(long_name) != WSHEAP_NAME_MAX + 1);
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, long_name,
+					 sizeof(long_name) };
+	expect_create_refused(test, p, 1, "name of WSHEAP_NAME_MAX chars");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, unterminated,
+					 sizeof(unterminated) };
+	expect_create_refused(test, p, 1, "name not NUL-terminated");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, "rx", 2 };
+	expect_create_refused(test, p, 1, "NUL past value_size");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, NULL, 8 };
+	expect_create_refused(test, p, 1, "NULL name");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, &yes,
+					 sizeof(int) };
+	expect_create_refused(test, p, 1, "ACCOUNT of sizeof(int)");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, NULL,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 1, "NULL ACCOUNT");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, "rx", 3 };
+	p[1] = p[0];
+	expect_create_refused(test, p, 2, "NAME twice");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, &yes,
+					 sizeof(bool) };
+	p[1] = p[0];
+	expect_create_refused(test, p, 2, "ACCOUNT twice");
+	p[1] = (struct wsheap_property){ (enum wsheap_property_id)6, &yes,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 2, "unknown id after a good one");
+	p[1] = (struct wsheap_property){ (enum wsheap_property_id)-1, &yes,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 2, "id -1");
+}
+
+static void name_is_copied_and_read_back(struct kunit *test)
+{
+	char name[WSHEAP_NAME_MAX] = "sensor-rx";
+	char longest[WSHEAP_NAME_MAX];
+	struct wsheap_property p = { WSHEAP_PROPERTY_NAME, name, sizeof(name) };
+	char buf[WSHEAP_NAME_MAX + 8];
+	struct wsheap_error err = {};
+	struct wsheap *heap;
+
+	heap = heap_with_props(test, &p, 1);
+	memset(name, 'X', sizeof(name) - 1);
+	memset(buf, 0x7f, sizeof(buf));
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, sizeof(buf), NULL), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "sensor-rx");
+	KUNIT_EXPECT_EQ(test, buf[10], 0x7f);	/* nothing after the NUL */
+	/* Exactly length + 1 is enough; one byte less is not. */
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 10, NULL), 0);
+	memset(buf, 0x7f, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 9, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, buf[0], 0x7f);
+
+	/* The longest name, with value_size just large enough. */
+	memset(longest, 'n', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	p = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, longest,
+				      sizeof(longest) };
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, sizeof(buf), NULL), 0);
+	KUNIT_EXPECT_STREQ(test, buf, longest);
+
+	/* An unnamed heap reads "". */
+	heap = new_heap(test, MiB, 0);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, buf[0], '\0');
+}
+
+static bool account_of(struct kunit *test, struct wsheap *heap)
+{
+	bool value = false;
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_ACCOUNT,
+						  &value, sizeof(value), NULL),
+			0);
+	return value;
+}
+
+static void account_charges_every_chunk(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	bool yes = true, no = false, buf = false;
+	struct wsheap_property p = { WSHEAP_PROPERTY_ACCOUNT, &yes,
+				     sizeof(yes) };
+	size_t wide = 0;
+	struct wsheap *heap;
+
+	heap = new_heap(test, SIZE_MAX, 0);
+	KUNIT_EXPECT_FALSE(test, account_of(test, heap));
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_ACCOUNT);
+
+	p.value = &no;
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_FALSE(test, account_of(test, heap));
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_ACCOUNT);
+
+	p.value = &yes;
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_TRUE(test, account_of(test, heap));
+	l->gfp_seen = 0;
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 200 * KiB);
+	KUNIT_EXPECT_EQ(test, l->attempts, 4);
+	KUNIT_EXPECT_TRUE(test, l->gfp_seen & __GFP_ACCOUNT);
+	/* Still no warning on a refusal. */
+	KUNIT_EXPECT_TRUE(test, l->gfp_seen & __GFP_NOWARN);
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_ACCOUNT,
+						  &wide, sizeof(wide), NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wide, 0);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &buf, sizeof(buf), NULL),
+			-EINVAL);
+}
+
+/* ---- v2: chunk failures in every call that allocates ---- */
+
+enum v2_op { OP_ZALLOC, OP_ALIGNED, OP_REALLOC, OP_MEMDUP, OP_STRDUP,
+	     OP_ASPRINTF, NR_V2_OPS };
+
+#define V2_SRC_BYTES	(160 * KiB)	/* round_size() stays below */
+
+/* One v2 call of about @size bytes; @last is the newest tracked block. */
+static int v2_call(struct wsheap *heap, enum v2_op op, size_t size,
+		   const u8 *src, const struct span *last, void **p)
+{
+	switch (op) {
+	case OP_ZALLOC:
+		return wsheap_zalloc(heap, size, p, NULL);
+	case OP_ALIGNED:
+		return wsheap_alloc_aligned(heap, size, 16 << (size % 9), p,
+					    NULL);
+	case OP_REALLOC:
+		return wsheap_realloc(heap, last ? (void *)last->start : NULL,
+				      last ? last->size : 0, size, p, NULL);
+	case OP_MEMDUP:
+		return wsheap_memdup(heap, src, size, p, NULL);
+	case OP_STRDUP:
+		return wsheap_strdup(heap, src + V2_SRC_BYTES - 1 - size % 300,
+				     (char **)p, NULL);
+	default:
+		return wsheap_asprintf(heap, (char **)p, NULL, "%zu:%s", size,
+				       src + V2_SRC_BYTES - 1 - size % 300);
+	}
+}
+
+/* The bytes a successful v2_call() handed out hold what they must. */
+static size_t v2_check(struct kunit *test, enum v2_op op, size_t size,
+		       const u8 *src, const struct span *last, const u8 *p)
+{
+	switch (op) {
+	case OP_ZALLOC:
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, size));
+		return size;
+	case OP_ALIGNED:
+		return size;
+	case OP_REALLOC:
+		if (last)
+			KUNIT_EXPECT_NULL(test,
+					  memchr_inv(p, pattern_byte(last->index),
+						     min(size, last->size)));
+		return size;
+	case OP_MEMDUP:
+		KUNIT_EXPECT_EQ(test, memcmp(p, src, size), 0);
+		return size;
+	default:
+		KUNIT_EXPECT_NOT_NULL(test, strstr(p, src + V2_SRC_BYTES - 1 -
+						   size % 300));
+		return strlen(p) + 1;
+	}
+}
+
+/*
+ * Fail the 1st, 2nd, ... chunk allocation of a heap grown by the v2 calls
+ * in turn.  A failed call leaves its output, the heap and every earlier
+ * block (the one realloc was given included) as they were, and the same
+ * call succeeds next.
+ */
+static void every_v2_chunk_failure_is_clean(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	unsigned int n, i, used, failures = 0;
+	struct span *s;
+	bool failed = true;
+	u8 *src;
+
+	s = kunit_kmalloc_array(test, MAX_SPANS, sizeof(*s), GFP_KERNEL);
+	src = kunit_kmalloc(test, V2_SRC_BYTES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	for (i = 0; i < V2_SRC_BYTES - 1; i++)
+		src[i] = 'a' + i % 26;
+	src[V2_SRC_BYTES - 1] = '\0';
+
+	for (n = 1; failed; n++) {
+		struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+		struct rnd_state rnd;
+
+		prandom_seed_state(&rnd, 4321);
+		l->attempts = 0;
+		l->fail_from = n;
+		failed = false;
+		used = 0;
+		for (i = 0; i < 2000 && !failed; i++) {
+			enum v2_op op = i % NR_V2_OPS;
+			size_t size = round_size(&rnd);
+			size_t req = requested(test, heap);
+			size_t held = actual(test, heap);
+			struct span *last = used ? &s[used - 1] : NULL;
+			void *p = sentinel;
+			int ret;
+
+			ret = v2_call(heap, op, size, src, last, &p);
+			if (ret) {
+				failed = true;
+				failures++;
+				KUNIT_ASSERT_EQ_MSG(test, ret, -ENOMEM,
+						    "op %d", op);
+				KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+				KUNIT_EXPECT_EQ(test, requested(test, heap),
+						req);
+				KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+				expect_actual_is_ledger(test, heap);
+				expect_spans_intact(test, s, used);
+				l->fail_from = 0;
+				ret = v2_call(heap, op, size, src, last, &p);
+				KUNIT_ASSERT_EQ_MSG(test, ret, 0, "op %d", op);
+			}
+			size = v2_check(test, op, size, src, last, p);
+			/* Resized in place: the old block is this one now. */
+			if (last && p == last->start)
+				used--;
+			track(s, &used, p, size, i);
+		}
+		release_heap(test, heap);
+		KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+		KUNIT_EXPECT_EQ(test, l->frees, l->allocs);
+	}
+	KUNIT_EXPECT_GT(test, failures, 10);
 }
 
 static struct kunit_case wsheap_contract_cases[] = {
@@ -1270,6 +2481,7 @@ static struct kunit_suite wsheap_internal_suite = {
 
 static struct kunit_case wsheap_reliability_cases[] = {
 	KUNIT_CASE(every_chunk_failure_is_clean),
+	KUNIT_CASE(every_v2_chunk_failure_is_clean),
 	KUNIT_CASE_SLOW(random_operations_match_the_model),
 	{}
 };
@@ -1280,8 +2492,50 @@ static struct kunit_suite wsheap_reliability_suite = {
 	.test_cases = wsheap_reliability_cases,
 };
 
-kunit_test_suites(&wsheap_contract_suite, &wsheap_internal_suite,
-		  &wsheap_reliability_suite);
+static struct kunit_case wsheap_v2_cases[] = {
+	KUNIT_CASE(zalloc_zeroes_memory_reused_after_reset),
+	KUNIT_CASE(zalloc_refuses_as_alloc_does),
+	KUNIT_CASE(aligned_rejects_bad_alignment),
+	KUNIT_CASE(aligned_blocks_are_aligned_and_padding_uncounted),
+	KUNIT_CASE(aligned_padding_is_not_quota),
+	KUNIT_CASE(aligned_new_chunk_fits_the_request),
+	KUNIT_CASE(realloc_of_null_allocates),
+	KUNIT_CASE(realloc_last_block_grows_and_shrinks_in_place),
+	KUNIT_CASE(realloc_of_earlier_block_copies),
+	KUNIT_CASE(realloc_after_reset_does_not_resize_in_place),
+	KUNIT_CASE(realloc_without_room_copies),
+	KUNIT_CASE(realloc_grows_block_in_own_chunk_in_place),
+	KUNIT_CASE(realloc_refusals_leave_old_block),
+	KUNIT_CASE(realloc_out_of_memory_leaves_old_block),
+	KUNIT_CASE(memdup_copies_and_counts),
+	KUNIT_CASE(strdup_copies_with_nul),
+	KUNIT_CASE(asprintf_formats_exactly_once),
+	KUNIT_CASE(asprintf_longer_than_a_chunk),
+	KUNIT_CASE(mark_and_rollback_reject_null),
+	KUNIT_CASE(rollback_takes_back_what_followed_the_mark),
+	KUNIT_CASE(rollback_keeps_chunks_for_reuse),
+	KUNIT_CASE(rollback_resumes_in_the_marked_chunk),
+	KUNIT_CASE(rollback_nested_marks),
+	KUNIT_CASE(rollback_refuses_foreign_and_stale_marks),
+	KUNIT_CASE(devm_create_rejects_null_device),
+	KUNIT_CASE(devm_heap_is_freed_when_device_goes),
+#ifdef DEFINE_FREE
+	KUNIT_CASE(scoped_heap_is_freed_at_scope_end),
+#endif
+	KUNIT_CASE(create_refuses_malformed_properties),
+	KUNIT_CASE(name_is_copied_and_read_back),
+	KUNIT_CASE(account_charges_every_chunk),
+	{}
+};
+
+static struct kunit_suite wsheap_v2_suite = {
+	.name = "wsheap_contract_v2",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_v2_cases,
+};
+
+kunit_test_suites(&wsheap_contract_suite, &wsheap_v2_suite,
+		  &wsheap_internal_suite, &wsheap_reliability_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for wsheap");
