@@ -5,9 +5,9 @@
  * At load, every row below is run reps times (after one warm-up run that
  * is not counted) and printed, as soon as it is measured, as the median
  * time per object with the fastest and slowest repetition, led by its
- * ratio to the first row, wsheap_alloc() into a warm heap.  All rows draw
- * their sizes from one pseudo-random sequence of 8..256 bytes computed
- * before any timing.
+ * ratio to the first row, wsheap_alloc() into a warm heap.  All rows but
+ * the string rows draw their sizes from one pseudo-random sequence of
+ * 8..256 bytes computed before any timing.
  *
  *  - wsheap_alloc() of n_objects into a warm heap, whose chunks a trim
  *    size above the working set kept from the round before: the cost of
@@ -20,6 +20,11 @@
  *  - kmem_cache_alloc()/kmem_cache_free() of one 64-byte object size;
  *  - vmalloc()/vfree() per object, for a thousandth of the objects;
  *  - an inline bump pointer over one vmalloc'd buffer: the physical limit;
+ *  - wsheap_zalloc(), wsheap_strdup() and wsheap_asprintf() into a warm
+ *    heap, each next to kzalloc(), kstrdup() and kasprintf() with a
+ *    kfree() of every object at the end: zalloc takes the same sizes, the
+ *    strings are copies of a precomputed set of 8..40-character field
+ *    names, and asprintf formats "%s=%u" of a name and the object's index;
  *  - a steady refill/reset loop within the trim size, which must make no
  *    new backing allocation;
  *  - growth: a heap filled up to its quota of 1 KiB, 1 MiB, 64 MiB and
@@ -84,6 +89,11 @@ MODULE_PARM_DESC(growth_max_mib, "Largest heap of the growth rows, in MiB (defau
 
 #define BENCH_OBJ_SIZE		64
 
+/* The string rows copy and format BENCH_NAMES names of 8..40 characters. */
+#define BENCH_NAMES		256
+#define BENCH_NAME_MIN		8
+#define BENCH_NAME_MAX		40
+
 struct bench_case {
 	const char *label;
 	int (*run)(const struct bench_case *bc, u64 *ns, u64 *units);
@@ -93,6 +103,8 @@ struct bench_case {
 	size_t heap_size;
 	unsigned int share;	/* reset rows: after n_objects / share objects */
 	bool per_call;		/* time per call, not per object: no ratio */
+	/* Warm-heap rows: what fills the heap, n objects. */
+	int (*fill)(struct wsheap *heap, unsigned int n);
 };
 
 struct bench_result {
@@ -103,10 +115,20 @@ struct bench_result {
 static u16 *bench_sizes;		/* n_objects request sizes */
 static void **bench_ptrs;		/* n_objects pointers to free */
 static size_t bench_bytes;		/* sum of the sizes, 8-byte aligned */
+static char bench_names[BENCH_NAMES][BENCH_NAME_MAX + 1];
 
 static unsigned int bench_steady_objs;	/* objects per steady cycle */
 static unsigned long bench_steady_cycles;
 static unsigned long bench_steady_grown;
+
+/* The next number of the pseudo-random sequence, from its top 32 bits. */
+static u32 bench_rand(u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x >> 32;
+}
 
 static void bench_sizes_init(void)
 {
@@ -115,37 +137,111 @@ static void bench_sizes_init(void)
 
 	bench_bytes = 0;
 	for (i = 0; i < n_objects; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
 		bench_sizes[i] = BENCH_MIN_SIZE +
-				 (x >> 32) % (BENCH_MAX_SIZE - BENCH_MIN_SIZE + 1);
+				 bench_rand(&x) % (BENCH_MAX_SIZE - BENCH_MIN_SIZE + 1);
 		bench_bytes += ALIGN(bench_sizes[i], 8);
 	}
 }
 
-static int bench_fill(struct wsheap *heap, unsigned int n)
+/* Names like "qzkx_vjme_ab", 8..40 characters of a-z and '_'. */
+static void bench_names_init(void)
+{
+	unsigned int i, j, len;
+	u64 x = BENCH_SEED;
+
+	for (i = 0; i < BENCH_NAMES; i++) {
+		len = BENCH_NAME_MIN +
+		      bench_rand(&x) % (BENCH_NAME_MAX - BENCH_NAME_MIN + 1);
+		for (j = 0; j < len; j++)
+			bench_names[i][j] = j % 5 == 4 ? '_' :
+					    'a' + bench_rand(&x) % 26;
+		bench_names[i][len] = '\0';
+	}
+}
+
+static const char *bench_name(unsigned int i)
+{
+	return bench_names[i % BENCH_NAMES];
+}
+
+/*
+ * Call @one for objects 0..n-1 of the sequence.  Always inlined, so that
+ * each caller's @one is a direct call, itself inlined where it is small:
+ * the loop costs the same for every row.
+ */
+static __always_inline int bench_fill_by(struct wsheap *heap, unsigned int n,
+					 int (*one)(struct wsheap *heap,
+						    unsigned int i))
 {
 	unsigned int i;
-	void *p;
 	int ret;
 
 	for (i = 0; i < n; i++) {
-		ret = wsheap_alloc(heap, bench_sizes[i], &p, NULL);
+		ret = one(heap, i);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-/* Time n_objects allocations from @heap, then free it. */
-static int bench_time_fill(struct wsheap *heap, u64 *ns, u64 *units)
+static int bench_alloc_one(struct wsheap *heap, unsigned int i)
+{
+	void *p;
+
+	return wsheap_alloc(heap, bench_sizes[i], &p, NULL);
+}
+
+static int bench_zalloc_one(struct wsheap *heap, unsigned int i)
+{
+	void *p;
+
+	return wsheap_zalloc(heap, bench_sizes[i], &p, NULL);
+}
+
+static int bench_strdup_one(struct wsheap *heap, unsigned int i)
+{
+	char *s;
+
+	return wsheap_strdup(heap, bench_name(i), &s, NULL);
+}
+
+static int bench_asprintf_one(struct wsheap *heap, unsigned int i)
+{
+	char *s;
+
+	return wsheap_asprintf(heap, &s, NULL, "%s=%u", bench_name(i), i);
+}
+
+static int bench_fill(struct wsheap *heap, unsigned int n)
+{
+	return bench_fill_by(heap, n, bench_alloc_one);
+}
+
+static int bench_fill_zalloc(struct wsheap *heap, unsigned int n)
+{
+	return bench_fill_by(heap, n, bench_zalloc_one);
+}
+
+static int bench_fill_strdup(struct wsheap *heap, unsigned int n)
+{
+	return bench_fill_by(heap, n, bench_strdup_one);
+}
+
+static int bench_fill_asprintf(struct wsheap *heap, unsigned int n)
+{
+	return bench_fill_by(heap, n, bench_asprintf_one);
+}
+
+/* Time @fill of n_objects into @heap, then free it. */
+static int bench_time_fill(struct wsheap *heap,
+			   int (*fill)(struct wsheap *heap, unsigned int n),
+			   u64 *ns, u64 *units)
 {
 	u64 start;
 	int ret;
 
 	start = ktime_get_ns();
-	ret = bench_fill(heap, n_objects);
+	ret = fill(heap, n_objects);
 	*ns = ktime_get_ns() - start;
 	*units = n_objects;
 
@@ -159,10 +255,13 @@ static int bench_wsheap_alloc(const struct bench_case *bc, u64 *ns, u64 *units)
 	int ret;
 
 	ret = wsheap_create(SIZE_MAX, 0, NULL, 0, &heap, NULL);
-	return ret ?: bench_time_fill(heap, ns, units);
+	return ret ?: bench_time_fill(heap, bench_fill, ns, units);
 }
 
-/* A heap that has been filled once and reset, keeping all its chunks. */
+/*
+ * A heap that has been filled once by the row's fill and reset, keeping
+ * all its chunks.
+ */
 static int bench_wsheap_warm(const struct bench_case *bc, u64 *ns, u64 *units)
 {
 	struct wsheap *heap;
@@ -171,12 +270,12 @@ static int bench_wsheap_warm(const struct bench_case *bc, u64 *ns, u64 *units)
 	ret = wsheap_create(SIZE_MAX, SIZE_MAX, NULL, 0, &heap, NULL);
 	if (ret)
 		return ret;
-	ret = bench_fill(heap, n_objects) ?: wsheap_reset(heap, NULL);
+	ret = bc->fill(heap, n_objects) ?: wsheap_reset(heap, NULL);
 	if (ret) {
 		wsheap_free(heap);
 		return ret;
 	}
-	return bench_time_fill(heap, ns, units);
+	return bench_time_fill(heap, bc->fill, ns, units);
 }
 
 /* One reset after n_objects / share objects, with @trim. */
@@ -223,14 +322,16 @@ static void bench_kfree_all(unsigned int n)
 		kfree(bench_ptrs[i]);
 }
 
-static int bench_kmalloc(const struct bench_case *bc, u64 *ns, u64 *units)
+/* As bench_fill_by(): time @one for n_objects objects, then kfree() each. */
+static __always_inline int bench_kalloc_by(void *(*one)(unsigned int i),
+					   u64 *ns, u64 *units)
 {
 	unsigned int i;
 	u64 start;
 
 	start = ktime_get_ns();
 	for (i = 0; i < n_objects; i++) {
-		bench_ptrs[i] = kmalloc(bench_sizes[i], GFP_KERNEL);
+		bench_ptrs[i] = one(i);
 		if (!bench_ptrs[i]) {
 			bench_kfree_all(i);
 			return -ENOMEM;
@@ -240,6 +341,46 @@ static int bench_kmalloc(const struct bench_case *bc, u64 *ns, u64 *units)
 	*ns = ktime_get_ns() - start;
 	*units = n_objects;
 	return 0;
+}
+
+static void *bench_kmalloc_one(unsigned int i)
+{
+	return kmalloc(bench_sizes[i], GFP_KERNEL);
+}
+
+static void *bench_kzalloc_one(unsigned int i)
+{
+	return kzalloc(bench_sizes[i], GFP_KERNEL);
+}
+
+static void *bench_kstrdup_one(unsigned int i)
+{
+	return kstrdup(bench_name(i), GFP_KERNEL);
+}
+
+static void *bench_kasprintf_one(unsigned int i)
+{
+	return kasprintf(GFP_KERNEL, "%s=%u", bench_name(i), i);
+}
+
+static int bench_kmalloc(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	return bench_kalloc_by(bench_kmalloc_one, ns, units);
+}
+
+static int bench_kzalloc(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	return bench_kalloc_by(bench_kzalloc_one, ns, units);
+}
+
+static int bench_kstrdup(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	return bench_kalloc_by(bench_kstrdup_one, ns, units);
+}
+
+static int bench_kasprintf(const struct bench_case *bc, u64 *ns, u64 *units)
+{
+	return bench_kalloc_by(bench_kasprintf_one, ns, units);
 }
 
 static void bench_cache_free_all(struct kmem_cache *cache, unsigned int n)
@@ -476,7 +617,7 @@ static void bench_growth_note(const struct bench_case *bc, u64 median,
 
 static const struct bench_case bench_cases[] = {
 	{ "wsheap_alloc, mixed 8-256 B, warm heap (chunks kept by the trim)",
-	  bench_wsheap_warm },
+	  bench_wsheap_warm, .fill = bench_fill },
 	{ "wsheap_alloc, same, fresh heap (pays vmalloc of every chunk)",
 	  bench_wsheap_alloc },
 	{ "wsheap_reset after all n_objects, trim keeps all: ns per reset",
@@ -493,6 +634,18 @@ static const struct bench_case bench_cases[] = {
 	  bench_vmalloc },
 	{ "raw inline bump pointer over one buffer (physical limit)",
 	  bench_bump },
+	{ "wsheap_zalloc, same sequence, warm heap",
+	  bench_wsheap_warm, .fill = bench_fill_zalloc },
+	{ "kzalloc of the same sequence, kfree of each at the end",
+	  bench_kzalloc },
+	{ "wsheap_strdup, names of 8-40 chars, warm heap",
+	  bench_wsheap_warm, .fill = bench_fill_strdup },
+	{ "kstrdup of the same names, kfree of each at the end",
+	  bench_kstrdup },
+	{ "wsheap_asprintf \"%s=%u\" of a name and an index, warm heap",
+	  bench_wsheap_warm, .fill = bench_fill_asprintf },
+	{ "kasprintf of the same, kfree of each at the end",
+	  bench_kasprintf },
 	{ "steady wsheap refill + reset, 256 KiB working set, trim 1 MiB",
 	  bench_steady, bench_steady_note },
 	{ "growth: 1 KiB heaps filled to quota, create to free",
@@ -651,6 +804,7 @@ static int __init wsheap_bench_init(void)
 	if (ret)
 		goto out;
 	bench_sizes_init();
+	bench_names_init();
 	bench_steady_objs = bench_steady_count();
 
 	pr_info("n_objects=%u reps=%u: ns per object, median and min-max of the reps\n",

@@ -10,11 +10,21 @@
  * result and resets the heap.  No record is ever freed on its own, and no
  * heap is created per batch.
  *
+ * The parser cuts the message into fields in place and builds each record
+ * as a one-pass parser does: it allocates the record and copies the name
+ * with wsheap_strdup() before it has seen the rest of the field.  The
+ * sender garbles a few fields of every message, always the same ones (no
+ * '=', or a value with a character other than a-z).  A mark is taken
+ * before each record, and a malformed one is dropped with a rollback to
+ * it, which takes back what the record had allocated and keeps the records
+ * before it; REQUESTED_SIZE must then be what it was at the mark.
+ *
  * The log shows REQUESTED_SIZE and ACTUAL_SIZE around every reset, so that
  * the trim size is seen at work: one batch needs more memory than the trim
  * size and gives the excess back at its reset; the others fit and cause no
  * new chunk.  Then a request over the quota is refused with -EDQUOT, and a
- * reset makes the heap usable again.  The heap is freed on unload.
+ * reset makes the heap usable again.  The heap, named with
+ * WSHEAP_PROPERTY_NAME, is freed on unload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,59 +66,86 @@ static const unsigned int demo_batch_fields[] = { 100, 1500, 250, 500 };
 #define DEMO_NAME_MAX		16
 #define DEMO_VALUE_MAX		40
 
+/* Of every DEMO_BAD_EVERY fields, the sender garbles two. */
+#define DEMO_BAD_EVERY		50
+
 /* Size of the request that the quota demonstration gets in first. */
 #define DEMO_QUOTA_IN_USE	64
+
+static const char demo_heap_name[] = "wsheap_demo";
 
 static struct wsheap *demo_heap;
 
 struct demo_record {
 	struct demo_record *next;	/* in the same bucket */
-	const char *name;
-	const char *value;
+	char *name;
+	char *value;
 	u32 hash;
-	unsigned int name_len;
-	unsigned int value_len;
 };
 
+/**
+ * struct demo_table - the records of one message
+ * @buckets: hash buckets, in the heap
+ * @mask: number of buckets - 1
+ * @count: records kept
+ * @dropped: malformed records taken back by a rollback
+ * @at_mark: REQUESTED_SIZE at the mark of the last dropped record
+ * @after: REQUESTED_SIZE after its rollback
+ */
 struct demo_table {
 	struct demo_record **buckets;
 	unsigned int mask;
 	unsigned int count;
+	unsigned int dropped;
+	size_t at_mark;
+	size_t after;
 };
 
-/* The sender's side: field @idx of every message is "f<idx>=<value>;". */
-static unsigned int demo_value_len(unsigned int idx)
+enum demo_form { DEMO_GOOD, DEMO_NO_EQUALS, DEMO_BAD_CHAR };
+
+/* The sender's side: how field @idx of every message is sent. */
+static enum demo_form demo_field_form(unsigned int idx)
 {
-	return 1 + hash_32(idx, 8) % DEMO_VALUE_MAX;
+	switch (idx % DEMO_BAD_EVERY) {
+	case 7:
+		return DEMO_NO_EQUALS;	/* "f7:value;" */
+	case 31:
+		return DEMO_BAD_CHAR;	/* "f31=val#e;" */
+	default:
+		return DEMO_GOOD;	/* "f<idx>=<value>;" */
+	}
 }
 
-static void demo_value_fill(char *out, unsigned int idx, unsigned int len)
+static void demo_name(char *buf, unsigned int idx)
 {
+	scnprintf(buf, DEMO_NAME_MAX, "f%u", idx);
+}
+
+/* The value of field @idx, 1 to DEMO_VALUE_MAX of a-z; return its length. */
+static unsigned int demo_value(char *buf, unsigned int idx)
+{
+	unsigned int len = 1 + hash_32(idx, 8) % DEMO_VALUE_MAX;
 	unsigned int i;
 
 	for (i = 0; i < len; i++)
-		out[i] = 'a' + (idx + 7 * i) % 26;
+		buf[i] = 'a' + (idx + 7 * i) % 26;
+	buf[len] = '\0';
+	return len;
 }
 
-static unsigned int demo_name(char *buf, unsigned int idx)
-{
-	return scnprintf(buf, DEMO_NAME_MAX, "f%u", idx);
-}
-
-/* Write field @idx to @out unless it is NULL; return its length. */
+/* Write field @idx, NUL-terminated, to @out unless it is NULL; return its length. */
 static size_t demo_field(char *out, unsigned int idx)
 {
-	char name[DEMO_NAME_MAX];
-	unsigned int name_len = demo_name(name, idx);
-	unsigned int value_len = demo_value_len(idx);
+	char name[DEMO_NAME_MAX], value[DEMO_VALUE_MAX + 1];
+	unsigned int len = demo_value(value, idx);
+	char sep = demo_field_form(idx) == DEMO_NO_EQUALS ? ':' : '=';
 
-	if (out) {
-		memcpy(out, name, name_len);
-		out[name_len] = '=';
-		demo_value_fill(out + name_len + 1, idx, value_len);
-		out[name_len + 1 + value_len] = ';';
-	}
-	return name_len + value_len + 2;
+	demo_name(name, idx);
+	if (demo_field_form(idx) == DEMO_BAD_CHAR)
+		value[len / 2] = '#';
+	if (!out)
+		return snprintf(NULL, 0, "%s%c%s;", name, sep, value);
+	return sprintf(out, "%s%c%s;", name, sep, value);
 }
 
 /* "Receive" a message of @fields fields into a heap buffer. */
@@ -127,27 +164,18 @@ static int demo_receive(struct wsheap *heap, unsigned int fields, char **msg,
 	if (ret)
 		return ret;
 
+	buf[0] = '\0';
 	len = 0;
 	for (i = 0; i < fields; i++)
 		len += demo_field(buf + len, i);
-	buf[len] = '\0';
 	*msg = buf;
 	return 0;
 }
 
-static int demo_strndup(struct wsheap *heap, const char *s, size_t len,
-			const char **out, struct wsheap_error *err)
+static int demo_size(struct wsheap *heap, enum wsheap_property_id id,
+		     size_t *size)
 {
-	char *copy;
-	int ret;
-
-	ret = wsheap_alloc(heap, len + 1, (void **)&copy, err);
-	if (ret)
-		return ret;
-	memcpy(copy, s, len);
-	copy[len] = '\0';
-	*out = copy;
-	return 0;
+	return wsheap_get_property(heap, id, size, sizeof(*size), NULL);
 }
 
 static int demo_table_init(struct wsheap *heap, struct demo_table *table,
@@ -155,55 +183,115 @@ static int demo_table_init(struct wsheap *heap, struct demo_table *table,
 {
 	unsigned int nbuckets = roundup_pow_of_two(max(fields / 2, 1U));
 	size_t bytes = array_size(nbuckets, sizeof(*table->buckets));
-	int ret;
 
-	ret = wsheap_alloc(heap, bytes, (void **)&table->buckets, err);
-	if (ret)
-		return ret;
-	/* Heap memory comes back uninitialised, like kmalloc()'s. */
-	memset(table->buckets, 0, bytes);
 	table->mask = nbuckets - 1;
-	table->count = 0;
-	return 0;
+	return wsheap_zalloc(heap, bytes, (void **)&table->buckets, err);
+}
+
+static void demo_table_insert(struct demo_table *table,
+			      struct demo_record *rec)
+{
+	struct demo_record **bucket = &table->buckets[rec->hash & table->mask];
+
+	rec->next = *bucket;
+	*bucket = rec;
+	table->count++;
 }
 
 static struct demo_record *demo_lookup(const struct demo_table *table,
-				       const char *name, unsigned int len)
+				       const char *name)
 {
-	u32 hash = jhash(name, len, 0);
+	u32 hash = jhash(name, strlen(name), 0);
 	struct demo_record *rec;
 
 	for (rec = table->buckets[hash & table->mask]; rec; rec = rec->next)
-		if (rec->hash == hash && rec->name_len == len &&
-		    !memcmp(rec->name, name, len))
+		if (rec->hash == hash && !strcmp(rec->name, name))
 			return rec;
 	return NULL;
 }
 
-static int demo_record_add(struct wsheap *heap, struct demo_table *table,
-			   const char *name, size_t name_len,
-			   const char *value, size_t value_len,
-			   struct wsheap_error *err)
+/* A value is one or more of a-z. */
+static bool demo_value_ok(const char *value)
 {
+	if (!*value)
+		return false;
+	for (; *value; value++)
+		if (*value < 'a' || *value > 'z')
+			return false;
+	return true;
+}
+
+/*
+ * Build the record of @field, "name=value".  The record and its name are
+ * allocated before the rest of the field is looked at: a malformed field
+ * returns -EBADMSG with those allocations made, for the caller to roll
+ * back.
+ */
+static int demo_record_build(struct wsheap *heap, char *field,
+			     struct demo_record **out,
+			     struct wsheap_error *err)
+{
+	char *name = strsep(&field, "=");
 	struct demo_record *rec;
 	int ret;
 
-	ret = wsheap_alloc(heap, sizeof(*rec), (void **)&rec, err);
+	ret = wsheap_zalloc(heap, sizeof(*rec), (void **)&rec, err) ?:
+	      wsheap_strdup(heap, name, &rec->name, err);
 	if (ret)
 		return ret;
-	ret = demo_strndup(heap, name, name_len, &rec->name, err);
+	if (!field || !demo_value_ok(field))
+		return -EBADMSG;
+	ret = wsheap_strdup(heap, field, &rec->value, err);
 	if (ret)
 		return ret;
-	ret = demo_strndup(heap, value, value_len, &rec->value, err);
+	rec->hash = jhash(rec->name, strlen(rec->name), 0);
+	*out = rec;
+	return 0;
+}
+
+/* Roll back to @mark and check that REQUESTED_SIZE is @at_mark again. */
+static int demo_record_drop(struct wsheap *heap, struct demo_table *table,
+			    const struct wsheap_mark *mark, size_t at_mark,
+			    struct wsheap_error *err)
+{
+	size_t after;
+	int ret;
+
+	ret = wsheap_rollback(heap, mark, err) ?:
+	      demo_size(heap, WSHEAP_PROPERTY_REQUESTED_SIZE, &after);
+	if (ret)
+		return ret;
+	if (after != at_mark) {
+		pr_err("rollback left REQUESTED_SIZE at %zu, not %zu as at the mark\n",
+		       after, at_mark);
+		return -EIO;
+	}
+	table->dropped++;
+	table->at_mark = at_mark;
+	table->after = after;
+	return 0;
+}
+
+/* Add the record of @field to @table, or drop it if it is malformed. */
+static int demo_record_add(struct wsheap *heap, struct demo_table *table,
+			   char *field, struct wsheap_error *err)
+{
+	struct demo_record *rec;
+	struct wsheap_mark mark;
+	size_t at_mark;
+	int ret;
+
+	ret = wsheap_mark(heap, &mark, err) ?:
+	      demo_size(heap, WSHEAP_PROPERTY_REQUESTED_SIZE, &at_mark);
 	if (ret)
 		return ret;
 
-	rec->name_len = name_len;
-	rec->value_len = value_len;
-	rec->hash = jhash(name, name_len, 0);
-	rec->next = table->buckets[rec->hash & table->mask];
-	table->buckets[rec->hash & table->mask] = rec;
-	table->count++;
+	ret = demo_record_build(heap, field, &rec, err);
+	if (ret == -EBADMSG)
+		return demo_record_drop(heap, table, &mark, at_mark, err);
+	if (ret)
+		return ret;
+	demo_table_insert(table, rec);
 	return 0;
 }
 
@@ -217,56 +305,45 @@ static unsigned int demo_count_fields(const char *msg)
 	return n;
 }
 
-/* Parse "name=value;..." into records indexed by @table. */
-static int demo_parse(struct wsheap *heap, const char *msg,
+/* Parse "name=value;..." in place into records indexed by @table. */
+static int demo_parse(struct wsheap *heap, char *msg,
 		      struct demo_table *table, struct wsheap_error *err)
 {
-	const char *eq, *end;
 	int ret;
 
 	ret = demo_table_init(heap, table, demo_count_fields(msg), err);
-	if (ret)
-		return ret;
-
-	while (*msg) {
-		eq = strchr(msg, '=');
-		end = strchr(msg, ';');
-		if (!eq || !end || eq > end)
-			return -EBADMSG;
-		ret = demo_record_add(heap, table, msg, eq - msg,
-				      eq + 1, end - eq - 1, err);
-		if (ret)
-			return ret;
-		msg = end + 1;
-	}
-	return 0;
+	while (!ret && msg && *msg)
+		ret = demo_record_add(heap, table, strsep(&msg, ";"), err);
+	return ret;
 }
 
-/* Look every field the sender sent up and compare its value. */
+/* Is field @idx in @table as sent if it was well formed, absent if not? */
+static bool demo_field_ok(const struct demo_table *table, unsigned int idx)
+{
+	char name[DEMO_NAME_MAX], value[DEMO_VALUE_MAX + 1];
+	const struct demo_record *rec;
+
+	demo_name(name, idx);
+	rec = demo_lookup(table, name);
+	if (demo_field_form(idx) != DEMO_GOOD)
+		return !rec;
+	demo_value(value, idx);
+	return rec && !strcmp(rec->value, value);
+}
+
+/* Look every field the sender sent up, and count the malformed ones. */
 static int demo_verify(const struct demo_table *table, unsigned int fields)
 {
-	char name[DEMO_NAME_MAX], value[DEMO_VALUE_MAX];
-	const struct demo_record *rec;
-	unsigned int i, len;
+	unsigned int i, bad = 0;
 
-	if (table->count != fields)
-		return -EIO;
 	for (i = 0; i < fields; i++) {
-		len = demo_name(name, i);
-		rec = demo_lookup(table, name, len);
-		len = demo_value_len(i);
-		demo_value_fill(value, i, len);
-		if (!rec || rec->value_len != len ||
-		    memcmp(rec->value, value, len))
+		if (!demo_field_ok(table, i))
 			return -EIO;
+		bad += demo_field_form(i) != DEMO_GOOD;
 	}
+	if (table->count != fields - bad || table->dropped != bad)
+		return -EIO;
 	return 0;
-}
-
-static int demo_size(struct wsheap *heap, enum wsheap_property_id id,
-		     size_t *size)
-{
-	return wsheap_get_property(heap, id, size, sizeof(*size), NULL);
 }
 
 struct demo_sizes {
@@ -307,8 +384,8 @@ static int demo_batch(struct wsheap *heap, unsigned int batch)
 {
 	unsigned int fields = demo_batch_fields[batch % ARRAY_SIZE(demo_batch_fields)];
 	struct wsheap_error err = {};
+	struct demo_table table = {};
 	struct demo_sizes sizes;
-	struct demo_table table;
 	char *msg;
 	int ret;
 
@@ -323,6 +400,10 @@ static int demo_batch(struct wsheap *heap, unsigned int batch)
 	if (ret)
 		pr_info("batch %u: message refused: %pe (%s)\n",
 			batch, ERR_PTR(ret), err.msg);
+	else
+		pr_info("batch %u: %4u records kept, %2u dropped by rollback; REQUESTED_SIZE after each rollback = at its mark (last: %zu = %zu)\n",
+			batch, table.count, table.dropped, table.after,
+			table.at_mark);
 
 	ret = demo_reset(heap, &sizes);
 	if (ret)
@@ -381,19 +462,45 @@ static int demo_quota(struct wsheap *heap)
 	return 0;
 }
 
-static int __init wsheap_demo_init(void)
+/* Create the heap named demo_heap_name, and check the name it reports. */
+static int demo_create(struct wsheap **heap)
 {
+	const struct wsheap_property prop = {
+		.id = WSHEAP_PROPERTY_NAME,
+		.value = demo_heap_name,
+		.value_size = sizeof(demo_heap_name),
+	};
 	struct wsheap_error err = {};
-	unsigned int batch;
+	char name[WSHEAP_NAME_MAX];
 	int ret;
 
-	ret = wsheap_create(quota, trim, NULL, 0, &demo_heap, &err);
+	ret = wsheap_create(quota, trim, &prop, 1, heap, &err);
 	if (ret) {
 		pr_err("cannot create a heap: %pe (%s)\n", ERR_PTR(ret), err.msg);
 		return ret;
 	}
-	pr_info("heap created: quota %lu, trim %lu, %u batches\n",
-		quota, trim, batches);
+	ret = wsheap_get_property(*heap, WSHEAP_PROPERTY_NAME, name,
+				  sizeof(name), &err);
+	if (!ret && strcmp(name, demo_heap_name))
+		ret = -EIO;
+	if (ret) {
+		pr_err("heap name not read back: %pe\n", ERR_PTR(ret));
+		wsheap_free(*heap);
+		return ret;
+	}
+	pr_info("heap \"%s\" created: quota %lu, trim %lu, %u batches\n",
+		name, quota, trim, batches);
+	return 0;
+}
+
+static int __init wsheap_demo_init(void)
+{
+	unsigned int batch;
+	int ret;
+
+	ret = demo_create(&demo_heap);
+	if (ret)
+		return ret;
 
 	for (batch = 0; batch < batches; batch++) {
 		ret = demo_batch(demo_heap, batch);
