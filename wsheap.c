@@ -23,18 +23,19 @@
  *  - a chunk never asks for more than the quota has left (rounded up to a
  *    page), so a heap with a 256-byte quota holds one page, not megabytes.
  *
- * A request too large for that size gets a chunk sized to it.  Whichever of
- * the current chunk and the new one has more room left becomes the chunk
- * the bump pointer runs through; the other one's tail stays unused until the
- * next reset.
+ * A request too large for that size gets a chunk sized to it, with room
+ * for the most padding its alignment can need.  Whichever of the current
+ * chunk and the new one has more room left becomes the chunk the bump
+ * pointer runs through; the other one's tail stays unused until the next
+ * reset.
  *
  * Reuse.  Chunks stay on one list in the order they were created, each
  * stamped with a sequence number when it is first carved from after a
- * reset (0: not carved).  When the current chunk is full, the first
- * unstamped chunk with room for the request is taken before any new one
- * is allocated.  Replaying the allocations of
- * the previous round therefore meets each kept chunk at the point where it
- * was created, so a round that fits the trim size makes no vmalloc() call.
+ * reset (0: not carved, a spare).  When the current chunk is full, the
+ * first spare with room for the request is taken before any new chunk is
+ * allocated.  Replaying the allocations of the previous round therefore
+ * meets each kept chunk at the point where it was created, so a round that
+ * fits the trim size makes no vmalloc() call.
  * Reset walks the chunks in creation order and keeps each one that still
  * fits within the trim size next to those kept before it; it releases the
  * rest.
@@ -375,7 +376,10 @@ static size_t wsheap_room_needed(size_t size, size_t align)
 	return size + align - WSHEAP_ALIGN;
 }
 
-/* The first chunk kept by a reset and not carved from since that fits. */
+/*
+ * The first spare chunk (kept by a reset or handed back by a rollback)
+ * with room for @needed bytes.
+ */
 static struct wsheap_chunk *wsheap_chunk_find_spare(struct wsheap *heap,
 						    size_t needed)
 {

@@ -436,10 +436,11 @@ int devm_wsheap_create(struct device *dev, size_t max_size, size_t trim_size,
 
 /*
  * struct wsheap *heap __free(wsheap) = NULL: freed when it leaves scope,
- * unless taken with no_free_ptr().  <linux/cleanup.h> exists since 6.5.
+ * unless taken with no_free_ptr().  <linux/cleanup.h> exists since 6.5,
+ * and <linux/slab.h> includes it wherever it does (for __free(kfree)).
  */
-#if __has_include(<linux/cleanup.h>)
-#include <linux/cleanup.h>
+#include <linux/slab.h>
+#ifdef DEFINE_FREE
 DEFINE_FREE(wsheap, struct wsheap *, if (_T) wsheap_free(_T))
 #endif
 

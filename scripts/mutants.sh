@@ -6,7 +6,8 @@
 # and report whether the suites failed (they must).  Not part of 'make test':
 # it costs one incremental build per mutant.
 #
-# Usage: scripts/mutants.sh        (after 'make test' has built the cache)
+# Usage: scripts/mutants.sh [REGEX]   (after 'make test' has built the cache)
+#	REGEX: run only the mutants whose name matches (grep -E)
 set -euo pipefail
 
 PROJECT=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,11 +96,17 @@ trap restore EXIT
 survivors=0
 exec 9>"$CACHE/build.lock"
 flock 9
+only=${1:-}
+tried=0
 for m in "${MUTANTS[@]}"; do
 	IFS='|' read -r name file subst kind <<<"$m"
+	if [ -n "$only" ] && ! grep -qE -- "$only" <<<"$name"; then
+		continue
+	fi
+	tried=$((tried + 1))
 	run_mutant "$name" "$file" "$subst" "${kind:-}" ||
 		survivors=$((survivors + 1))
 done
 restore
-echo "mutants: ${#MUTANTS[@]} tried, $survivors survived"
+echo "mutants: $tried tried, $survivors survived"
 [ "$survivors" -eq 0 ]
