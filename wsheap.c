@@ -354,6 +354,8 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 		return NULL;
 	chunk->bytes = bytes;
 	chunk->seq = 0;
+	wsheap_kasan_new_chunk(wsheap_chunk_start(chunk),
+			       wsheap_chunk_room(chunk));
 	list_add_tail(&chunk->node, &heap->chunks);
 	heap->actual += bytes;
 	return chunk;
@@ -367,13 +369,32 @@ static void wsheap_chunk_release(struct wsheap *heap,
 	wsheap_chunk_vfree(chunk);
 }
 
+/* Make a carved chunk a spare; KASAN builds poison what it handed out. */
+static void wsheap_chunk_take_back(struct wsheap_chunk *chunk)
+{
+	if (!chunk->seq)
+		return;
+	wsheap_kasan_take_back(wsheap_chunk_start(chunk),
+			       wsheap_chunk_room(chunk));
+	chunk->seq = 0;
+}
+
+/*
+ * Bytes a block of @size takes from its chunk: its size rounded to the
+ * alignment, and the redzone that KASAN builds put after it.
+ */
+static size_t wsheap_footprint(size_t size)
+{
+	return ALIGN(size, WSHEAP_ALIGN) + WSHEAP_REDZONE;
+}
+
 /*
  * Room a chunk needs for @size bytes at @align: the padding before the block
  * depends on where the payload starts, so count the most it can be.
  */
 static size_t wsheap_room_needed(size_t size, size_t align)
 {
-	return size + align - WSHEAP_ALIGN;
+	return size + align - WSHEAP_ALIGN + WSHEAP_REDZONE;
 }
 
 /*
@@ -402,7 +423,7 @@ static void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
 	struct wsheap_chunk *chunk;
 	char *obj, *next;
 
-	/* align <= PAGE_SIZE, so only a size the quota allows can wrap here */
+	/* align <= PAGE_SIZE: only a huge size the quota allows can wrap */
 	if (needed < size)
 		return NULL;
 	chunk = wsheap_chunk_find_spare(heap, needed);
@@ -413,8 +434,8 @@ static void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
 
 	chunk->seq = ++heap->carves;
 	obj = PTR_ALIGN(wsheap_chunk_start(chunk), align);
-	/* size + padding <= room, a multiple of WSHEAP_ALIGN: no wrap. */
-	next = obj + ALIGN(size, WSHEAP_ALIGN);
+	/* padding + footprint <= room: no wrap. */
+	next = obj + wsheap_footprint(size);
 	if ((size_t)(wsheap_chunk_end(chunk) - next) > wsheap_room(heap)) {
 		heap->fast.bump = next;
 		heap->fast.limit = wsheap_chunk_end(chunk);
@@ -533,16 +554,21 @@ static bool wsheap_zero_size_ptr_fits(size_t size, size_t align)
 	return !size && IS_ALIGNED((unsigned long)ZERO_SIZE_PTR, align);
 }
 
-/* Carve from the current chunk, or NULL when it cannot hold the block. */
+/*
+ * Carve from the current chunk, or NULL when it cannot hold the block and
+ * its redzone.  room - pad is a multiple of WSHEAP_ALIGN, so once @size
+ * fits, ALIGN(size) cannot wrap.
+ */
 static void *wsheap_bump_alloc(struct wsheap *heap, size_t size, size_t align)
 {
 	char *obj = PTR_ALIGN(heap->fast.bump, align);
 	size_t pad = obj - heap->fast.bump;
 	size_t room = wsheap_room(heap);
 
-	if (!heap->fast.bump || pad > room || size > room - pad)
+	if (!heap->fast.bump || pad > room || size > room - pad ||
+	    room - pad - ALIGN(size, WSHEAP_ALIGN) < WSHEAP_REDZONE)
 		return NULL;
-	heap->fast.bump = obj + ALIGN(size, WSHEAP_ALIGN);
+	heap->fast.bump = obj + wsheap_footprint(size);
 	return obj;
 }
 
@@ -567,6 +593,7 @@ static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 		if (!obj)
 			return wsheap_fail(error, -ENOMEM,
 					   "out of memory for a heap chunk");
+		wsheap_sanitize_hand_out(obj, size);
 	}
 
 	heap->fast.requested += size;
@@ -657,16 +684,26 @@ static char *wsheap_last_limit(const struct wsheap *heap, const void *old)
 	return old == heap->stray ? heap->stray_limit : heap->fast.limit;
 }
 
-/* Resize the last block where it is; false when its chunk lacks room. */
+/*
+ * Resize the last block where it is, up to @limit; false when that lacks
+ * room for the block and its redzone.
+ */
 static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
-				   size_t old_size, size_t new_size)
+				   char *limit, size_t old_size,
+				   size_t new_size)
 {
-	char *limit = wsheap_last_limit(heap, old);
+	size_t room = limit - old;
 
-	if (!limit || new_size > (size_t)(limit - old))
+	if (new_size > room ||
+	    room - ALIGN(new_size, WSHEAP_ALIGN) < WSHEAP_REDZONE)
 		return false;
 	if (old != heap->stray)
-		heap->fast.bump = old + ALIGN(new_size, WSHEAP_ALIGN);
+		heap->fast.bump = old + wsheap_footprint(new_size);
+	if (new_size < old_size)
+		wsheap_kasan_take_back(old + ALIGN(new_size, WSHEAP_ALIGN),
+				       ALIGN(old_size, WSHEAP_ALIGN) -
+				       ALIGN(new_size, WSHEAP_ALIGN));
+	wsheap_sanitize_hand_out(old, new_size);
 	heap->fast.requested = heap->fast.requested - old_size + new_size;
 	return true;
 }
@@ -676,13 +713,14 @@ static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 				 struct wsheap_error *error)
 {
 	size_t quota_left = heap->fast.max_size - heap->fast.requested;
-	bool in_place = old && old == heap->fast.last;
+	char *limit = wsheap_last_limit(heap, old);
 	void *obj;
 	int ret;
 
-	if (in_place && new_size > old_size && new_size - old_size > quota_left)
+	if (limit && new_size > old_size && new_size - old_size > quota_left)
 		return wsheap_fail(error, -EDQUOT, "heap quota exceeded");
-	if (in_place && wsheap_resize_in_place(heap, old, old_size, new_size)) {
+	if (limit &&
+	    wsheap_resize_in_place(heap, old, limit, old_size, new_size)) {
 		*ptr = old;
 		return 0;
 	}
@@ -834,7 +872,7 @@ static void wsheap_unstamp_after(struct wsheap *heap, unsigned long carves)
 
 	list_for_each_entry(chunk, &heap->chunks, node)
 		if (chunk->seq > carves)
-			chunk->seq = 0;
+			wsheap_chunk_take_back(chunk);
 	heap->carves = carves;
 }
 
@@ -858,6 +896,8 @@ static int wsheap_rollback_locked(struct wsheap *heap,
 	wsheap_unstamp_after(heap, carves);
 	heap->fast.bump = bump;
 	heap->fast.limit = chunk ? wsheap_chunk_end(chunk) : NULL;
+	if (chunk)
+		wsheap_kasan_take_back(bump, wsheap_room(heap));
 	heap->fast.requested = mark->priv[WSHEAP_MARK_REQUESTED];
 	heap->fast.last = NULL;
 	heap->stray = NULL;
@@ -889,7 +929,7 @@ static void wsheap_trim(struct wsheap *heap)
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node) {
 		if (chunk->bytes <= heap->trim_size - kept) {
 			kept += chunk->bytes;
-			chunk->seq = 0;
+			wsheap_chunk_take_back(chunk);
 		} else {
 			wsheap_chunk_release(heap, chunk);
 		}

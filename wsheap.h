@@ -47,6 +47,19 @@ struct wsheap_bump {
 
 #define WSHEAP_ALIGN	8
 
+/*
+ * Generic KASAN with a vmalloc shadow: wsheap tells KASAN which bytes are
+ * handed out (wsheap_kasan.c).  Such kernels, and KMSAN ones, take every
+ * allocation out of line, where the block is unpoisoned and marked
+ * uninitialised.
+ */
+#if defined(CONFIG_KASAN_GENERIC) && defined(CONFIG_KASAN_VMALLOC)
+#define WSHEAP_KASAN	1
+#else
+#define WSHEAP_KASAN	0
+#endif
+#define WSHEAP_SANITIZED	(WSHEAP_KASAN || IS_ENABLED(CONFIG_KMSAN))
+
 /**
  * struct wsheap_error - optional description of why a call failed
  * @code: the negative errno the call returned
@@ -161,7 +174,8 @@ int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
  *
  * When the current chunk has room this is a bump of a pointer, done inline;
  * everything else (argument errors, the quota error, a new chunk, and all
- * calls in kernels with CONFIG_WSHEAP_DEBUG) goes to the exported
+ * calls in kernels with CONFIG_WSHEAP_DEBUG, generic KASAN with
+ * KASAN_VMALLOC, or KMSAN) goes to the exported
  * __wsheap_alloc(), which applies the same checks.  The exported symbol
  * wsheap_alloc is the same call out of line.
  *
@@ -185,7 +199,8 @@ static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 	 */
 	__might_sleep(__FILE__, __LINE__);
 	/* room is a multiple of WSHEAP_ALIGN, so the ALIGN() cannot wrap */
-	if (!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && likely(heap && ptr && size) &&
+	if (!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && !WSHEAP_SANITIZED &&
+	    likely(heap && ptr && size) &&
 	    likely(size <= (size_t)(b->limit - b->bump) &&
 		   size <= b->max_size - b->requested)) {
 		*ptr = b->bump;

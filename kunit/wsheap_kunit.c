@@ -14,6 +14,7 @@
 #include <kunit/test.h>
 #include <linux/align.h>
 #include <linux/device.h>
+#include <linux/kasan.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -212,6 +213,15 @@ static void *alloc_ok(struct kunit *test, struct wsheap *heap, size_t size)
 static void expect_actual_is_ledger(struct kunit *test, struct wsheap *heap)
 {
 	KUNIT_EXPECT_EQ(test, actual(test, heap), ledger_of(test)->live_bytes);
+}
+
+/*
+ * Where the block after one of @size bytes starts: blocks follow each
+ * other at the alignment, plus the redzone that KASAN builds put between.
+ */
+static size_t step(size_t size)
+{
+	return ALIGN(size, 8) + WSHEAP_REDZONE;
 }
 
 static u8 pattern_byte(unsigned int index)
@@ -491,8 +501,8 @@ static void alloc_bumps_without_per_object_header(struct kunit *test)
 	a = alloc_ok(test, heap, 16);
 	b = alloc_ok(test, heap, 13);
 	c = alloc_ok(test, heap, 8);
-	KUNIT_EXPECT_PTR_EQ(test, b, a + 16);
-	KUNIT_EXPECT_PTR_EQ(test, c, b + 16);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + step(16));
+	KUNIT_EXPECT_PTR_EQ(test, c, b + step(13));
 	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
 }
 
@@ -509,8 +519,8 @@ static void alloc_inline_and_out_of_line_agree(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, __wsheap_alloc(heap, 17, &p, NULL), 0);
 	b = p;
 	c = alloc_ok(test, heap, 33);
-	KUNIT_EXPECT_PTR_EQ(test, b, a + 16);
-	KUNIT_EXPECT_PTR_EQ(test, c, b + 24);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + step(10));
+	KUNIT_EXPECT_PTR_EQ(test, c, b + step(17));
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 60);
 	p = sentinel;
 	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 41, &p, NULL), -EDQUOT);
@@ -624,7 +634,7 @@ static void alloc_oversize_gets_own_chunk(struct kunit *test)
 
 	/* The first chunk still has room: small objects keep going there. */
 	next = alloc_ok(test, heap, 64);
-	KUNIT_EXPECT_PTR_EQ(test, next, small + 64);
+	KUNIT_EXPECT_PTR_EQ(test, next, small + step(64));
 	KUNIT_EXPECT_EQ(test, l->allocs, 2);
 	expect_actual_is_ledger(test, heap);
 }
@@ -677,12 +687,13 @@ static void growth_needs_logarithmically_few_chunks(struct kunit *test)
 	struct chunk_ledger *l = ledger_of(test);
 	const size_t target = 48 * MiB;
 	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
-	size_t sum = 0, held;
+	size_t sum = 0, used = 0, held;
 	unsigned int i;
 
 	while (sum < target) {
 		alloc_ok(test, heap, 200);
 		sum += 200;
+		used += step(200);
 	}
 	/* 16 KiB to 48 MiB at 9/8 per chunk: about 70 chunks. */
 	KUNIT_EXPECT_LE(test, l->allocs, 80);
@@ -693,7 +704,7 @@ static void growth_needs_logarithmically_few_chunks(struct kunit *test)
 	held = actual(test, heap);
 	expect_actual_is_ledger(test, heap);
 	/* Memory held but not handed out stays near an eighth. */
-	KUNIT_EXPECT_LE(test, held, sum + sum / 7);
+	KUNIT_EXPECT_LE(test, held, used + used / 7);
 }
 
 #ifdef CONFIG_WSHEAP_DEBUG
@@ -1594,7 +1605,7 @@ static void realloc_of_null_allocates(struct kunit *test)
 
 	a = realloc_ok(test, heap, NULL, 0, 40);
 	b = alloc_ok(test, heap, 8);
-	KUNIT_EXPECT_PTR_EQ(test, b, a + 40);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + step(40));
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 48);
 }
 
@@ -1614,7 +1625,7 @@ static void realloc_last_block_grows_and_shrinks_in_place(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 1000, 20), a);
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 36);
 	b = alloc_ok(test, heap, 8);
-	KUNIT_EXPECT_PTR_EQ(test, b, a + 24);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + step(20));
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x44, 20));
 	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
 }
@@ -1667,7 +1678,7 @@ static void realloc_after_reset_does_not_resize_in_place(struct kunit *test)
 	/* a is invalid now, but the same address is handed out again. */
 	KUNIT_ASSERT_PTR_EQ(test, (u8 *)alloc_ok(test, heap, 8), a);
 	p = realloc_ok(test, heap, NULL, 0, 8);
-	KUNIT_EXPECT_PTR_EQ(test, p, a + 8);
+	KUNIT_EXPECT_PTR_EQ(test, p, a + step(8));
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
 }
 
@@ -1702,7 +1713,7 @@ static void realloc_grows_block_in_own_chunk_in_place(struct kunit *test)
 	memset(big, 0x78, 64 * KiB + 1000);
 	/* The bump pointer still runs through the first chunk. */
 	next = alloc_ok(test, heap, 8);
-	KUNIT_EXPECT_PTR_EQ(test, next, small + 64);
+	KUNIT_EXPECT_PTR_EQ(test, next, small + step(64));
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 64 * KiB + 1072);
 	KUNIT_EXPECT_EQ(test, l->allocs, 2);
 }
@@ -1855,11 +1866,11 @@ static void asprintf_formats_exactly_once(struct kunit *test)
 					      42U), 0);
 	KUNIT_EXPECT_STREQ(test, s, "rx-42");
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 6);
-	/* The block is exactly the string: the next one follows at 8. */
+	/* The block is exactly the string: the next one follows at once. */
 	KUNIT_ASSERT_EQ(test, call_vasprintf(heap, &t, NULL, "%08x", 0xbeefU),
 			0);
 	KUNIT_EXPECT_STREQ(test, t, "0000beef");
-	KUNIT_EXPECT_PTR_EQ(test, t, s + 8);
+	KUNIT_EXPECT_PTR_EQ(test, t, s + step(6));
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 15);
 	KUNIT_ASSERT_EQ(test, wsheap_asprintf(heap, &t, NULL, "%s", ""), 0);
 	KUNIT_EXPECT_STREQ(test, t, "");
@@ -2422,6 +2433,164 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 	KUNIT_EXPECT_GT(test, failures, 10);
 }
 
+/* ---- KASAN: the shadow of heap memory ---- */
+
+/* Shadow values wsheap writes (see wsheap_kasan.c). */
+#define SHADOW_NEVER_HANDED_OUT	0xF8
+#define SHADOW_TAKEN_BACK	0xFF
+
+#if WSHEAP_KASAN
+static u8 __no_sanitize_address shadow_of(const void *p)
+{
+	return *(const u8 *)kasan_mem_to_shadow(p);
+}
+#else
+/* Never reached: every case that reads the shadow skips first. */
+static u8 shadow_of(const void *p)
+{
+	return 0;
+}
+#endif
+
+static void require_kasan(struct kunit *test)
+{
+	if (!WSHEAP_KASAN)
+		kunit_skip(test, "needs generic KASAN with KASAN_VMALLOC");
+}
+
+/*
+ * Exactly @size bytes at @p are accessible: whole granules read 0, a
+ * partial last one the count of its valid bytes, and the granule after
+ * the block holds @after (its redzone, or what follows a shrunk block).
+ */
+static void expect_block_shadow(struct kunit *test, const u8 *p, size_t size,
+				u8 after)
+{
+	size_t off;
+
+	for (off = 0; off + 8 <= size; off += 8)
+		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), 0,
+				    "granule at %zu of %zu bytes", off, size);
+	if (size % 8) {
+		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), size % 8,
+				    "last granule of %zu bytes", size);
+		off += 8;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), after,
+			    "granule after %zu bytes", size);
+}
+
+static void expect_shadow_is(struct kunit *test, const u8 *p, size_t size,
+			     u8 value)
+{
+	size_t off;
+
+	for (off = 0; off < size; off += 8)
+		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), value,
+				    "granule at %zu of %zu", off, size);
+}
+
+static void kasan_block_is_exactly_its_size(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *odd, *even;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	odd = alloc_ok(test, heap, 13);
+	even = alloc_ok(test, heap, 16);
+	expect_block_shadow(test, odd, 13, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, even, 16, SHADOW_NEVER_HANDED_OUT);
+	/* Past the bump pointer: never handed out. */
+	expect_shadow_is(test, even + 24, 4096, SHADOW_NEVER_HANDED_OUT);
+	/* The chunk header stays accessible, for vfree_atomic(). */
+	KUNIT_EXPECT_EQ(test, shadow_of(ledger_of(test)->live[0].mem), 0);
+	/* A zero-byte block touches nothing. */
+	alloc_ok(test, heap, 0);
+	KUNIT_EXPECT_EQ(test, shadow_of(even + 24), SHADOW_NEVER_HANDED_OUT);
+	/* The redzones are chunk memory, not requested bytes. */
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 29);
+}
+
+static void kasan_aligned_padding_stays_poisoned(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *b;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	a = alloc_ok(test, heap, 8);
+	b = aligned_ok(test, heap, 24, 256);
+	KUNIT_ASSERT_GE(test, b - a, 24);
+	/* a's redzone and the padding up to b */
+	expect_shadow_is(test, a + 8, b - a - 8, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, b, 24, SHADOW_NEVER_HANDED_OUT);
+}
+
+static void kasan_realloc_shadow_follows_the_block(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *copy;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	a = alloc_ok(test, heap, 100);
+	/* Shrunk in place: the tail is taken back. */
+	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 100, 20), a);
+	expect_block_shadow(test, a, 20, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, a + 24, 80, SHADOW_TAKEN_BACK);
+	/* Grown in place: exactly the new size. */
+	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 20, 301), a);
+	expect_block_shadow(test, a, 301, SHADOW_NEVER_HANDED_OUT);
+	/* Copied: the old block stays valid, the copy is exact. */
+	alloc_ok(test, heap, 8);
+	copy = realloc_ok(test, heap, a, 301, 50);
+	KUNIT_ASSERT_PTR_NE(test, copy, a);
+	expect_block_shadow(test, a, 301, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, copy, 50, SHADOW_NEVER_HANDED_OUT);
+}
+
+static void kasan_rollback_poisons_what_followed(struct kunit *test)
+{
+	struct wsheap *heap;
+	struct wsheap_mark mark;
+	u8 *kept, *small, *big, *again;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	kept = alloc_ok(test, heap, 40);
+	mark_ok(test, heap, &mark);
+	small = alloc_ok(test, heap, 100);
+	big = alloc_ok(test, heap, 100 * KiB);	/* a chunk of its own */
+	rollback_ok(test, heap, &mark);
+	expect_block_shadow(test, kept, 40, SHADOW_NEVER_HANDED_OUT);
+	expect_shadow_is(test, small, 104, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, big, 100 * KiB, SHADOW_TAKEN_BACK);
+	/* Handed out again, it is accessible again. */
+	again = alloc_ok(test, heap, 50);
+	KUNIT_EXPECT_PTR_EQ(test, again, small);
+	expect_block_shadow(test, again, 50, SHADOW_TAKEN_BACK);
+}
+
+static void kasan_reset_poisons_and_reuse_unpoisons(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *b, *c, *z;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, MiB);
+	a = alloc_ok(test, heap, 64);
+	b = alloc_ok(test, heap, 3000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	expect_shadow_is(test, a, 64, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, b, 3000, SHADOW_TAKEN_BACK);
+	c = alloc_ok(test, heap, 64);
+	KUNIT_EXPECT_PTR_EQ(test, c, a);
+	expect_block_shadow(test, c, 64, SHADOW_TAKEN_BACK);
+	KUNIT_ASSERT_EQ(test, wsheap_zalloc(heap, 10, (void **)&z, NULL), 0);
+	expect_block_shadow(test, z, 10, SHADOW_TAKEN_BACK);
+}
+
 static struct kunit_case wsheap_contract_cases[] = {
 	KUNIT_CASE(create_rejects_null_heap_pointer),
 	KUNIT_CASE(create_rejects_null_props_with_count),
@@ -2534,8 +2703,24 @@ static struct kunit_suite wsheap_v2_suite = {
 	.test_cases = wsheap_v2_cases,
 };
 
+static struct kunit_case wsheap_kasan_cases[] = {
+	KUNIT_CASE(kasan_block_is_exactly_its_size),
+	KUNIT_CASE(kasan_aligned_padding_stays_poisoned),
+	KUNIT_CASE(kasan_realloc_shadow_follows_the_block),
+	KUNIT_CASE(kasan_rollback_poisons_what_followed),
+	KUNIT_CASE(kasan_reset_poisons_and_reuse_unpoisons),
+	{}
+};
+
+static struct kunit_suite wsheap_kasan_suite = {
+	.name = "wsheap_kasan",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_kasan_cases,
+};
+
 kunit_test_suites(&wsheap_contract_suite, &wsheap_v2_suite,
-		  &wsheap_internal_suite, &wsheap_reliability_suite);
+		  &wsheap_internal_suite, &wsheap_reliability_suite,
+		  &wsheap_kasan_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for wsheap");

@@ -213,6 +213,7 @@ module_vars() {
 		DEMO)   src=samples/wsheap_demo.c ;;
 		STRESS) src=samples/wsheap_stress.c ;;
 		BENCH)  src=bench/wsheap_bench.c ;;
+		KASAN_PROBE) src=samples/wsheap_kasan_probe.c ;;
 		*)      die "module_vars: unknown client $c" ;;
 		esac
 		if [ -f "$PROJ/$src" ]; then
@@ -223,7 +224,7 @@ module_vars() {
 		fi
 	done
 	# clients not asked for are off
-	for c in DEMO STRESS BENCH; do
+	for c in DEMO STRESS BENCH KASAN_PROBE; do
 		case " $1 " in *" $c "*) ;; *) out+=" CONFIG_WSHEAP_$c=" ;; esac
 	done
 	echo "$out"

@@ -22,7 +22,7 @@ WORK=$CACHE/mutants
 # run leaves off (it tests the inline fast path): they run in a second
 # build directory with the option on.
 MUTANTS=(
-	"bump off by one|wsheap.c|s/heap->fast.bump = obj \+ ALIGN\(size, WSHEAP_ALIGN\);/heap->fast.bump = obj + ALIGN(size - 1, WSHEAP_ALIGN);/"
+	"bump off by one|wsheap.c|s/heap->fast.bump = obj \+ wsheap_footprint\(size\);/heap->fast.bump = obj + wsheap_footprint(size - 1);/"
 	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
 	"inline NULL ptr check removed|wsheap.h|s/likely\(heap && ptr && size\)/likely(heap \&\& size)/"
 	"inline quota check removed|wsheap.h|s/size <= b->max_size - b->requested\)/1)/"
@@ -39,7 +39,7 @@ MUTANTS=(
 	"no two-calls check|wsheap.c|s/if \(atomic_xchg\(&heap->in_call, 1\)\) \{/if (0) {/|debug"
 	"chunk size unbounded by quota|wsheap.c|s/payload = max\(min\(payload, quota_left\), size\);/payload = max(payload, size);/"
 	"realloc in place when old is not the last block|wsheap.c|s/if \(!old \x7c\x7c old != heap->fast.last\)\n\t\treturn NULL;/if (!old)\n\t\treturn NULL;/"
-	"realloc in place without the quota check|wsheap.c|s/if \(in_place && new_size > old_size && new_size - old_size > quota_left\)/if (0)/"
+	"realloc in place without the quota check|wsheap.c|s/if \(limit && new_size > old_size && new_size - old_size > quota_left\)/if (0)/"
 	"realloc copy does not copy|wsheap.c|s/\t\tmemcpy\(obj, old, min\(old_size, new_size\)\);/\t\t;/"
 	"rollback forgets REQUESTED_SIZE|wsheap.c|s/\theap->fast.requested = mark->priv\[WSHEAP_MARK_REQUESTED\];\n//"
 	"rollback keeps later chunks carved|wsheap.c|s/\twsheap_unstamp_after\(heap, carves\);\n//"
@@ -49,8 +49,13 @@ MUTANTS=(
 	"zalloc relies on zeroed new chunks|wsheap.c|s/\t\tmemset\(\*ptr, 0, size\);\n/\t\t;\n/; s/#define WSHEAP_GFP\t\t\(GFP_KERNEL/#define WSHEAP_GFP\t\t(__GFP_ZERO + GFP_KERNEL/"
 	"alignment padding counted in the quota|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (size + align - WSHEAP_ALIGN > heap->fast.max_size - heap->fast.requested)/"
 	"alignment ignored on the bump|wsheap.c|s/char \*obj = PTR_ALIGN\(heap->fast.bump, align\);/char *obj = heap->fast.bump;/"
-	"new chunk not sized for the padding|wsheap.c|s/return size \+ align - WSHEAP_ALIGN;/return size;/"
+	"new chunk not sized for the padding|wsheap.c|s/return size \+ align - WSHEAP_ALIGN \+ WSHEAP_REDZONE;/return size + WSHEAP_REDZONE;/"
 	"name not kept|wsheap.c|s/\t\tstrscpy\(new->name, set.name, sizeof\(new->name\)\);/\t\t;/"
+	"KASAN: poisoning at reset removed|wsheap.c|s/\t\t\twsheap_chunk_take_back\(chunk\);\n\t\t\} else \{/\t\t\tchunk->seq = 0;\n\t\t} else {/"
+	"KASAN: rollback not poisoning|wsheap.c|s/\tif \(chunk\)\n\t\twsheap_kasan_take_back\(bump, wsheap_room\(heap\)\);\n//"
+	"KASAN: redzone removed|wsheap.c|s/return ALIGN\(size, WSHEAP_ALIGN\) \+ WSHEAP_REDZONE;/return ALIGN(size, WSHEAP_ALIGN);/"
+	"KASAN: unpoisoning rounded up to the granule|wsheap_kasan.c|s/round_down\(size, WSHEAP_KASAN_GRANULE\)/round_up(size, WSHEAP_KASAN_GRANULE)/"
+	"KASAN: new chunk not poisoned|wsheap_kasan.c|s/\tkasan_poison\(payload, size, WSHEAP_KASAN_NEVER_HANDED_OUT, false\);/\t;/"
 	"ACCOUNT not passed to chunks|wsheap.c|s/\(set.account \? __GFP_ACCOUNT : 0\)/0/"
 )
 

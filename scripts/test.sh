@@ -14,13 +14,14 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit uml-kunit demo debian lint faults endurance"
+ALL_STAGES="kunit uml-kunit kasan demo debian lint faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
 declare -A script=(
 	[kunit]=kunit.sh
 	[uml-kunit]=uml-kunit.sh
+	[kasan]=kasan.sh
 	[demo]=demo.sh
 	[debian]=debian.sh
 	[lint]=lint.sh

@@ -140,6 +140,7 @@ uml_tmpdir() {
 #	fail TEXT	stop the run as failed
 # Returns 0 if the init ran to its end, the kernel halted in time and the
 # log passes check_log (with ALLOW-RE, the optional third argument).
+# UML_CMDLINE_EXTRA is added to the kernel command line.
 uml_boot() {
 	local name=$1 body=$2 allow=${3:-}
 	local dir=$CACHE/run/$1 log=$LOGS/uml-$1.log rc=0
@@ -171,8 +172,10 @@ halt_now
 EOF
 	chmod +x "$dir/init"
 	uml_tmpdir
+	# shellcheck disable=SC2086 # UML_CMDLINE_EXTRA: words on purpose
 	timeout "${WSHEAP_UML_TIMEOUT:-900}" "$UML_BUILD/linux" mem=512M \
 		console=tty rootfstype=hostfs rootflags=/ ro init="$dir/init" \
+		${UML_CMDLINE_EXTRA:-} \
 		</dev/null >"$log" 2>&1 || rc=$?
 	boot_outcome "$rc" "$log" "UML run '$name'" || return 1
 	check_log "$log" "$allow" || { warn "log: $log"; return 1; }

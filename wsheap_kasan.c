@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wsheap - telling KASAN which heap memory is live
+ *
+ * Linked into wsheap.ko only in kernels with generic KASAN and a real
+ * vmalloc shadow (CONFIG_KASAN_VMALLOC); elsewhere wsheap_internal.h turns
+ * every hook into an empty inline.  Without KASAN_VMALLOC the shadow of
+ * vmalloc space is the read-only early shadow, and the tag-based modes
+ * would need tagged pointers handed out: neither is covered.
+ *
+ * A chunk is vmalloc() memory, which KASAN marks accessible as a whole.
+ * wsheap narrows that down the way kernel/scs.c and slab do:
+ *
+ *  - a new chunk's payload is poisoned as vmalloc-out-of-bounds, so memory
+ *    never handed out is reported; the header stays accessible, because
+ *    vfree_atomic() writes a list pointer at the start of the area;
+ *  - each block is unpoisoned for exactly its size, the last granule
+ *    partially, and the core leaves a redzone of WSHEAP_REDZONE bytes
+ *    after it, so that byte @size is reported even when @size is a
+ *    multiple of the granule;
+ *  - what reset, rollback and a shrinking realloc take back is poisoned as
+ *    use-after-free until it is handed out again.
+ *
+ * vfree() poisons the whole area again itself.
+ */
+#include <linux/align.h>
+#include <linux/build_bug.h>
+#include <linux/kasan.h>
+#include <linux/types.h>
+
+#include "wsheap_internal.h"
+
+/* One shadow byte covers a granule (KASAN_GRANULE_SIZE, internal to mm/). */
+#define WSHEAP_KASAN_GRANULE		(1UL << KASAN_SHADOW_SCALE_SHIFT)
+
+/* Shadow values that KASAN reports by these names (mm/kasan/kasan.h). */
+#define WSHEAP_KASAN_NEVER_HANDED_OUT	0xF8	/* vmalloc-out-of-bounds */
+#define WSHEAP_KASAN_TAKEN_BACK		0xFF	/* use-after-free */
+
+/*
+ * Exported by mm/kasan/shadow.c but declared only in mm/kasan/kasan.h.
+ * @addr and @size must be multiples of KASAN_GRANULE_SIZE.
+ */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+
+void wsheap_kasan_new_chunk(void *payload, size_t size)
+{
+	/* Blocks, redzones and chunk payloads are whole granules apart. */
+	BUILD_BUG_ON(WSHEAP_REDZONE != WSHEAP_KASAN_GRANULE);
+	kasan_poison(payload, size, WSHEAP_KASAN_NEVER_HANDED_OUT, false);
+}
+
+/*
+ * Full granules read as accessible (0); a partial last granule holds the
+ * number of its bytes that are, as poison_kmalloc_redzone() writes it.
+ */
+void wsheap_kasan_hand_out(const void *obj, size_t size)
+{
+	size_t full = round_down(size, WSHEAP_KASAN_GRANULE);
+
+	kasan_poison(obj, full, 0, false);
+	if (size != full)
+		kasan_poison(obj + full, WSHEAP_KASAN_GRANULE, size - full,
+			     false);
+}
+
+void wsheap_kasan_take_back(const void *start, size_t size)
+{
+	kasan_poison(start, size, WSHEAP_KASAN_TAKEN_BACK, false);
+}
