@@ -15,24 +15,26 @@ CACHE=${WSHEAP_CACHE:-$HOME/.cache/wsheap}
 TREE=$CACHE/src/linux-source-6.12
 BUILD=$CACHE/build/kunit
 DEBUG_BUILD=$CACHE/build/kunit-debug
+PLAIN_BUILD=$CACHE/build/kunit-plain
 WORK=$CACHE/mutants
 
-# name|file|perl substitution producing the bug[|debug]
+# name|file|perl substitution producing the bug[|debug|plain]
 # "debug" mutants break the CONFIG_WSHEAP_DEBUG checks, which the built-in
-# run leaves off (it tests the inline fast path): they run in a second
-# build directory with the option on.
+# run leaves off: they run in a second build directory with the option on.
+# "plain" mutants break the inline fast path, which KASAN kernels do not
+# use: they run in the build without KASAN that 'make test' also runs.
 MUTANTS=(
 	"bump off by one|wsheap.c|s/heap->fast.bump = obj \+ wsheap_footprint\(size\);/heap->fast.bump = obj + wsheap_footprint(size - 1);/"
-	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/"
-	"inline NULL ptr check removed|wsheap.h|s/likely\(heap && ptr && size\)/likely(heap \&\& size)/"
-	"inline quota check removed|wsheap.h|s/size <= b->max_size - b->requested\)/1)/"
-	"inline room check off by one|wsheap.h|s/size <= \(size_t\)\(b->limit - b->bump\)/size <= (size_t)(b->limit - b->bump) + WSHEAP_ALIGN/"
+	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/|plain"
+	"inline NULL ptr check removed|wsheap.h|s/likely\(heap && ptr && size\)/likely(heap \&\& size)/|plain"
+	"inline quota check removed|wsheap.h|s/size <= b->max_size - b->requested\)/1)/|plain"
+	"inline room check off by one|wsheap.h|s/size <= \(size_t\)\(b->limit - b->bump\)/size <= (size_t)(b->limit - b->bump) + WSHEAP_ALIGN/|plain"
 	"quota check removed|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (0)/"
 	"quota check that wraps|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (heap->fast.requested + size > heap->fast.max_size)/"
 	"no rollback on -ENOMEM|wsheap.c|s/(\t\tif \(!obj\)\n\t\t\treturn wsheap_fail\(error, -ENOMEM,)/\t\tif (!obj)\n\t\t\theap->fast.requested += size;\n\$1/"
 	"chunk leaked on reset|wsheap.c|s/(\theap->actual -= chunk->bytes;\n)\twsheap_chunk_vfree\(chunk\);\n/\$1/"
 	"reset ignores the trim size|wsheap.c|s/chunk->bytes <= heap->trim_size - kept/true/"
-	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/"
+	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/|plain"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
 	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, needed\);/chunk = NULL;/"
 	"no use-after-free check|wsheap.c|s/if \(READ_ONCE\(heap->magic\) != WSHEAP_MAGIC\) \{/if (0) {/|debug"
@@ -65,16 +67,17 @@ MUTANTS=(
 # build cannot keep one.
 restore() {
 	ln -sfn "$PROJECT" "$TREE/drivers/misc/wsheap"
-	rm -rf "$BUILD/drivers/misc/wsheap" "$DEBUG_BUILD/drivers/misc/wsheap"
+	rm -rf "$BUILD/drivers/misc/wsheap" "$DEBUG_BUILD/drivers/misc/wsheap" \
+		"$PLAIN_BUILD/drivers/misc/wsheap"
 }
 
 run_mutant() {
-	local name=$1 file=$2 subst=$3 kind=$4 log build=$BUILD debug=n
+	local name=$1 file=$2 subst=$3 kind=$4 log build=$BUILD debug=n kasan=y
 
-	if [ "$kind" = debug ]; then
-		build=$DEBUG_BUILD
-		debug=y
-	fi
+	case $kind in
+	debug)	build=$DEBUG_BUILD debug=y ;;
+	plain)	build=$PLAIN_BUILD kasan=n ;;
+	esac
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
 	(cd "$PROJECT" && tar --exclude=.git -cf - .) | tar -C "$WORK" -xf -
@@ -90,6 +93,9 @@ run_mutant() {
 		--kunitconfig="$WORK/kunit" --build_dir="$build" \
 		--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n \
 		--kconfig_add=CONFIG_WSHEAP_DEBUG=$debug \
+		--kconfig_add=CONFIG_KASAN=$kasan \
+		--kconfig_add=CONFIG_KASAN_GENERIC=$kasan \
+		--kconfig_add=CONFIG_KASAN_VMALLOC=$kasan \
 		--jobs="$(nproc)") >"$log" 2>&1; then
 		echo "SURVIVED  $name"
 		return 1

@@ -7,19 +7,21 @@
 #
 #	wsheap: N passed, N failed
 #
-# with the counts KUnit itself reported, summed over the built-in run and
-# the module run.  Full logs are in $CACHE/logs.
+# with the counts KUnit itself reported, summed over the built-in runs
+# (with and without KASAN) and the module run.  Full logs are in
+# $CACHE/logs.
 #
 # WSHEAP_STAGES="kunit lint" runs only those stages.
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit uml-kunit kasan demo debian lint faults endurance"
+ALL_STAGES="kunit kunit-plain uml-kunit kasan demo debian lint faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
 declare -A script=(
 	[kunit]=kunit.sh
+	[kunit-plain]="kunit.sh plain"
 	[uml-kunit]=uml-kunit.sh
 	[kasan]=kasan.sh
 	[demo]=demo.sh
@@ -30,7 +32,8 @@ declare -A script=(
 )
 
 t_start=$(now)
-rm -f "$CACHE/results/kunit-builtin" "$CACHE/results/kunit-module"
+rm -f "$CACHE/results/kunit-builtin" "$CACHE/results/kunit-plain" \
+	"$CACHE/results/kunit-module"
 failed=()
 report=()
 
@@ -41,12 +44,14 @@ fi
 
 for s in $STAGES; do
 	[ -n "${script[$s]:-}" ] || die "unknown stage $s (known: $ALL_STAGES)"
-	if [ ! -f "$HERE/${script[$s]}" ]; then
+	read -r file args <<<"${script[$s]}"
+	if [ ! -f "$HERE/$file" ]; then
 		report+=("$(printf '%-14s %s' "$s" "not there")")
 		continue
 	fi
 	t0=$(now)
-	if bash "$HERE/${script[$s]}"; then
+	# shellcheck disable=SC2086 # args: words on purpose
+	if bash "$HERE/$file" $args; then
 		st=ok
 	else
 		st=FAILED
@@ -57,7 +62,7 @@ done
 
 passed=0
 nfailed=0
-for r in kunit-builtin kunit-module; do
+for r in kunit-builtin kunit-plain kunit-module; do
 	if [ -f "$CACHE/results/$r" ]; then
 		read -r p f _ <"$CACHE/results/$r"
 		passed=$((passed + p))
