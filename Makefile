@@ -17,8 +17,22 @@ all: modules
 modules: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(WSHEAP_MODULES) modules
 
-clean: kdir-check
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+# Kbuild's clean where KDIR exists; otherwise the same files by name, so
+# that clean needs nothing but these sources: DKMS runs it (CLEAN in
+# dkms.conf) in its copy of them, where the running kernel may have no
+# headers.
+clean:
+	@if [ -f "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	else \
+		find . \( -path ./.git -o -path ./.cache \) -prune -o -type f \
+			\( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+			-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \
+			-o -name modules.order -o -name Module.symvers \
+			-o -name '.*.d' -o -name '*.dwo' \) -print0 | \
+			xargs -0r rm -f; \
+		rm -rf .tmp_versions; \
+	fi
 
 kdir-check:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -42,4 +56,8 @@ bench:
 lint:
 	@bash scripts/lint.sh
 
-.PHONY: all modules clean kdir-check demo test bench lint
+# wsheap-dkms_<version>_all.deb, built in a copy under the cache
+deb:
+	@bash scripts/deb.sh
+
+.PHONY: all modules clean kdir-check demo test bench lint deb
