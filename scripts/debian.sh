@@ -13,28 +13,9 @@
 #	scripts/debian.sh bench [P=V]	wsheap_bench there (make bench)
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/qemu.sh"
 
 WHAT=${1:-all}
-
-# debian_image X: unpack linux-image-X-cloud-amd64-unsigned into
-# $DEB/image-X; prints the vmlinuz path.
-debian_image() {
-	local v=$1 pkg="linux-image-$1-cloud-amd64-unsigned" dir=$DEB/image-$1
-	local vmlinuz=$dir/boot/vmlinuz-$1-cloud-amd64
-	if [ ! -f "$vmlinuz" ]; then
-		mkdir -p "$DEB/dl"
-		rm -f "$DEB/dl/$pkg"_*.deb
-		(cd "$DEB/dl" && run_logged "$LOGS/debian-download.log" apt-get download "$pkg") >&2 ||
-			return 1
-		rm -rf "$dir.tmp"
-		dpkg -x "$DEB/dl/$pkg"_*.deb "$dir.tmp"
-		rm -rf "$dir"
-		mv "$dir.tmp" "$dir"
-		rm -f "$DEB/dl/$pkg"_*.deb
-	fi
-	[ -f "$vmlinuz" ] || { warn "no $vmlinuz in $pkg"; return 1; }
-	echo "$vmlinuz"
-}
 
 # make_initramfs DIR OUT MODULE...: busybox initramfs whose /init loads
 # the modules in order, unloads them in reverse order, prints a marker
@@ -42,12 +23,8 @@ debian_image() {
 make_initramfs() {
 	local root=$1 out=$2 m names=() i
 	shift 2
-	rm -rf "$root"
-	mkdir -p "$root"/{bin,dev,proc,sys,mods}
-	cp /bin/busybox "$root/bin/busybox"
-	for i in sh mount insmod rmmod poweroff cat echo dmesg sleep; do
-		ln -s busybox "$root/bin/$i"
-	done
+	initramfs_root "$root" sh mount insmod rmmod poweroff cat echo dmesg sleep
+	mkdir -p "$root/mods"
 	for m in "$@"; do
 		cp "$m" "$root/mods/"
 		names+=("$(basename "$m" .ko)")
@@ -73,18 +50,7 @@ make_initramfs() {
 		echo 'sleep 10'
 	} >"$root/init"
 	chmod +x "$root/init"
-	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -9 >"$out"
-}
-
-# qemu_boot VMLINUZ INITRAMFS LOG MEM-MIB: boot under QEMU TCG, console to
-# LOG; fails unless the init reported success.
-qemu_boot() {
-	local rc=0 qlog=$3
-	timeout "${WSHEAP_QEMU_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -m "$4" \
-		-nographic -no-reboot -kernel "$1" -initrd "$2" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=7" \
-		</dev/null >"$qlog" 2>&1 || rc=$?
-	boot_outcome "$rc" "$qlog" "the Debian boot under QEMU"
+	initramfs_pack "$root" "$out"
 }
 
 declare -A MOD_PARAMS=()
