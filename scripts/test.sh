@@ -15,7 +15,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain uml-kunit kasan demo debian lint faults endurance"
+ALL_STAGES="kunit kunit-plain uml-kunit kasan demo debian dkms lint faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
@@ -26,6 +26,7 @@ declare -A script=(
 	[kasan]=kasan.sh
 	[demo]=demo.sh
 	[debian]=debian.sh
+	[dkms]=dkms.sh
 	[lint]=lint.sh
 	[faults]=faults.sh
 	[endurance]=endurance.sh
