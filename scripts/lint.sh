@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Lint gate: checkpatch --strict on every tracked .c and .h, then module
-# builds with sparse on every file (C=2) and W=1: against the Debian 6.12
-# cloud headers (x86_64, a distro config) and against the UML module
-# kernel (KUnit and CONFIG_WSHEAP_DEBUG on).  Any finding fails.
+# Lint gate: checkpatch --strict and kernel-doc -Wall on every tracked .c
+# and .h, then module builds with sparse on every file (C=2) and W=1:
+# against the Debian 6.12 cloud headers (x86_64, a distro config) and
+# against the UML module kernel (KUnit and CONFIG_WSHEAP_DEBUG on); last
+# the clang build (scripts/clang.sh).  Any finding fails.
 
 . "$(dirname "$0")/lib.sh"
 
 t0=$(now)
-stage "lint: checkpatch --strict, sparse, W=1"
+stage "lint: checkpatch --strict, kernel-doc, sparse, W=1, clang"
 ensure_deps
 ensure_tree_unpacked
 
@@ -38,6 +39,18 @@ else
 	say "checkpatch: ${#files[@]} files clean"
 fi
 
+# kernel-doc as the kernel's documentation build runs it, -Wall: also
+# missing return values and short descriptions.  -none checks only.
+log=$LOGS/lint-kernel-doc.log
+(cd "$PROJ" && perl "$TREE/scripts/kernel-doc" -none -Wall "${files[@]}") >"$log" 2>&1 || true
+if grep -qiE 'warning|error' "$log"; then
+	rc=1
+	echo "wsheap: kernel-doc findings (log: $log):" >&2
+	sed 's/^/  | /' "$log" >&2
+else
+	say "kernel-doc -Wall: ${#files[@]} files clean"
+fi
+
 # sparse and W=1 against the Debian headers: x86_64, the config of a real
 # distro kernel, and fewer false positives than the UML headers.
 v=$(debian_612_version) || exit 1
@@ -62,6 +75,14 @@ if build_uml_kernel &&
 else
 	rc=1
 fi
+
+# The one version: VERSION, dkms.conf, debian/changelog, the example client.
+. "$(dirname "$0")/pkg.sh"
+ensure_pkgs dpkg-dev
+check_versions || rc=1
+
+# clang (LLVM=1) against a clang-built UML kernel, W=1.
+bash "$(dirname "$0")/clang.sh" || rc=1
 
 if [ "$rc" -eq 0 ]; then
 	say "lint: clean ($(($(now) - t0)) s)"

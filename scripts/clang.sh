@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The clang build of the lint gate: Debian's clang and LLVM tools
+# (LLVM=1) build a UML kernel from the same configuration as the module
+# kernel of uml.sh (KUnit, KASAN, CONFIG_WSHEAP_DEBUG), in its own
+# directory $CACHE/build/uml-clang, and the project's modules against it
+# (every client: demo, stress, benchmark, KASAN probe, KUnit suites) with
+# W=1: any compiler or modpost warning fails.  A kernel configured for gcc
+# cannot build clang modules (its .config holds gcc's flags), and modpost
+# needs the kernel's symbol list, hence a whole kernel; it is rebuilt only
+# when its configuration or the kernel source change.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/uml.sh"
+
+t0=$(now)
+ensure_deps
+ensure_pkgs clang llvm lld
+ensure_tree_unpacked
+
+# The kernel's own minimum (scripts/min-tool-version.sh), said plainly
+# before Kbuild refuses with less.
+need=$(SRCARCH=um sh "$TREE/scripts/min-tool-version.sh" llvm)
+have=$(clang -dumpversion)
+if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n 1)" != "$need" ]; then
+	die "clang $have is older than $need, the oldest Linux 6.12 builds with"
+fi
+
+# LLVM=1 in the environment reaches every make below: the configuration,
+# the kernel and the modules.
+export LLVM=1
+UML_BUILD=$CACHE/build/uml-clang
+UML_NAME=uml-clang
+if ! build_uml_kernel; then
+	warn "the clang UML kernel did not build (log: $LOGS/$UML_NAME-kernel.log)"
+	exit 1
+fi
+grep -q '^CONFIG_CC_IS_CLANG=y' "$UML_BUILD/.config" ||
+	die "$UML_BUILD/.config is not a clang configuration"
+
+log=$LOGS/lint-clang.log
+# A fresh shadow dir: warnings only show when a file is compiled.
+if ! WSHEAP_CLEAN=1 build_modules lint-clang "$UML_BUILD" "$log" "DEMO STRESS BENCH KASAN_PROBE" \
+		ARCH=um CONFIG_WSHEAP_KUNIT_TEST=m; then
+	exit 1
+fi
+say "clang $have (LLVM=1), W=1 against the clang UML kernel (KUnit, KASAN, WSHEAP_DEBUG): no warnings ($(($(now) - t0)) s)"
