@@ -2,8 +2,9 @@
 /*
  * wsheap - arena heaps for drivers
  *
- * A heap is a list of chunks, each one vmalloc() area with a small header
- * at its start.  wsheap_alloc() bumps a pointer through the current chunk;
+ * A heap is a list of chunks, each one allocation with a small header at
+ * its start: from the slab for chunks of up to 16 KiB, from vmalloc()
+ * above (see WSHEAP_SLAB_CHUNK_MAX).  wsheap_alloc() bumps a pointer through the current chunk;
  * there is no per-object header and no per-object free.  wsheap_reset()
  * forgets every object at once and keeps chunks up to the trim size.
  *
@@ -16,12 +17,18 @@
  * 9/8 per chunk:
  *
  *  - a heap of n bytes needs O(log n) chunks (about 85 for 1 GiB), which
- *    keeps vmalloc() calls rare and the number of vmalloc areas small
+ *    keeps allocations rare and the number of vmalloc areas small
  *    (tens of thousands of areas exhaust UML's host mappings);
  *  - the chunk being filled is at most a ninth of the heap, so the memory
  *    held but not handed out stays near 12.5% (doubling would allow 100%);
- *  - a chunk never asks for more than the quota has left (rounded up to a
- *    page), so a heap with a 256-byte quota holds one page, not megabytes.
+ *  - a chunk never asks for more than the quota has left (rounded up to
+ *    what its allocator gives), so a heap with a 256-byte quota holds one
+ *    512-byte slab object, not megabytes;
+ *  - chunks of up to 16 KiB (the first chunk of every heap whose quota is
+ *    under about 16 KiB, and of most others) come from kmalloc(), so that
+ *    a heap created for one short job costs a few slab operations, not a
+ *    vmalloc() and a vfree(); ACTUAL_SIZE counts the slab object's full
+ *    size (kmalloc_size_roundup()), and the chunk uses all of it.
  *
  * A request too large for that size gets a chunk sized to it, with room
  * for the most padding its alignment can need.  Whichever of the current
@@ -35,7 +42,7 @@
  * first spare with room for the request is taken before any new chunk is
  * allocated.  Replaying the allocations of the previous round therefore
  * meets each kept chunk at the point where it was created, so a round that
- * fits the trim size makes no vmalloc() call.
+ * fits the trim size allocates no chunk.
  * Reset walks the chunks in creation order and keeps each one that still
  * fits within the trim size next to those kept before it; it releases the
  * rest.
@@ -89,10 +96,22 @@
 #endif
 
 /*
- * The smallest chunk: four pages carry about a hundred typical small
- * records, so the first vmalloc() is amortised from the start.
+ * The smallest chunk, header included: four pages carry about a hundred
+ * typical small records, and it is still a slab chunk (see below).
  */
 #define WSHEAP_MIN_CHUNK	(16 * 1024)
+
+/*
+ * Chunks of up to this many bytes come from kmalloc(), larger ones from
+ * vmalloc().  A short-lived heap (one message, one ioctl) needs a single
+ * small chunk, and a vmalloc() plus vfree() of it costs far more than the
+ * objects themselves: page table updates, a lazily purged vmap area, and
+ * on UML a host mapping per page.  kmalloc() serves it from a slab (up to
+ * two pages) or as one higher-order page block (up to four pages), the
+ * way kvmalloc() serves small buffers.  Larger chunks stay vmalloc()'d:
+ * they need no contiguous pages and come rarely (the heap grows by 9/8).
+ */
+#define WSHEAP_SLAB_CHUNK_MAX	WSHEAP_MIN_CHUNK
 
 /* A new chunk holds this fraction of what the heap already holds. */
 #define WSHEAP_GROWTH_DIVISOR	8
@@ -113,7 +132,7 @@
 
 struct wsheap_chunk {
 	struct list_head node;		/* in wsheap->chunks, creation order */
-	size_t bytes;			/* the whole vmalloc() area */
+	size_t bytes;			/* the whole allocation */
 	unsigned long seq;		/* carve order since the reset; 0: spare */
 };
 
@@ -232,42 +251,73 @@ static inline void wsheap_fault_exit(void) { }
 #endif
 
 /**
- * wsheap_chunk_vmalloc() - get the memory of one chunk
- * @bytes: size of the chunk, header included, a multiple of PAGE_SIZE
+ * __wsheap_chunk_mem_alloc() - allocate the memory of one chunk
+ * @bytes: size of the chunk, header included, as wsheap_chunk_bytes() gives
  * @gfp: allocation flags: WSHEAP_GFP, with __GFP_ACCOUNT for an accounted
  *	heap
  *
- * All backing memory is acquired here and released by
- * wsheap_chunk_vfree(), nowhere else, so that fault injection and the
- * KUnit stubs see every chunk.  Exported only to the KUnit suite.
+ * A chunk of up to WSHEAP_SLAB_CHUNK_MAX bytes comes from kmalloc(); a
+ * multi-page one that the page allocator cannot give at once, and every
+ * larger one, from vmalloc().  @bytes is already what either gives.
+ * Exported only to the KUnit suite, whose ledger allocates through it.
  *
  * Context: Process context.  May sleep.
  * Return: the memory, or NULL; never warns.
  */
-VISIBLE_IF_KUNIT void *wsheap_chunk_vmalloc(size_t bytes, gfp_t gfp)
+VISIBLE_IF_KUNIT void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_vmalloc, bytes, gfp);
+	void *mem;
 
 	if (wsheap_should_fail(bytes))
 		return NULL;
+	if (bytes <= PAGE_SIZE)
+		return kmalloc(bytes, gfp);
+	if (bytes <= WSHEAP_SLAB_CHUNK_MAX) {
+		/* as kvmalloc(): try contiguous pages once, then vmalloc */
+		mem = kmalloc(bytes, (gfp & ~__GFP_RETRY_MAYFAIL) |
+				     __GFP_NORETRY);
+		if (mem)
+			return mem;
+	}
 	return __vmalloc(bytes, gfp);
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_vmalloc);
+EXPORT_SYMBOL_IF_KUNIT(__wsheap_chunk_mem_alloc);
 
 /**
- * wsheap_chunk_vfree() - release the memory of one chunk
- * @mem: what wsheap_chunk_vmalloc() returned
+ * wsheap_chunk_mem_alloc() - get the memory of one chunk
+ * @bytes: as __wsheap_chunk_mem_alloc()
+ * @gfp: as __wsheap_chunk_mem_alloc()
+ *
+ * All backing memory is acquired here and released by
+ * wsheap_chunk_mem_free(), nowhere else, so that fault injection and the
+ * KUnit stubs see every chunk of either kind.  Exported only to the KUnit
+ * suite.
+ *
+ * Context: Process context.  May sleep.
+ * Return: the memory, or NULL; never warns.
+ */
+VISIBLE_IF_KUNIT void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
+{
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_alloc, bytes, gfp);
+
+	return __wsheap_chunk_mem_alloc(bytes, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_mem_alloc);
+
+/**
+ * wsheap_chunk_mem_free() - release the memory of one chunk
+ * @mem: what wsheap_chunk_mem_alloc() returned
  *
  * Exported only to the KUnit suite.
  * Context: Process context.  May sleep.
  */
-VISIBLE_IF_KUNIT void wsheap_chunk_vfree(void *mem)
+VISIBLE_IF_KUNIT void wsheap_chunk_mem_free(void *mem)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_vfree, mem);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_free, mem);
 
-	vfree(mem);
+	kvfree(mem);
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_vfree);
+EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_mem_free);
 
 /**
  * wsheap_object_alloc() - allocate a zeroed heap object
@@ -324,19 +374,25 @@ static size_t wsheap_room(const struct wsheap *heap)
  *
  * Exported only to the KUnit suite.
  * Context: Any.
- * Return: bytes of the chunk, header included and rounded up to a page, or
- * 0 when no chunk can be that large.
+ * Return: bytes of the chunk, header included and rounded up to what its
+ * allocator really gives (a slab object size, or whole pages), or 0 when
+ * no chunk can be that large.
  */
 VISIBLE_IF_KUNIT size_t wsheap_chunk_bytes(size_t actual, size_t quota_left,
 					   size_t size)
 {
 	size_t payload = max_t(size_t, actual / WSHEAP_GROWTH_DIVISOR,
-			       WSHEAP_MIN_CHUNK);
+			       WSHEAP_MIN_CHUNK - WSHEAP_CHUNK_HDR);
+	size_t bytes;
 
 	payload = max(min(payload, quota_left), size);
 	if (payload > WSHEAP_MAX_CHUNK)
 		return 0;
-	return PAGE_ALIGN(payload + WSHEAP_CHUNK_HDR);
+	bytes = payload + WSHEAP_CHUNK_HDR;
+	/* Past a page both kinds give whole pages: a fallback keeps bytes. */
+	if (bytes <= WSHEAP_SLAB_CHUNK_MAX)
+		return kmalloc_size_roundup(bytes);
+	return PAGE_ALIGN(bytes);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_bytes);
 
@@ -349,7 +405,7 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 
 	if (!bytes)
 		return NULL;
-	chunk = wsheap_chunk_vmalloc(bytes, heap->gfp);
+	chunk = wsheap_chunk_mem_alloc(bytes, heap->gfp);
 	if (!chunk)
 		return NULL;
 	chunk->bytes = bytes;
@@ -366,7 +422,7 @@ static void wsheap_chunk_release(struct wsheap *heap,
 {
 	list_del(&chunk->node);
 	heap->actual -= chunk->bytes;
-	wsheap_chunk_vfree(chunk);
+	wsheap_chunk_mem_free(chunk);
 }
 
 /* Make a carved chunk a spare; KASAN builds poison what it handed out. */
@@ -967,7 +1023,7 @@ void wsheap_free(struct wsheap *heap)
 		return;
 	wsheap_debug_poison(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
-		wsheap_chunk_vfree(chunk);
+		wsheap_chunk_mem_free(chunk);
 	kfree(heap);
 }
 EXPORT_SYMBOL_GPL(wsheap_free);

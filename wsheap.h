@@ -2,8 +2,9 @@
 /*
  * wsheap - arena heaps for drivers
  *
- * A heap hands out many small allocations from a few large vmalloc'd
- * chunks with a bump pointer, and takes them all back at once with
+ * A heap hands out many small allocations from a few large chunks (slab
+ * objects for small heaps, vmalloc'd areas beyond 16 KiB) with a bump
+ * pointer, and takes them all back at once with
  * wsheap_reset(), keeping up to a trim size of chunk memory for the next
  * round.  The semantics follow the Windows Web Services heap (WsCreateHeap,
  * WsAlloc, WsResetHeap, WsFreeHeap, WsGetHeapProperty).
@@ -418,11 +419,14 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
  * acquired since @mark is kept for reuse, not released: the next
  * wsheap_reset() applies the trim size.  Rolling back to the same mark
  * again is allowed; marks taken after @mark are discarded, and rolling back
- * to one of those is a bug (debug builds refuse it where they can tell).
+ * to one of those is a bug, like a double kfree().  It is refused where
+ * wsheap can tell (the mark's position is no longer in a chunk carved
+ * before it), in every build, and undefined otherwise.
  *
  * Context: Process context.  May sleep.
- * Return: 0; -EINVAL for a NULL @heap or @mark, or a mark taken by another
- * heap or before the last reset of @heap.
+ * Return: 0; -EINVAL for a NULL @heap or @mark, a mark taken by another
+ * heap or before the last reset of @heap, or a discarded mark that can be
+ * told as such.
  */
 int wsheap_rollback(struct wsheap *heap, const struct wsheap_mark *mark,
 		    struct wsheap_error *error);

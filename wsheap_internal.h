@@ -22,6 +22,11 @@
  */
 #if WSHEAP_KASAN
 #define WSHEAP_REDZONE	WSHEAP_ALIGN
+/*
+ * Exported by mm/kasan/shadow.c but declared only in mm/kasan/kasan.h.
+ * @addr and @size must be multiples of the KASAN granule (8 bytes).
+ */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 void wsheap_kasan_new_chunk(void *payload, size_t size);
 void wsheap_kasan_hand_out(const void *obj, size_t size);
 void wsheap_kasan_take_back(const void *start, size_t size);
@@ -47,8 +52,9 @@ static inline void wsheap_sanitize_hand_out(const void *obj, size_t size)
 struct wsheap;
 
 struct wsheap *wsheap_object_alloc(void);
-void *wsheap_chunk_vmalloc(size_t bytes, gfp_t gfp);
-void wsheap_chunk_vfree(void *mem);
+void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
+void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
+void wsheap_chunk_mem_free(void *mem);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
 #endif

@@ -8,12 +8,15 @@
  * vmalloc space is the read-only early shadow, and the tag-based modes
  * would need tagged pointers handed out: neither is covered.
  *
- * A chunk is vmalloc() memory, which KASAN marks accessible as a whole.
- * wsheap narrows that down the way kernel/scs.c and slab do:
+ * A chunk is one vmalloc() area or slab object, which KASAN marks
+ * accessible as a whole.  wsheap narrows that down the way kernel/scs.c
+ * and slab do:
  *
- *  - a new chunk's payload is poisoned as vmalloc-out-of-bounds, so memory
- *    never handed out is reported; the header stays accessible, because
- *    vfree_atomic() writes a list pointer at the start of the area;
+ *  - a new chunk's payload is poisoned as out-of-bounds (vmalloc- or
+ *    slab-, by the kind of chunk), so memory never handed out is reported;
+ *    the header stays accessible, because vfree_atomic() writes a list
+ *    pointer at the start of an area and kfree() checks that the first
+ *    byte of an object is live;
  *  - each block is unpoisoned for exactly its size, the last granule
  *    partially, and the core leaves a redzone of WSHEAP_REDZONE bytes
  *    after it, so that byte @size is reported even when @size is a
@@ -21,33 +24,32 @@
  *  - what reset, rollback and a shrinking realloc take back is poisoned as
  *    use-after-free until it is handed out again.
  *
- * vfree() poisons the whole area again itself.
+ * vfree() and kfree() poison the whole chunk again themselves.
  */
 #include <linux/align.h>
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/kasan.h>
+#include <linux/mm.h>
 #include <linux/types.h>
 
 #include "wsheap_internal.h"
 
 /* One shadow byte covers a granule (KASAN_GRANULE_SIZE, internal to mm/). */
-#define WSHEAP_KASAN_GRANULE		(1UL << KASAN_SHADOW_SCALE_SHIFT)
+#define WSHEAP_KASAN_GRANULE		BIT(KASAN_SHADOW_SCALE_SHIFT)
 
 /* Shadow values that KASAN reports by these names (mm/kasan/kasan.h). */
-#define WSHEAP_KASAN_NEVER_HANDED_OUT	0xF8	/* vmalloc-out-of-bounds */
+#define WSHEAP_KASAN_VMALLOC_REDZONE	0xF8	/* vmalloc-out-of-bounds */
+#define WSHEAP_KASAN_SLAB_REDZONE	0xFC	/* slab-out-of-bounds */
 #define WSHEAP_KASAN_TAKEN_BACK		0xFF	/* use-after-free */
-
-/*
- * Exported by mm/kasan/shadow.c but declared only in mm/kasan/kasan.h.
- * @addr and @size must be multiples of KASAN_GRANULE_SIZE.
- */
-void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 
 void wsheap_kasan_new_chunk(void *payload, size_t size)
 {
 	/* Blocks, redzones and chunk payloads are whole granules apart. */
 	BUILD_BUG_ON(WSHEAP_REDZONE != WSHEAP_KASAN_GRANULE);
-	kasan_poison(payload, size, WSHEAP_KASAN_NEVER_HANDED_OUT, false);
+	kasan_poison(payload, size, is_vmalloc_addr(payload) ?
+		     WSHEAP_KASAN_VMALLOC_REDZONE : WSHEAP_KASAN_SLAB_REDZONE,
+		     false);
 }
 
 /*

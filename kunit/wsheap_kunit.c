@@ -3,11 +3,11 @@
  * KUnit suites for wsheap.
  *
  * Every case runs with the chunk allocator redirected through a ledger
- * (static stubs on wsheap_chunk_vmalloc/wsheap_chunk_vfree) that records
- * each chunk, so that cases can count backing allocations, check that
- * ACTUAL_SIZE is the memory really held, and make the Nth chunk allocation
- * fail.  The ledger still gets its memory from vmalloc, so KASAN sees real
- * chunks.
+ * (static stubs on wsheap_chunk_mem_alloc/wsheap_chunk_mem_free) that
+ * records each chunk, so that cases can count backing allocations, check
+ * that ACTUAL_SIZE is the memory really held, and make the Nth chunk
+ * allocation fail.  The ledger still gets its memory from wsheap's own
+ * allocator (slab or vmalloc, by size), so KASAN sees real chunks.
  */
 #include <kunit/device.h>
 #include <kunit/static_stub.h>
@@ -48,6 +48,7 @@ struct chunk_ledger {
 	unsigned int nr_live;
 	struct ledger_chunk live[LEDGER_MAX_CHUNKS];
 	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
+	unsigned int slab_chunks, vmalloc_chunks;	/* of the successes */
 	gfp_t gfp_seen;			/* every flag any attempt passed */
 	/* Re-enter this heap once from inside a chunk allocation or free. */
 	struct wsheap *reenter;
@@ -73,7 +74,7 @@ static struct chunk_ledger *ledger_of(struct kunit *test)
 	return test->priv;
 }
 
-static void *ledger_chunk_vmalloc(size_t bytes, gfp_t gfp)
+static void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
@@ -84,14 +85,23 @@ static void *ledger_chunk_vmalloc(size_t bytes, gfp_t gfp)
 	ledger_reenter(l, false);
 	if (l->fail_from && l->attempts >= l->fail_from)
 		return NULL;
-	mem = __vmalloc(bytes, gfp);
+	mem = __wsheap_chunk_mem_alloc(bytes, gfp);
 	if (!mem)
 		return NULL;
 	if (l->nr_live == LEDGER_MAX_CHUNKS) {
 		KUNIT_FAIL(test, "ledger full: more than %d live chunks",
 			   LEDGER_MAX_CHUNKS);
-		vfree(mem);
+		kvfree(mem);
 		return NULL;
+	}
+	if (is_vmalloc_addr(mem)) {
+		l->vmalloc_chunks++;
+	} else {
+		/* Only chunks of up to 16 KiB may come from the slab. */
+		KUNIT_EXPECT_LE(test, bytes, 16 * KiB);
+		l->slab_chunks++;
+		/* ACTUAL_SIZE counts all the slab gives: nothing is hidden. */
+		KUNIT_EXPECT_EQ(test, kmalloc_size_roundup(bytes), bytes);
 	}
 	l->live[l->nr_live].mem = mem;
 	l->live[l->nr_live].bytes = bytes;
@@ -103,7 +113,7 @@ static void *ledger_chunk_vmalloc(size_t bytes, gfp_t gfp)
 	return mem;
 }
 
-static void ledger_chunk_vfree(void *mem)
+static void ledger_chunk_mem_free(void *mem)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
@@ -116,10 +126,10 @@ static void ledger_chunk_vfree(void *mem)
 		l->live_bytes -= l->live[i].bytes;
 		l->live[i] = l->live[--l->nr_live];
 		l->frees++;
-		vfree(mem);
+		kvfree(mem);
 		return;
 	}
-	KUNIT_FAIL(test, "vfree of %p, which is no live chunk", mem);
+	KUNIT_FAIL(test, "free of %p, which is no live chunk", mem);
 }
 
 static struct wsheap *failing_object_alloc(void)
@@ -133,10 +143,10 @@ static int wsheap_test_init(struct kunit *test)
 				   GFP_KERNEL);
 	if (!test->priv)
 		return -ENOMEM;
-	kunit_activate_static_stub(test, wsheap_chunk_vmalloc,
-				   ledger_chunk_vmalloc);
-	kunit_activate_static_stub(test, wsheap_chunk_vfree,
-				   ledger_chunk_vfree);
+	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
+				   ledger_chunk_mem_alloc);
+	kunit_activate_static_stub(test, wsheap_chunk_mem_free,
+				   ledger_chunk_mem_free);
 	return 0;
 }
 
@@ -441,8 +451,8 @@ static void alloc_huge_fails_in_real_vmalloc_cleanly(struct kunit *test)
 	struct wsheap *heap;
 	void *p = NULL;
 
-	kunit_deactivate_static_stub(test, wsheap_chunk_vmalloc);
-	kunit_deactivate_static_stub(test, wsheap_chunk_vfree);
+	kunit_deactivate_static_stub(test, wsheap_chunk_mem_alloc);
+	kunit_deactivate_static_stub(test, wsheap_chunk_mem_free);
 	heap = new_heap(test, SIZE_MAX, 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX / 4, &p, NULL),
 			-ENOMEM);
@@ -639,14 +649,57 @@ static void alloc_oversize_gets_own_chunk(struct kunit *test)
 	expect_actual_is_ledger(test, heap);
 }
 
-static void alloc_small_quota_takes_one_page(struct kunit *test)
+/* A small heap holds one slab object of about its quota, counted whole. */
+static void alloc_small_quota_takes_one_slab_object(struct kunit *test)
 {
+	struct chunk_ledger *l = ledger_of(test);
 	struct wsheap *heap = new_heap(test, 256, 256);
+	size_t held;
 
 	alloc_ok(test, heap, 200);
 	alloc_ok(test, heap, 56);
-	KUNIT_EXPECT_EQ(test, actual(test, heap), PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
+	held = actual(test, heap);
+	KUNIT_EXPECT_EQ(test, l->allocs, 1);
+	KUNIT_EXPECT_EQ(test, l->slab_chunks, 1);
+	KUNIT_EXPECT_GE(test, held, 256);
+	KUNIT_EXPECT_LE(test, held, 512);
+	KUNIT_EXPECT_EQ(test, held, kmalloc_size_roundup(held));
+}
+
+/*
+ * Short-lived heaps live on slab chunks; past WSHEAP_MIN_CHUNK (16 KiB)
+ * chunks are vmalloc()'d.  Both kinds count in ACTUAL_SIZE as allocated.
+ */
+static void chunks_come_from_slab_then_vmalloc(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, SIZE_MAX, SIZE_MAX);
+	unsigned int i;
+	u8 *p;
+
+	p = alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_EQ(test, l->sizes[0], 16 * KiB);
+	/* A request beyond 16 KiB gets a vmalloc()'d chunk of its own. */
+	p = alloc_ok(test, heap, 40 * KiB);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	/* 16 KiB chunks until the heap holds 128 KiB, larger ones after. */
+	for (i = 0; i < 2000; i++)
+		alloc_ok(test, heap, 500);
+	KUNIT_EXPECT_GT(test, l->slab_chunks, 1);
+	KUNIT_EXPECT_GT(test, l->vmalloc_chunks, 3);
+	expect_actual_is_ledger(test, heap);
+	/* Reset and reuse treat both kinds alike. */
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), l->live_bytes);
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(alloc_ok(test, heap, 100)));
+	alloc_ok(test, heap, 40 * KiB);
+	for (i = 0; i < 2000; i++)
+		alloc_ok(test, heap, 500);
+	KUNIT_EXPECT_EQ(test, l->frees, 0);
+	KUNIT_EXPECT_EQ(test, l->allocs, l->slab_chunks + l->vmalloc_chunks);
+	release_heap(test, heap);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
 }
 
 /* ---- growth policy and chunk accounting ---- */
@@ -655,16 +708,18 @@ static void growth_policy_sizes_are_bounded(struct kunit *test)
 {
 	size_t b;
 
-	/* First chunk of a big heap: the minimum, page-rounded. */
-	b = wsheap_chunk_bytes(0, SIZE_MAX, 8);
-	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(b));
-	KUNIT_EXPECT_GE(test, b, 16 * KiB);
-	KUNIT_EXPECT_LE(test, b, 16 * KiB + PAGE_SIZE);
+	/* First chunk of a big heap: the minimum, exactly 16 KiB. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, 8), 16 * KiB);
 
-	/* Never more than the quota has left, rounded to a page. */
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 256, 8), PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(1024 * MiB, 256, 256),
-			PAGE_SIZE);
+	/*
+	 * Never more than the quota has left, rounded up to what the slab
+	 * gives for it.
+	 */
+	b = wsheap_chunk_bytes(0, 256, 8);
+	KUNIT_EXPECT_GT(test, b, 256);
+	KUNIT_EXPECT_LE(test, b, 512);
+	KUNIT_EXPECT_EQ(test, b, kmalloc_size_roundup(b));
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(1024 * MiB, 256, 256), b);
 
 	/* An eighth of what the heap holds. */
 	b = wsheap_chunk_bytes(800 * MiB, SIZE_MAX, 8);
@@ -1080,6 +1135,8 @@ static void every_chunk_failure_is_clean(struct kunit *test)
 	}
 	/* The workload must have grown through a good number of chunks. */
 	KUNIT_EXPECT_GT(test, n, 10);
+	KUNIT_EXPECT_GT(test, l->slab_chunks, 0);
+	KUNIT_EXPECT_GT(test, l->vmalloc_chunks, 0);
 }
 
 #define MODEL_SEED	0x77736870U
@@ -2435,9 +2492,20 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 
 /* ---- KASAN: the shadow of heap memory ---- */
 
-/* Shadow values wsheap writes (see wsheap_kasan.c). */
-#define SHADOW_NEVER_HANDED_OUT	0xF8
+/*
+ * Shadow values wsheap writes (see wsheap_kasan.c).  Memory never handed
+ * out reads 0xF8 (vmalloc-out-of-bounds) or 0xFC (slab-out-of-bounds) by
+ * the kind of its chunk: SHADOW_NEVER_HANDED_OUT stands for either.
+ */
+#define SHADOW_NEVER_HANDED_OUT	(-1)
 #define SHADOW_TAKEN_BACK	0xFF
+
+static int shadow_expected(const void *p, int value)
+{
+	if (value != SHADOW_NEVER_HANDED_OUT)
+		return value;
+	return is_vmalloc_addr(p) ? 0xF8 : 0xFC;
+}
 
 #if WSHEAP_KASAN
 static u8 __no_sanitize_address shadow_of(const void *p)
@@ -2464,7 +2532,7 @@ static void require_kasan(struct kunit *test)
  * the block holds @after (its redzone, or what follows a shrunk block).
  */
 static void expect_block_shadow(struct kunit *test, const u8 *p, size_t size,
-				u8 after)
+				int after)
 {
 	size_t off;
 
@@ -2476,17 +2544,19 @@ static void expect_block_shadow(struct kunit *test, const u8 *p, size_t size,
 				    "last granule of %zu bytes", size);
 		off += 8;
 	}
-	KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), after,
+	KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off),
+			    shadow_expected(p, after),
 			    "granule after %zu bytes", size);
 }
 
 static void expect_shadow_is(struct kunit *test, const u8 *p, size_t size,
-			     u8 value)
+			     int value)
 {
 	size_t off;
 
 	for (off = 0; off < size; off += 8)
-		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), value,
+		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off),
+				    shadow_expected(p, value),
 				    "granule at %zu of %zu", off, size);
 }
 
@@ -2507,7 +2577,7 @@ static void kasan_block_is_exactly_its_size(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_of(ledger_of(test)->live[0].mem), 0);
 	/* A zero-byte block touches nothing. */
 	alloc_ok(test, heap, 0);
-	KUNIT_EXPECT_EQ(test, shadow_of(even + 24), SHADOW_NEVER_HANDED_OUT);
+	expect_shadow_is(test, even + 24, 8, SHADOW_NEVER_HANDED_OUT);
 	/* The redzones are chunk memory, not requested bytes. */
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 29);
 }
@@ -2611,7 +2681,7 @@ static struct kunit_case wsheap_contract_cases[] = {
 	KUNIT_CASE(alloc_mixed_sizes_are_aligned_and_counted),
 	KUNIT_CASE(alloc_objects_never_overlap),
 	KUNIT_CASE(alloc_oversize_gets_own_chunk),
-	KUNIT_CASE(alloc_small_quota_takes_one_page),
+	KUNIT_CASE(alloc_small_quota_takes_one_slab_object),
 	KUNIT_CASE(reset_rejects_null_heap),
 	KUNIT_CASE(reset_with_trim_zero_releases_every_chunk),
 	KUNIT_CASE(reset_within_trim_keeps_all_and_reuses),
@@ -2634,6 +2704,7 @@ static struct kunit_suite wsheap_contract_suite = {
 
 static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(growth_policy_sizes_are_bounded),
+	KUNIT_CASE(chunks_come_from_slab_then_vmalloc),
 	KUNIT_CASE(growth_needs_logarithmically_few_chunks),
 #ifdef CONFIG_WSHEAP_DEBUG
 	KUNIT_CASE(debug_refuses_a_call_inside_another),

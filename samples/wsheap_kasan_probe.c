@@ -20,22 +20,29 @@
 #include <linux/compiler.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
 
 #include "../wsheap.h"
 
-#define OOB	"vmalloc-out-of-bounds"
-#define UAF	"use-after-free"
+#define VMALLOC_OOB	"vmalloc-out-of-bounds"
+#define SLAB_OOB	"slab-out-of-bounds"
+#define UAF		"use-after-free"
 
-/* Read one byte the compiler cannot drop or predict. */
+/*
+ * Read one byte the compiler cannot drop or predict.  The probe is named
+ * after the kind of chunk @p lies in.
+ */
 static void probe(const char *name, const char *expect, const u8 *p,
 		  size_t offset)
 {
-	pr_info("begin %s expect %s\n", name, expect);
+	const char *kind = is_vmalloc_addr(p) ? "vmalloc" : "slab";
+
+	pr_info("begin %s/%s expect %s\n", kind, name, expect);
 	OPTIMIZER_HIDE_VAR(p);
 	(void)READ_ONCE(p[offset]);
-	pr_info("end %s\n", name);
+	pr_info("end %s/%s\n", kind, name);
 }
 
 static int probe_alloc(struct wsheap *heap, size_t size, u8 **p)
@@ -43,7 +50,11 @@ static int probe_alloc(struct wsheap *heap, size_t size, u8 **p)
 	return wsheap_alloc(heap, size, (void **)p, NULL);
 }
 
-static int probe_blocks(struct wsheap *heap)
+/*
+ * Blocks of 13 and 16 bytes in the current chunk of @heap, which is a
+ * slab or a vmalloc chunk: out-of-bounds reads are reported as @oob.
+ */
+static int probe_blocks(struct wsheap *heap, const char *oob)
 {
 	u8 *odd, *even;
 	int ret;
@@ -52,12 +63,24 @@ static int probe_blocks(struct wsheap *heap)
 	if (ret)
 		return ret;
 	probe("last-byte-of-13", "none", odd, 12);
-	probe("past-13-byte-block", OOB, odd, 13);
+	probe("past-13-byte-block", oob, odd, 13);
 	probe("last-byte-of-16", "none", even, 15);
-	probe("past-16-byte-block", OOB, even, 16);
-	/* Well past the bump pointer: chunk memory never handed out. */
-	probe("never-handed-out", OOB, even, 4096);
+	probe("past-16-byte-block", oob, even, 16);
+	/* Past the bump pointer, inside the chunk: never handed out. */
+	probe("never-handed-out", oob, even, 1024);
 	return 0;
+}
+
+/*
+ * A heap whose first chunk is vmalloc()'d: a first block larger than a
+ * slab chunk gets a chunk of its own, with room left for small blocks.
+ */
+static int probe_vmalloc_blocks(struct wsheap *heap)
+{
+	u8 *big;
+
+	return probe_alloc(heap, SZ_16K + SZ_4K, &big) ?:
+	       probe_blocks(heap, VMALLOC_OOB);
 }
 
 static int probe_rollback(struct wsheap *heap)
@@ -101,7 +124,15 @@ static int __init wsheap_kasan_probe_init(void)
 	ret = wsheap_create(SZ_1M, SZ_1M, NULL, 0, &heap, NULL);
 	if (ret)
 		return ret;
-	ret = probe_blocks(heap) ?: probe_rollback(heap) ?: probe_reset(heap);
+	ret = probe_blocks(heap, SLAB_OOB) ?: probe_rollback(heap) ?:
+	      probe_reset(heap);
+	wsheap_free(heap);
+	if (ret)
+		return ret;
+	ret = wsheap_create(SZ_1M, 0, NULL, 0, &heap, NULL);
+	if (ret)
+		return ret;
+	ret = probe_vmalloc_blocks(heap);
 	wsheap_free(heap);
 	pr_info("probes done: %d\n", ret);
 	return ret;

@@ -57,7 +57,7 @@ MUTANTS=(
 	"KASAN: rollback not poisoning|wsheap.c|s/\tif \(chunk\)\n\t\twsheap_kasan_take_back\(bump, wsheap_room\(heap\)\);\n//"
 	"KASAN: redzone removed|wsheap.c|s/return ALIGN\(size, WSHEAP_ALIGN\) \+ WSHEAP_REDZONE;/return ALIGN(size, WSHEAP_ALIGN);/"
 	"KASAN: unpoisoning rounded up to the granule|wsheap_kasan.c|s/round_down\(size, WSHEAP_KASAN_GRANULE\)/round_up(size, WSHEAP_KASAN_GRANULE)/"
-	"KASAN: new chunk not poisoned|wsheap_kasan.c|s/\tkasan_poison\(payload, size, WSHEAP_KASAN_NEVER_HANDED_OUT, false\);/\t;/"
+	"KASAN: new chunk not poisoned|wsheap_kasan.c|s/\tkasan_poison\(payload, size, is_vmalloc_addr/\tif (0) kasan_poison(payload, size, is_vmalloc_addr/"
 	"ACCOUNT not passed to chunks|wsheap.c|s/\(set.account \? __GFP_ACCOUNT : 0\)/0/"
 )
 
