@@ -15,19 +15,14 @@ stage "deb: wsheap-dkms package"
 ensure_pkgs debhelper dh-dkms dkms dpkg-dev
 check_versions || exit 1
 v=$(pkg_version)
-deb=wsheap-dkms_${v}_all.deb
-src=$DEB_OUT/build/wsheap-$v
-
-pkg_copy "$src"
-log=$LOGS/deb-build.log
-(cd "$src" && run_logged "$log" dpkg-buildpackage -us -uc -b) || exit 1
-mv "$DEB_OUT/build/$deb" "$DEB_OUT/$deb"
+path=$(build_deb .) || exit 1
+deb=${path##*/}
 
 # What the package must hold: dkms.conf where dh_dkms puts it, the sources
 # Kbuild reads, the POST_BUILD script executable, and the maintainer
 # scripts that call DKMS.
 rc=0
-listing=$(dpkg-deb -c "$DEB_OUT/$deb")
+listing=$(dpkg-deb -c "$path")
 for f in dkms.conf VERSION Kbuild Makefile wsheap.h wsheap_core.c samples/Kbuild \
 	 samples/wsheap_demo.c bench/Kbuild; do
 	grep -q " \./usr/src/wsheap-$v/$f\$" <<<"$listing" ||
@@ -37,7 +32,7 @@ grep -qE "^-rwxr-xr-x .* \./usr/src/wsheap-$v/scripts/dkms-postbuild\$" <<<"$lis
 	{ warn "$deb: /usr/src/wsheap-$v/scripts/dkms-postbuild missing or not executable"; rc=1; }
 ctl=$DEB_OUT/control
 rm -rf "$ctl"
-dpkg-deb -e "$DEB_OUT/$deb" "$ctl"
+dpkg-deb -e "$path" "$ctl"
 if ! grep -q '/usr/lib/dkms/common.postinst' "$ctl/postinst" ||
    ! grep -qx 'DKMS_NAME=wsheap' "$ctl/postinst" ||
    ! grep -qx "DKMS_VERSION=$v" "$ctl/postinst"; then
@@ -48,4 +43,4 @@ grep -qE '^Depends:.*\bdkms\b' "$ctl/control" ||
 	{ warn "$deb: does not depend on dkms"; rc=1; }
 [ "$rc" -eq 0 ] || exit 1
 
-say "built $DEB_OUT/$deb ($(($(now) - t0)) s; log: $log)"
+say "built $path ($(($(now) - t0)) s; log: $LOGS/deb-wsheap.log)"

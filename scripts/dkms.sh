@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The dkms stage: wsheap as a Debian user gets it.  Build wsheap-dkms
-# (scripts/deb.sh), unpack it (dpkg -x, never installed) and run DKMS on
-# its sources in a private tree under $CACHE/dkms, never the system one:
+# (scripts/deb.sh) and mydrv-dkms, the package of the example client
+# examples/mydrv, unpack both (dpkg -x, never installed) and run DKMS on
+# their sources in a private tree under $CACHE/dkms, never the system one:
 #
-#	$CACHE/dkms/root/usr/src	the unpacked .deb: --sourcetree, where
-#					examples/mydrv is added as mydrv-1.0
+#	$CACHE/dkms/root/usr/src	the unpacked .debs: --sourcetree
 #	$CACHE/dkms/tree		--dkmstree (the system's /var/lib/dkms)
 #	$CACHE/dkms/staging/lib/modules	--installtree; depmod -b staging
 #	$CACHE/dkms/key			the signing key DKMS makes (mok.key)
@@ -170,7 +170,8 @@ EOF
 	qemu_boot "$2" "$out" "$qlog" 512 || return 1
 	grep -E "WSHEAP-MODULES|$CLIENT: " "$qlog" | sed -E 's/^\[ *[0-9.]+\] //; s/^/  guest: /'
 	check_log "$qlog" || return 1
-	grep -q "^WSHEAP-MARK: wsheap version $V\$" "$qlog" ||
+	# (the serial console ends lines with CR LF)
+	tr -d '\r' <"$qlog" | grep -qx "WSHEAP-MARK: wsheap version $V" ||
 		{ warn "/sys/module/wsheap/version in the guest is not $V"; return 1; }
 }
 
@@ -226,14 +227,22 @@ LOG_DKMS=$LOGS/dkms.log
 
 bash "$(dirname "$0")/deb.sh" || exit 1
 deb=$DEB_OUT/wsheap-dkms_${V}_all.deb
+# The client's own package, as its author would build it.
+client_deb=$(build_deb "examples/$CLIENT") || exit 1
+dep=$(dpkg-deb -f "$client_deb" Depends)
+[[ $dep == *"wsheap-dkms (= $V)"* ]] ||
+	die "$client_deb depends on '$dep', not on wsheap-dkms (= $V)"
+say "built $client_deb (Depends: $dep)"
 
 stage "dkms: private trees in $D"
 rm -rf "$D/root" "$DTREE" "$STAGING" "$D/initramfs"
 mkdir -p "$DTREE" "$STAGING" "$KEY"
+# What installing the two packages would put in /usr/src.
 dpkg -x "$deb" "$D/root"
-[ -f "$SRC/wsheap-$V/dkms.conf" ] || die "$deb has no /usr/src/wsheap-$V/dkms.conf"
-# The client as its own package would install it: /usr/src/mydrv-1.0.
-cp -r "$PROJ/examples/$CLIENT" "$SRC/$CLIENT-$CLIENT_VERSION"
+dpkg -x "$client_deb" "$D/root"
+for f in "wsheap-$V/dkms.conf" "$CLIENT-$CLIENT_VERSION/dkms.conf"; do
+	[ -f "$SRC/$f" ] || die "no /usr/src/$f in the packages"
+done
 pdkms add -m wsheap -v "$V" && pdkms add -m "$CLIENT" -v "$CLIENT_VERSION" || exit 1
 
 rc=0

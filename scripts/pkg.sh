@@ -38,6 +38,8 @@ check_versions() {
 	got=$(sed -nE 's|^WSHEAP_SRC[[:space:]]*\?=[[:space:]]*/usr/src/wsheap-(.*)$|\1|p' \
 		"$PROJ/examples/mydrv/Kbuild")
 	[ "$got" = "$v" ] || { warn "examples/mydrv/Kbuild: WSHEAP_SRC names wsheap-$got, VERSION says $v"; bad=1; }
+	got=$(sed -nE 's/^Depends:.*wsheap-dkms \(= ([^)]*)\).*/\1/p' "$PROJ/examples/mydrv/debian/control")
+	[ "$got" = "$v" ] || { warn "examples/mydrv/debian/control: depends on wsheap-dkms (= $got), VERSION says $v"; bad=1; }
 	[ "$bad" -eq 0 ] || return 1
 	say "version $v: VERSION, dkms.conf, debian/changelog and examples/mydrv agree"
 }
@@ -53,21 +55,43 @@ check_module_version() {
 	fi
 }
 
-# pkg_copy DEST: the project's files as git would export them with the
-# work tree's edits (tracked and untracked, not ignored), or every file
-# but .git and .cache outside a git checkout, copied into DEST.
+# pkg_copy DIR DEST: the files of the project's DIR (the project itself:
+# .) as git would export them with the work tree's edits (tracked and
+# untracked, not ignored), or every file but .git and .cache outside a
+# git checkout, copied into DEST.
 pkg_copy() {
-	local dest=$1
+	local dir=$1 dest=$2
 	rm -rf "$dest"
 	mkdir -p "$dest"
 	if git -C "$PROJ" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		# (a tracked file deleted in the work tree is left out)
-		(cd "$PROJ" && git ls-files -z -co --exclude-standard |
+		(cd "$PROJ/$dir" && git ls-files -z -co --exclude-standard . |
 			while IFS= read -r -d '' f; do
 				if [ -e "$f" ]; then printf '%s\0' "$f"; fi
 			done | cpio -0 -pdm --quiet "$dest")
 	else
-		(cd "$PROJ" && find . \( -name .git -o -name .cache \) -prune -o -type f -print0 |
+		(cd "$PROJ/$dir" && find . \( -name .git -o -name .cache \) -prune -o -type f -print0 |
 			cpio -0 -pdm --quiet "$dest")
 	fi
+}
+
+# build_deb DIR: build the one binary package (Architecture: all) of the
+# project's DIR, which holds a debian/ directory, with dpkg-buildpackage
+# in a copy under $DEB_OUT/build (nothing is installed); the .deb lands
+# in $DEB_OUT.  Prints its path.
+build_deb() {
+	local dir=$1 src name version pkg deb log
+	name=$(dpkg-parsechangelog -l "$PROJ/$dir/debian/changelog" -S Source)
+	version=$(dpkg-parsechangelog -l "$PROJ/$dir/debian/changelog" -S Version)
+	pkg=$(sed -n 's/^Package: *//p' "$PROJ/$dir/debian/control" | head -n 1)
+	deb=${pkg}_${version}_all.deb
+	src=$DEB_OUT/build/$name-$version
+	pkg_copy "$dir" "$src"
+	log=$LOGS/deb-$name.log
+	rm -f "$DEB_OUT/build/$deb" "$DEB_OUT/$deb"
+	(cd "$src" && run_logged "$log" dpkg-buildpackage -us -uc -b) >&2 || return 1
+	[ -f "$DEB_OUT/build/$deb" ] ||
+		{ warn "dpkg-buildpackage left no $deb (log: $log)"; return 1; }
+	mv "$DEB_OUT/build/$deb" "$DEB_OUT/$deb"
+	echo "$DEB_OUT/$deb"
 }
