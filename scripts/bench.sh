@@ -12,20 +12,24 @@
 # The table goes to stdout and to $CACHE/bench.txt.  UML runs kernel code
 # at native CPU speed, but its clock, its page tables and its host
 # mappings are not those of a real machine: compare rows of one run with
-# each other (the first column, a ratio to wsheap_alloc), not the absolute
-# times with other machines or other runs.
+# each other (the ratio columns: to row W, wsheap_alloc into a warm heap,
+# and to the kmalloc row that does the same work in the same boot), not
+# the absolute times with other machines or other runs.
 #
 # Environment:
 #	BENCH_ARGS		module parameters of wsheap_bench, e.g.
 #				BENCH_ARGS="n_objects=200000 reps=9"
 #				(arguments to this script are added to them)
-#				growth_max_mib=N caps the growth rows
+#				growth_max_mib=N caps the growth rows,
+#				cycles=N sets the repeats of the short jobs
 #	WSHEAP_BENCH_MEM	memory of the UML kernel (default 3G)
 #	WSHEAP_UML_TIMEOUT	seconds before the UML run is killed (1800)
 #
-# The same module can also be run in Debian's packaged kernel under QEMU
-# (bash scripts/debian.sh bench), but TCG emulates the CPU, so its ratios
-# say little about real hardware; this UML run is the benchmark.
+# The same module also runs in Debian's packaged kernel under QEMU (bash
+# scripts/debian.sh bench), with the 1 GiB growth row that the host's
+# mapping limit keeps out of this run and the kmalloc rows in the same
+# boot; but TCG emulates the CPU, so its ratios weigh less than these:
+# this UML run is the benchmark.
 #
 # Exits non-zero when a build fails, a module does not load, a row is
 # skipped, or the kernel log shows a warning, BUG or oops.
@@ -49,12 +53,12 @@ params=""
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of words
 for a in ${BENCH_ARGS:-} "$@"; do
 	case $a in
-	n_objects=[0-9]* | reps=[0-9]* | growth_max_mib=[0-9]*)
+	n_objects=[0-9]* | reps=[0-9]* | growth_max_mib=[0-9]* | cycles=[0-9]*)
 		case ${a#*=} in
 		*[!0-9]*) die "bad wsheap_bench parameter '$a': the value must be a number" ;;
 		esac ;;
 	*)
-		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N)" ;;
+		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N cycles=N)" ;;
 	esac
 	params+=" $a"
 done
@@ -80,7 +84,12 @@ t0=$(now)
 stage "wsheap bench: UML without sanitizers, wsheap.ko and bench/wsheap_bench.ko"
 [ -f "$PROJ/bench/wsheap_bench.c" ] || die "bench/wsheap_bench.c is not there"
 ensure_deps
-ensure_tree
+# Not ensure_tree: nothing here builds the project in the tree (the
+# modules are built out of tree, M=), and pointing drivers/misc/wsheap at
+# this checkout would pull it under a kunit build of another checkout.  A
+# stale bench kernel is rebuilt by _build_uml_kernel, which hooks the
+# tree itself, under the lock.
+ensure_tree_unpacked
 build_bench_kernel || die "could not build the bench UML kernel (logs: $LOGS/uml-bench-*.log)"
 t_built=$(now)
 build_modules uml-bench "$BENCH_BUILD" "$LOGS/uml-bench-modules.log" BENCH ARCH=um ||
