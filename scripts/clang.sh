@@ -40,6 +40,12 @@ grep -q '^CONFIG_CC_IS_CLANG=y' "$UML_BUILD/.config" ||
 	die "$UML_BUILD/.config is not a clang configuration"
 
 log=$LOGS/lint-clang.log
+# UML's asm/io.h leaves PCI_IOBASE a null pointer, and the inline port
+# accessors of asm-generic/io.h add to it: clang's -Wnull-pointer-arithmetic
+# (W=1) reports each in every file that includes <linux/io.h> (through
+# <linux/trace_events.h>, say).  That header, and that warning only, is let
+# through; anything else still fails.
+export BUILD_WARN_ALLOW="^$TREE/include/asm-generic/io\.h:[0-9]+:[0-9]+: warning: performing pointer arithmetic on a null pointer has undefined behavior \[-Wnull-pointer-arithmetic\]\$"
 # A fresh shadow dir: warnings only show when a file is compiled.
 if ! WSHEAP_CLEAN=1 build_modules lint-clang "$UML_BUILD" "$log" "DEMO STRESS BENCH KASAN_PROBE" \
 		ARCH=um CONFIG_WSHEAP_KUNIT_TEST=m; then
