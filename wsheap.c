@@ -87,6 +87,7 @@
 #define WSHEAP_NO_INLINE
 #include "wsheap.h"
 #include "wsheap_internal.h"
+#include "wsheap_trace.h"
 
 #if IS_ENABLED(CONFIG_WSHEAP_KUNIT_TEST)
 #include <kunit/static_stub.h>
@@ -137,27 +138,6 @@ struct wsheap_chunk {
 };
 
 #define WSHEAP_CHUNK_HDR	ALIGN(sizeof(struct wsheap_chunk), WSHEAP_ALIGN)
-
-/*
- * The bump pointer, its limit, the quota and the bytes handed out come
- * first, in struct wsheap_bump, where the inline wsheap_alloc() finds them.
- */
-struct wsheap {
-	struct wsheap_bump fast;
-	size_t trim_size;
-	size_t actual;			/* sum of chunk->bytes */
-	struct list_head chunks;
-	unsigned long carves;		/* last chunk->seq handed out */
-	unsigned long epoch;		/* this heap's current round */
-	char *stray;			/* fast.last, outside the bump chunk */
-	char *stray_limit;		/* the end of its chunk */
-	gfp_t gfp;			/* for chunks */
-	char name[WSHEAP_NAME_MAX];
-#ifdef CONFIG_WSHEAP_DEBUG
-	u32 magic;			/* WSHEAP_MAGIC until wsheap_free() */
-	atomic_t in_call;		/* a call is inside this heap */
-#endif
-};
 
 /*
  * Misuse checks.  A heap has no lock, so two calls at once, or a call after
@@ -414,6 +394,8 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 			       wsheap_chunk_room(chunk));
 	list_add_tail(&chunk->node, &heap->chunks);
 	heap->actual += bytes;
+	wsheap_stats_inc(heap, chunks);
+	trace_wsheap_chunk_alloc(heap, bytes, is_vmalloc_addr(chunk));
 	return chunk;
 }
 
@@ -422,6 +404,8 @@ static void wsheap_chunk_release(struct wsheap *heap,
 {
 	list_del(&chunk->node);
 	heap->actual -= chunk->bytes;
+	wsheap_stats_dec(heap, chunks);
+	trace_wsheap_chunk_free(heap, chunk->bytes, is_vmalloc_addr(chunk));
 	wsheap_chunk_mem_free(chunk);
 }
 
@@ -596,6 +580,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 		strscpy(new->name, set.name, sizeof(new->name));
 	wsheap_new_epoch(new);
 	wsheap_debug_init(new);
+	wsheap_stats_add(new);
 	*heap = new;
 	return 0;
 }
@@ -629,16 +614,34 @@ static void *wsheap_bump_alloc(struct wsheap *heap, size_t size, size_t align)
 }
 
 /*
+ * A request of @size bytes that the quota (-EDQUOT) or memory (-ENOMEM)
+ * refused: counted for debugfs and traced with the call site of the
+ * driver (@caller) before the error is described.
+ */
+static int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error,
+			 int code, size_t size, unsigned long caller)
+{
+	trace_wsheap_refuse(heap, code, size, caller);
+	if (code == -EDQUOT) {
+		wsheap_stats_inc(heap, quota_refusals);
+		return wsheap_fail(error, code, "heap quota exceeded");
+	}
+	wsheap_stats_inc(heap, oom_refusals);
+	return wsheap_fail(error, code, "out of memory for a heap chunk");
+}
+
+/*
  * Quota, then the bump pointer, then the slow path.  Only @size counts
  * against the quota, never the padding before an aligned block.
  */
 static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
-			void **ptr, struct wsheap_error *error)
+			void **ptr, struct wsheap_error *error,
+			unsigned long caller)
 {
 	void *obj;
 
 	if (size > heap->fast.max_size - heap->fast.requested)
-		return wsheap_fail(error, -EDQUOT, "heap quota exceeded");
+		return wsheap_refuse(heap, error, -EDQUOT, size, caller);
 
 	if (wsheap_zero_size_ptr_fits(size, align)) {
 		obj = ZERO_SIZE_PTR;
@@ -647,8 +650,8 @@ static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 		if (!obj)
 			obj = wsheap_alloc_slow(heap, size, align);
 		if (!obj)
-			return wsheap_fail(error, -ENOMEM,
-					   "out of memory for a heap chunk");
+			return wsheap_refuse(heap, error, -ENOMEM, size,
+					     caller);
 		wsheap_sanitize_hand_out(obj, size);
 	}
 
@@ -671,16 +674,17 @@ static int wsheap_enter_alloc(struct wsheap *heap, const void *out,
 	return 0;
 }
 
+/* @caller: where the driver called in, for the refusal tracepoint */
 static int wsheap_alloc_common(struct wsheap *heap, size_t size,
 			       size_t align, void **ptr,
-			       struct wsheap_error *error)
+			       struct wsheap_error *error, unsigned long caller)
 {
 	int ret;
 
 	ret = wsheap_enter_alloc(heap, ptr, error);
 	if (ret)
 		return ret;
-	ret = wsheap_carve(heap, size, align, ptr, error);
+	ret = wsheap_carve(heap, size, align, ptr, error, caller);
 	wsheap_leave(heap);
 	return ret;
 }
@@ -690,14 +694,18 @@ int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 {
 	might_sleep();
 
-	return wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error);
+	return wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error,
+				   _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(__wsheap_alloc);
 
 int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 		 struct wsheap_error *error)
 {
-	return __wsheap_alloc(heap, size, ptr, error);
+	might_sleep();
+
+	return wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error,
+				   _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(wsheap_alloc);
 
@@ -708,7 +716,8 @@ int wsheap_zalloc(struct wsheap *heap, size_t size, void **ptr,
 
 	might_sleep();
 
-	ret = wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error);
+	ret = wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error,
+				  _RET_IP_);
 	if (!ret)
 		memset(*ptr, 0, size);
 	return ret;
@@ -723,9 +732,9 @@ int wsheap_alloc_aligned(struct wsheap *heap, size_t size, size_t align,
 	if (!is_power_of_2(align) || align > PAGE_SIZE)
 		return wsheap_fail(error, -EINVAL,
 				   "align is not a power of two up to PAGE_SIZE");
-	return wsheap_alloc_common(heap, size, max_t(size_t, align,
-						     WSHEAP_ALIGN),
-				   ptr, error);
+	return wsheap_alloc_common(heap, size,
+				   max_t(size_t, align, WSHEAP_ALIGN), ptr,
+				   error, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(wsheap_alloc_aligned);
 
@@ -755,10 +764,12 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 		return false;
 	if (old != heap->stray)
 		heap->fast.bump = old + wsheap_footprint(new_size);
-	if (new_size < old_size)
+	if (new_size < old_size) {
+		wsheap_stats_peak(heap);
 		wsheap_kasan_take_back(old + ALIGN(new_size, WSHEAP_ALIGN),
 				       ALIGN(old_size, WSHEAP_ALIGN) -
 				       ALIGN(new_size, WSHEAP_ALIGN));
+	}
 	wsheap_sanitize_hand_out(old, new_size);
 	heap->fast.requested = heap->fast.requested - old_size + new_size;
 	return true;
@@ -766,7 +777,7 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 
 static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 				 size_t old_size, size_t new_size, void **ptr,
-				 struct wsheap_error *error)
+				 struct wsheap_error *error, unsigned long caller)
 {
 	size_t quota_left = heap->fast.max_size - heap->fast.requested;
 	char *limit = wsheap_last_limit(heap, old);
@@ -774,14 +785,15 @@ static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 	int ret;
 
 	if (limit && new_size > old_size && new_size - old_size > quota_left)
-		return wsheap_fail(error, -EDQUOT, "heap quota exceeded");
+		return wsheap_refuse(heap, error, -EDQUOT,
+				     new_size - old_size, caller);
 	if (limit &&
 	    wsheap_resize_in_place(heap, old, limit, old_size, new_size)) {
 		*ptr = old;
 		return 0;
 	}
 
-	ret = wsheap_carve(heap, new_size, WSHEAP_ALIGN, &obj, error);
+	ret = wsheap_carve(heap, new_size, WSHEAP_ALIGN, &obj, error, caller);
 	if (ret)
 		return ret;
 	if (old)
@@ -800,25 +812,33 @@ int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
 	ret = wsheap_enter_alloc(heap, ptr, error);
 	if (ret)
 		return ret;
-	ret = wsheap_realloc_locked(heap, old, old_size, new_size, ptr, error);
+	ret = wsheap_realloc_locked(heap, old, old_size, new_size, ptr, error,
+				    _RET_IP_);
 	wsheap_leave(heap);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(wsheap_realloc);
 
-int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
-		  void **ptr, struct wsheap_error *error)
+static int wsheap_memdup_from(struct wsheap *heap, const void *src,
+			      size_t len, void **ptr,
+			      struct wsheap_error *error, unsigned long caller)
 {
 	int ret;
 
-	might_sleep();
-
 	if (!src)
 		return wsheap_fail(error, -EINVAL, "src is NULL");
-	ret = wsheap_alloc_common(heap, len, WSHEAP_ALIGN, ptr, error);
+	ret = wsheap_alloc_common(heap, len, WSHEAP_ALIGN, ptr, error, caller);
 	if (!ret)
 		memcpy(*ptr, src, len);
 	return ret;
+}
+
+int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
+		  void **ptr, struct wsheap_error *error)
+{
+	might_sleep();
+
+	return wsheap_memdup_from(heap, src, len, ptr, error, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(wsheap_memdup);
 
@@ -831,19 +851,20 @@ int wsheap_strdup(struct wsheap *heap, const char *s, char **str,
 		return wsheap_fail(error, -EINVAL, "string is NULL");
 	if (!str)
 		return wsheap_fail(error, -EINVAL, "output pointer is NULL");
-	return wsheap_memdup(heap, s, strlen(s) + 1, (void **)str, error);
+	return wsheap_memdup_from(heap, s, strlen(s) + 1, (void **)str, error,
+				  _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(wsheap_strdup);
 
-int wsheap_vasprintf(struct wsheap *heap, char **str,
-		     struct wsheap_error *error, const char *fmt, va_list args)
+static __printf(4, 0)
+int wsheap_vasprintf_from(struct wsheap *heap, char **str,
+			  struct wsheap_error *error, const char *fmt,
+			  va_list args, unsigned long caller)
 {
 	va_list measure;
 	size_t len;
 	char *obj;
 	int ret;
-
-	might_sleep();
 
 	if (!fmt)
 		return wsheap_fail(error, -EINVAL, "format is NULL");
@@ -853,13 +874,22 @@ int wsheap_vasprintf(struct wsheap *heap, char **str,
 	va_copy(measure, args);
 	len = vsnprintf(NULL, 0, fmt, measure) + 1;
 	va_end(measure);
-	ret = wsheap_carve(heap, len, WSHEAP_ALIGN, (void **)&obj, error);
+	ret = wsheap_carve(heap, len, WSHEAP_ALIGN, (void **)&obj, error,
+			   caller);
 	if (!ret) {
 		vsnprintf(obj, len, fmt, args);
 		*str = obj;
 	}
 	wsheap_leave(heap);
 	return ret;
+}
+
+int wsheap_vasprintf(struct wsheap *heap, char **str,
+		     struct wsheap_error *error, const char *fmt, va_list args)
+{
+	might_sleep();
+
+	return wsheap_vasprintf_from(heap, str, error, fmt, args, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(wsheap_vasprintf);
 
@@ -869,8 +899,10 @@ int wsheap_asprintf(struct wsheap *heap, char **str,
 	va_list args;
 	int ret;
 
+	might_sleep();
+
 	va_start(args, fmt);
-	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	ret = wsheap_vasprintf_from(heap, str, error, fmt, args, _RET_IP_);
 	va_end(args);
 	return ret;
 }
@@ -949,6 +981,7 @@ static int wsheap_rollback_locked(struct wsheap *heap,
 			return wsheap_fail(error, -EINVAL,
 					   "mark was discarded by a rollback");
 	}
+	wsheap_stats_peak(heap);
 	wsheap_unstamp_after(heap, carves);
 	heap->fast.bump = bump;
 	heap->fast.limit = chunk ? wsheap_chunk_end(chunk) : NULL;
@@ -1001,13 +1034,19 @@ static void wsheap_trim(struct wsheap *heap)
 
 int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
 {
+	size_t requested;
+
 	might_sleep();
 
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap is NULL");
 	if (!wsheap_enter(heap))
 		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
+	requested = heap->fast.requested;
+	wsheap_stats_peak(heap);
+	wsheap_stats_inc(heap, resets);
 	wsheap_trim(heap);
+	trace_wsheap_reset(heap, requested, heap->actual);
 	wsheap_leave(heap);
 	return 0;
 }
@@ -1022,8 +1061,9 @@ void wsheap_free(struct wsheap *heap)
 	if (!heap || !wsheap_enter(heap))
 		return;
 	wsheap_debug_poison(heap);
+	wsheap_stats_del(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
-		wsheap_chunk_mem_free(chunk);
+		wsheap_chunk_release(heap, chunk);
 	kfree(heap);
 }
 EXPORT_SYMBOL_GPL(wsheap_free);
@@ -1147,11 +1187,13 @@ EXPORT_SYMBOL_GPL(devm_wsheap_create);
 static int __init wsheap_init(void)
 {
 	wsheap_fault_init();
+	wsheap_debugfs_init();
 	return 0;
 }
 
 static void __exit wsheap_exit(void)
 {
+	wsheap_debugfs_exit();
 	wsheap_fault_exit();
 }
 
@@ -1159,5 +1201,6 @@ module_init(wsheap_init);
 module_exit(wsheap_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(WSHEAP_VERSION);
 MODULE_DESCRIPTION("Arena heaps: bump allocation with reset, after WsCreateHeap");
 MODULE_AUTHOR("The wsheap developers");

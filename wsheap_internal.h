@@ -1,19 +1,87 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * wsheap internals that the KUnit suite reaches: the functions through which
- * all memory passes (so the suite can count and fail allocations with static
- * stubs) and the growth policy.  In a kernel without KUnit they are
- * static to wsheap.c and nothing here is exported.
+ * wsheap internals shared by the files of wsheap.ko: the heap itself, the
+ * hooks of the optional parts (KASAN, debugfs statistics), and what the
+ * KUnit suite reaches: the functions through which all memory passes (so
+ * the suite can count and fail allocations with static stubs) and the
+ * growth policy.  In a kernel without KUnit those are static to wsheap.c
+ * and nothing here is exported.
  */
 #ifndef _WSHEAP_INTERNAL_H
 #define _WSHEAP_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/gfp.h>
 #include <linux/kmsan-checks.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
 
 #include "wsheap.h"
+
+/*
+ * What /sys/kernel/debug/wsheap/heaps shows beyond the properties, in
+ * kernels with debugfs (wsheap_debugfs.c); empty elsewhere.  Counted off
+ * the inline fast path: peak is taken whenever REQUESTED_SIZE is about to
+ * drop (reset, rollback, a shrinking realloc) and when the file is read.
+ */
+struct wsheap_stats {
+#ifdef CONFIG_DEBUG_FS
+	struct list_head node;		/* in the module's list of heaps */
+	size_t peak;			/* highest REQUESTED_SIZE so far */
+	unsigned long chunks;
+	unsigned long resets;
+	unsigned long quota_refusals;
+	unsigned long oom_refusals;
+#endif
+};
+
+/*
+ * The bump pointer, its limit, the quota and the bytes handed out come
+ * first, in struct wsheap_bump, where the inline wsheap_alloc() finds them.
+ */
+struct wsheap {
+	struct wsheap_bump fast;
+	size_t trim_size;
+	size_t actual;			/* sum of chunk->bytes */
+	struct list_head chunks;
+	unsigned long carves;		/* last chunk->seq handed out */
+	unsigned long epoch;		/* this heap's current round */
+	char *stray;			/* fast.last, outside the bump chunk */
+	char *stray_limit;		/* the end of its chunk */
+	gfp_t gfp;			/* for chunks */
+	char name[WSHEAP_NAME_MAX];
+	struct wsheap_stats stats;
+#ifdef CONFIG_WSHEAP_DEBUG
+	u32 magic;			/* WSHEAP_MAGIC until wsheap_free() */
+	atomic_t in_call;		/* a call is inside this heap */
+#endif
+};
+
+#ifdef CONFIG_DEBUG_FS
+void wsheap_stats_add(struct wsheap *heap);
+void wsheap_stats_del(struct wsheap *heap);
+void __init wsheap_debugfs_init(void);
+void wsheap_debugfs_exit(void);
+
+/* REQUESTED_SIZE is about to drop: remember how high it went. */
+static inline void wsheap_stats_peak(struct wsheap *heap)
+{
+	heap->stats.peak = max(heap->stats.peak, heap->fast.requested);
+}
+
+#define wsheap_stats_inc(heap, counter)	((heap)->stats.counter++)
+#define wsheap_stats_dec(heap, counter)	((heap)->stats.counter--)
+#else
+static inline void wsheap_stats_add(struct wsheap *heap) { }
+static inline void wsheap_stats_del(struct wsheap *heap) { }
+static inline void wsheap_debugfs_init(void) { }
+static inline void wsheap_debugfs_exit(void) { }
+static inline void wsheap_stats_peak(struct wsheap *heap) { }
+#define wsheap_stats_inc(heap, counter)	do { } while (0)
+#define wsheap_stats_dec(heap, counter)	do { } while (0)
+#endif
 
 /*
  * Sanitizer hooks, in wsheap_kasan.c where they do something (generic

@@ -2661,6 +2661,51 @@ static void kasan_reset_poisons_and_reuse_unpoisons(struct kunit *test)
 	expect_block_shadow(test, z, 10, SHADOW_TAKEN_BACK);
 }
 
+#ifdef CONFIG_DEBUG_FS
+/* ---- statistics behind /sys/kernel/debug/wsheap/heaps ---- */
+
+static void stats_follow_the_heap(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 64 * KiB, 64 * KiB);
+	struct wsheap_mark mark;
+	void *p;
+	u8 *a, *c;
+
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 0);
+	a = alloc_ok(test, heap, 1000);
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 1);
+	/* Refusals, each by its cause. */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 70000, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 1000, 70000, &p, NULL),
+			-EDQUOT);
+	ledger_of(test)->fail_from = ledger_of(test)->attempts + 1;
+	/* more than the 16 KiB chunk has left */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 20000, &p, NULL), -ENOMEM);
+	ledger_of(test)->fail_from = 0;
+	KUNIT_EXPECT_EQ(test, heap->stats.quota_refusals, 2);
+	KUNIT_EXPECT_EQ(test, heap->stats.oom_refusals, 1);
+	/* The peak survives whatever lowers REQUESTED_SIZE. */
+	mark_ok(test, heap, &mark);
+	alloc_ok(test, heap, 2000);
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 3000);
+	c = alloc_ok(test, heap, 5000);
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, c, 5000, 10), c);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 6000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 6000);
+	KUNIT_EXPECT_EQ(test, heap->stats.resets, 2);
+	/* Chunks trimmed away leave the count. */
+	heap = new_heap(test, MiB, 0);
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 40 * KiB);
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 2);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 0);
+}
+#endif
+
 static struct kunit_case wsheap_contract_cases[] = {
 	KUNIT_CASE(create_rejects_null_heap_pointer),
 	KUNIT_CASE(create_rejects_null_props_with_count),
@@ -2705,6 +2750,9 @@ static struct kunit_suite wsheap_contract_suite = {
 static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(growth_policy_sizes_are_bounded),
 	KUNIT_CASE(chunks_come_from_slab_then_vmalloc),
+#ifdef CONFIG_DEBUG_FS
+	KUNIT_CASE(stats_follow_the_heap),
+#endif
 	KUNIT_CASE(growth_needs_logarithmically_few_chunks),
 #ifdef CONFIG_WSHEAP_DEBUG
 	KUNIT_CASE(debug_refuses_a_call_inside_another),

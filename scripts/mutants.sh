@@ -23,6 +23,8 @@ WORK=$CACHE/mutants
 # run leaves off: they run in a second build directory with the option on.
 # "plain" mutants break the inline fast path, which KASAN kernels do not
 # use: they run in the build without KASAN that 'make test' also runs.
+# "observe" mutants break what only a booted kernel shows (the debugfs
+# file, trace events): the observe stage of 'make test' must fail on them.
 MUTANTS=(
 	"bump off by one|wsheap.c|s/heap->fast.bump = obj \+ wsheap_footprint\(size\);/heap->fast.bump = obj + wsheap_footprint(size - 1);/"
 	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/|plain"
@@ -31,8 +33,8 @@ MUTANTS=(
 	"inline room check off by one|wsheap.h|s/size <= \(size_t\)\(b->limit - b->bump\)/size <= (size_t)(b->limit - b->bump) + WSHEAP_ALIGN/|plain"
 	"quota check removed|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (0)/"
 	"quota check that wraps|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (heap->fast.requested + size > heap->fast.max_size)/"
-	"no rollback on -ENOMEM|wsheap.c|s/(\t\tif \(!obj\)\n\t\t\treturn wsheap_fail\(error, -ENOMEM,)/\t\tif (!obj)\n\t\t\theap->fast.requested += size;\n\$1/"
-	"chunk leaked on reset|wsheap.c|s/(\theap->actual -= chunk->bytes;\n)\twsheap_chunk_vfree\(chunk\);\n/\$1/"
+	"no rollback on -ENOMEM|wsheap.c|s/(\t\tif \(!obj\)\n\t\t\treturn wsheap_refuse\(heap, error, -ENOMEM,)/\t\tif (!obj)\n\t\t\theap->fast.requested += size;\n\$1/"
+	"chunk leaked on release|wsheap.c|s/\twsheap_chunk_mem_free\(chunk\);\n//"
 	"reset ignores the trim size|wsheap.c|s/chunk->bytes <= heap->trim_size - kept/true/"
 	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/|plain"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
@@ -46,7 +48,7 @@ MUTANTS=(
 	"rollback forgets REQUESTED_SIZE|wsheap.c|s/\theap->fast.requested = mark->priv\[WSHEAP_MARK_REQUESTED\];\n//"
 	"rollback keeps later chunks carved|wsheap.c|s/\twsheap_unstamp_after\(heap, carves\);\n//"
 	"mark from before a reset accepted|wsheap.c|s/(\theap->carves = 0;\n)\twsheap_new_epoch\(heap\);\n/\$1/"
-	"asprintf counts without the NUL|wsheap.c|s/ret = wsheap_carve\(heap, len, WSHEAP_ALIGN, \(void \*\*\)&obj, error\);/ret = wsheap_carve(heap, len - 1, WSHEAP_ALIGN, (void **)\&obj, error);/"
+	"asprintf counts without the NUL|wsheap.c|s/ret = wsheap_carve\(heap, len, WSHEAP_ALIGN, \(void \*\*\)&obj, error,/ret = wsheap_carve(heap, len - 1, WSHEAP_ALIGN, (void **)\&obj, error,/"
 	"strdup without the NUL|wsheap.c|s/strlen\(s\) \+ 1/strlen(s)/"
 	"zalloc relies on zeroed new chunks|wsheap.c|s/\t\tmemset\(\*ptr, 0, size\);\n/\t\t;\n/; s/#define WSHEAP_GFP\t\t\(GFP_KERNEL/#define WSHEAP_GFP\t\t(__GFP_ZERO + GFP_KERNEL/"
 	"alignment padding counted in the quota|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (size + align - WSHEAP_ALIGN > heap->fast.max_size - heap->fast.requested)/"
@@ -58,6 +60,14 @@ MUTANTS=(
 	"KASAN: redzone removed|wsheap.c|s/return ALIGN\(size, WSHEAP_ALIGN\) \+ WSHEAP_REDZONE;/return ALIGN(size, WSHEAP_ALIGN);/"
 	"KASAN: unpoisoning rounded up to the granule|wsheap_kasan.c|s/round_down\(size, WSHEAP_KASAN_GRANULE\)/round_up(size, WSHEAP_KASAN_GRANULE)/"
 	"KASAN: new chunk not poisoned|wsheap_kasan.c|s/\tkasan_poison\(payload, size, is_vmalloc_addr/\tif (0) kasan_poison(payload, size, is_vmalloc_addr/"
+	"slab chunk size not what the slab gives|wsheap.c|s/return kmalloc_size_roundup\(bytes\);/return bytes;/"
+	"every chunk vmalloc'd|wsheap.c|s/if \(bytes <= PAGE_SIZE\)\n\t\treturn kmalloc/if (0)\n\t\treturn kmalloc/; s/if \(bytes <= WSHEAP_SLAB_CHUNK_MAX\) \{\n\t\t\/\*/if (0) {\n\t\t\/*/"
+	"stats: peak not taken at reset|wsheap.c|s/\twsheap_stats_peak\(heap\);\n\twsheap_stats_inc\(heap, resets\);\n/\twsheap_stats_inc(heap, resets);\n/"
+	"stats: quota refusals not counted|wsheap.c|s/\t\twsheap_stats_inc\(heap, quota_refusals\);\n//"
+	"stats: chunks not counted down|wsheap.c|s/\twsheap_stats_dec\(heap, chunks\);\n//"
+	"debugfs: heap never listed|wsheap.c|s/\twsheap_stats_add\(new\);\n/\tINIT_LIST_HEAD(\&new->stats.node);\n/|observe"
+	"trace: no reset event|wsheap.c|s/\ttrace_wsheap_reset\(heap, requested, heap->actual\);\n//|observe"
+	"trace: refusal without its caller|wsheap.c|s/(int __wsheap_alloc\(.*?)_RET_IP_/\${1}0UL/s|observe"
 	"ACCOUNT not passed to chunks|wsheap.c|s/\(set.account \? __GFP_ACCOUNT : 0\)/0/"
 )
 
@@ -86,9 +96,18 @@ run_mutant() {
 		echo "mutants: '$name' did not apply" >&2
 		return 2
 	fi
+	log=$CACHE/mutant.log
+	if [ "$kind" = observe ]; then
+		# the UML module kernel is current, so no build lock is needed
+		if bash "$WORK/scripts/observe.sh" >"$log" 2>&1; then
+			echo "SURVIVED  $name"
+			return 1
+		fi
+		echo "caught    $name: $(grep -E 'warning:' "$log" | head -1)"
+		return 0
+	fi
 	ln -sfn "$WORK" "$TREE/drivers/misc/wsheap"
 	rm -rf "$build/drivers/misc/wsheap"
-	log=$CACHE/mutant.log
 	if (cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
 		--kunitconfig="$WORK/kunit" --build_dir="$build" \
 		--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n \

@@ -15,7 +15,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain uml-kunit kasan demo debian dkms lint faults endurance"
+ALL_STAGES="kunit kunit-plain uml-kunit kasan observe demo debian dkms lint faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
@@ -24,6 +24,7 @@ declare -A script=(
 	[kunit-plain]="kunit.sh plain"
 	[uml-kunit]=uml-kunit.sh
 	[kasan]=kasan.sh
+	[observe]=observe.sh
 	[demo]=demo.sh
 	[debian]=debian.sh
 	[dkms]=dkms.sh

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Observability: boot the UML module kernel, load wsheap, switch the
+# wsheap trace events on through tracefs, load samples/wsheap_observe.ko
+# (a heap named "observe-demo": one chunk, one refusal, one reset, one
+# more block; it prints the heap's properties), read
+# /sys/kernel/debug/wsheap/heaps, unload the client and read the trace.
+# Passes when the debugfs line agrees with the properties and the
+# sequence, and the trace holds its events in order.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/uml.sh"
+
+t0=$(now)
+stage "observability: /sys/kernel/debug/wsheap/heaps and wsheap: trace events"
+ensure_deps
+UML_CLIENTS="$UML_CLIENTS OBSERVE"
+build_uml_kernel
+build_uml_modules
+[ -f "$MODDIR/samples/wsheap_observe.ko" ] ||
+	die "samples/wsheap_observe.ko was not built (log: $LOGS/uml-mod-modules.log)"
+
+# shellcheck disable=SC2016 # expanded by the init script
+body='T=/sys/kernel/tracing
+mount -t tracefs tracefs $T || fail "mount tracefs"
+step insmod $M/wsheap.ko
+echo 1 >$T/events/wsheap/enable || fail "no wsheap trace events"
+step insmod $M/samples/wsheap_observe.ko
+mark "debugfs-begin"
+cat /sys/kernel/debug/wsheap/heaps || fail "no /sys/kernel/debug/wsheap/heaps"
+mark "debugfs-end"
+# read while the client is loaded, so that its call sites have names
+mark "trace-begin"
+grep -v "^#" $T/trace
+mark "trace-end"
+echo >$T/trace
+step rmmod wsheap_observe
+mark "unload-begin"
+grep -v "^#" $T/trace
+mark "unload-end"
+echo 0 >$T/events/wsheap/enable
+step rmmod wsheap'
+
+rc=0
+uml_boot observe "$body" || rc=1
+log=$UML_LOG
+
+# section NAME: the console lines between two marks (UML ends them in CR)
+section() {
+	sed -n "/^WSHEAP-MARK: $1-begin/,/^WSHEAP-MARK: $1-end/p" "$log" |
+		tr -d '\r' | grep -v '^WSHEAP-MARK:' || true
+}
+# prop KEY: a value from the client's "props" line
+prop() {
+	tr -d '\r' <"$log" |
+		sed -n "s/.*wsheap_observe: props .*\\b$1=\\([^ ]*\\).*/\\1/p" | head -n 1
+}
+expect() {
+	if [ "$2" = "$3" ]; then
+		say "$(printf '%-28s %s' "$1" "$2")"
+	else
+		warn "$1: expected '$3', got '$2'"
+		rc=1
+	fi
+}
+
+heaps=$(section debugfs)
+trace=$(section trace)$'\n'$(section unload)
+echo "---- /sys/kernel/debug/wsheap/heaps ----"
+printf '%s\n' "$heaps"
+echo "---- wsheap trace events ----"
+printf '%s\n' "$trace"
+echo "-----------------------------"
+
+actual=$(prop actual)
+[ -n "$actual" ] || { warn "the client printed no properties"; rc=1; }
+expect "debugfs header" "$(head -n 1 <<<"$heaps")" \
+	"name max trim requested actual peak chunks resets quota_refusals oom_refusals"
+line=$(grep '^observe-demo ' <<<"$heaps" || true)
+expect "debugfs fields" "$(wc -w <<<"$line")" 10
+read -r _ max trim req act peak chunks resets quota oom <<<"$line"
+expect "max = MAX_SIZE" "${max:-}" "$(prop max)"
+expect "trim = TRIM_SIZE" "${trim:-}" "$(prop trim)"
+expect "requested = REQUESTED_SIZE" "${req:-}" "$(prop requested)"
+expect "actual = ACTUAL_SIZE" "${act:-}" "$actual"
+expect "peak (before the reset)" "${peak:-}" 100
+expect "chunks" "${chunks:-}" 1
+expect "resets" "${resets:-}" 1
+expect "quota refusals" "${quota:-}" 1
+expect "out-of-memory refusals" "${oom:-}" 0
+
+# The sequence's events, each once and in this order.
+events=(
+	"wsheap_chunk_alloc: .* name=observe-demo bytes=$actual from=slab"
+	"wsheap_refuse: .* name=observe-demo err=-122 size=5000 caller=observe_sequence\\+"
+	"wsheap_reset: .* name=observe-demo requested_before=100 actual_after=$actual"
+	"wsheap_chunk_free: .* name=observe-demo bytes=$actual from=slab"
+)
+last=0
+for e in "${events[@]}"; do
+	n=$(grep -nE "$e" <<<"$trace" | cut -d: -f1)
+	if [ "$(wc -w <<<"$n")" -ne 1 ] || [ "$n" -le "$last" ]; then
+		warn "trace: expected one '$e' after line $last, got lines: ${n:-none}"
+		rc=1
+	else
+		say "trace line $n: ${e%%:*}"
+		last=$n
+	fi
+done
+
+if [ "$rc" -eq 0 ]; then
+	say "observe stage passed ($(($(now) - t0)) s); console log: $log"
+else
+	warn "observe stage failed; console log: $log"
+fi
+exit "$rc"

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wsheap - every live heap in /sys/kernel/debug/wsheap/heaps
+ *
+ * Linked into wsheap.ko only in kernels with debugfs.  Heaps join a
+ * module-wide list at create and leave it at free, under a mutex that the
+ * reader holds too, so a heap cannot be freed while it is being printed.
+ * Its fields, though, change under its owner's calls, which take no lock:
+ * the file reads them with data_race(), a snapshot that is exact whenever
+ * the owner is idle.
+ *
+ * The file is one table for people and scripts alike: a header line that
+ * names each column in one word, then one line per heap with as many
+ * fields (a name with blanks has them escaped, an unnamed heap shows "-").
+ */
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+
+#include "wsheap_internal.h"
+
+static LIST_HEAD(wsheap_heaps);
+static DEFINE_MUTEX(wsheap_heaps_lock);
+static struct dentry *wsheap_debugfs_dir;
+
+void wsheap_stats_add(struct wsheap *heap)
+{
+	mutex_lock(&wsheap_heaps_lock);
+	list_add_tail(&heap->stats.node, &wsheap_heaps);
+	mutex_unlock(&wsheap_heaps_lock);
+}
+
+void wsheap_stats_del(struct wsheap *heap)
+{
+	mutex_lock(&wsheap_heaps_lock);
+	list_del(&heap->stats.node);
+	mutex_unlock(&wsheap_heaps_lock);
+}
+
+static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
+{
+	size_t requested = data_race(heap->fast.requested);
+
+	if (heap->name[0])
+		seq_escape(m, heap->name, " \t\n\\");
+	else
+		seq_puts(m, "-");
+	seq_printf(m, " %zu %zu %zu %zu %zu %lu %lu %lu %lu\n",
+		   heap->fast.max_size, heap->trim_size, requested,
+		   data_race(heap->actual),
+		   max(data_race(heap->stats.peak), requested),
+		   data_race(heap->stats.chunks),
+		   data_race(heap->stats.resets),
+		   data_race(heap->stats.quota_refusals),
+		   data_race(heap->stats.oom_refusals));
+}
+
+static int wsheap_heaps_show(struct seq_file *m, void *v)
+{
+	struct wsheap *heap;
+
+	seq_puts(m, "name max trim requested actual peak chunks resets quota_refusals oom_refusals\n");
+	mutex_lock(&wsheap_heaps_lock);
+	list_for_each_entry(heap, &wsheap_heaps, stats.node)
+		wsheap_heaps_show_one(m, heap);
+	mutex_unlock(&wsheap_heaps_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wsheap_heaps);
+
+void __init wsheap_debugfs_init(void)
+{
+	wsheap_debugfs_dir = debugfs_create_dir("wsheap", NULL);
+	debugfs_create_file("heaps", 0400, wsheap_debugfs_dir, NULL,
+			    &wsheap_heaps_fops);
+}
+
+void wsheap_debugfs_exit(void)
+{
+	debugfs_remove_recursive(wsheap_debugfs_dir);
+}
