@@ -214,6 +214,7 @@ module_vars() {
 		STRESS) src=samples/wsheap_stress.c ;;
 		BENCH)  src=bench/wsheap_bench.c ;;
 		KASAN_PROBE) src=samples/wsheap_kasan_probe.c ;;
+		OBSERVE) src=samples/wsheap_observe.c ;;
 		*)      die "module_vars: unknown client $c" ;;
 		esac
 		if [ -f "$PROJ/$src" ]; then
@@ -224,7 +225,7 @@ module_vars() {
 		fi
 	done
 	# clients not asked for are off
-	for c in DEMO STRESS BENCH KASAN_PROBE; do
+	for c in DEMO STRESS BENCH KASAN_PROBE OBSERVE; do
 		case " $1 " in *" $c "*) ;; *) out+=" CONFIG_WSHEAP_$c=" ;; esac
 	done
 	echo "$out"
