@@ -5,11 +5,12 @@
 # (LLVM=1) build a UML kernel from the same configuration as the module
 # kernel of uml.sh (KUnit, KASAN, CONFIG_WSHEAP_DEBUG), in its own
 # directory $CACHE/build/uml-clang, and the project's modules against it
-# (every client: demo, stress, benchmark, KASAN probe, KUnit suites) with
-# W=1: any compiler or modpost warning fails.  A kernel configured for gcc
-# cannot build clang modules (its .config holds gcc's flags), and modpost
-# needs the kernel's symbol list, hence a whole kernel; it is rebuilt only
-# when its configuration or the kernel source change.
+# (every client: demo, stress, benchmark, KASAN probe, observe, KUnit
+# suites) with W=1: any compiler or modpost warning fails.  A kernel
+# configured for gcc cannot build clang modules (its .config holds gcc's
+# flags), and modpost needs the kernel's symbol list, hence a whole
+# kernel; it is rebuilt only when its configuration or the kernel source
+# change.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
@@ -47,7 +48,7 @@ log=$LOGS/lint-clang.log
 # through; anything else still fails.
 export BUILD_WARN_ALLOW="^$TREE/include/asm-generic/io\.h:[0-9]+:[0-9]+: warning: performing pointer arithmetic on a null pointer has undefined behavior \[-Wnull-pointer-arithmetic\]\$"
 # A fresh shadow dir: warnings only show when a file is compiled.
-if ! WSHEAP_CLEAN=1 build_modules lint-clang "$UML_BUILD" "$log" "DEMO STRESS BENCH KASAN_PROBE" \
+if ! WSHEAP_CLEAN=1 build_modules lint-clang "$UML_BUILD" "$log" "DEMO STRESS BENCH KASAN_PROBE OBSERVE" \
 		ARCH=um CONFIG_WSHEAP_KUNIT_TEST=m; then
 	exit 1
 fi
