@@ -218,51 +218,56 @@ dkms_61() {
 	return "$rc"
 }
 
-t0=$(now)
-ensure_deps
-ensure_pkgs dkms debhelper dh-dkms dpkg-dev openssl kmod
-V=$(pkg_version)
-LOG_DKMS=$LOGS/dkms.log
-: >"$LOG_DKMS"
+dkms_main() {
+	local t0 deb client_deb dep f rc
+	t0=$(now)
+	ensure_deps
+	ensure_pkgs dkms debhelper dh-dkms dpkg-dev openssl kmod
+	V=$(pkg_version)
+	LOG_DKMS=$LOGS/dkms.log
+	: >"$LOG_DKMS"
 
-bash "$(dirname "$0")/deb.sh" || exit 1
-deb=$DEB_OUT/wsheap-dkms_${V}_all.deb
-# The client's own package, as its author would build it.
-client_deb=$(build_deb "examples/$CLIENT") || exit 1
-dep=$(dpkg-deb -f "$client_deb" Depends)
-[[ $dep == *"wsheap-dkms (= $V)"* ]] ||
-	die "$client_deb depends on '$dep', not on wsheap-dkms (= $V)"
-say "built $client_deb (Depends: $dep)"
+	bash "$(dirname "$0")/deb.sh" || return 1
+	deb=$DEB_OUT/wsheap-dkms_${V}_all.deb
+	# The client's own package, as its author would build it.
+	client_deb=$(build_deb "examples/$CLIENT") || return 1
+	dep=$(dpkg-deb -f "$client_deb" Depends)
+	[[ $dep == *"wsheap-dkms (= $V)"* ]] ||
+		die "$client_deb depends on '$dep', not on wsheap-dkms (= $V)"
+	say "built $client_deb (Depends: $dep)"
 
-stage "dkms: private trees in $D"
-rm -rf "$D/root" "$DTREE" "$STAGING" "$D/initramfs"
-mkdir -p "$DTREE" "$STAGING" "$KEY"
-# What installing the two packages would put in /usr/src.
-dpkg -x "$deb" "$D/root"
-dpkg -x "$client_deb" "$D/root"
-for f in "wsheap-$V/dkms.conf" "$CLIENT-$CLIENT_VERSION/dkms.conf"; do
-	[ -f "$SRC/$f" ] || die "no /usr/src/$f in the packages"
-done
-pdkms add -m wsheap -v "$V" && pdkms add -m "$CLIENT" -v "$CLIENT_VERSION" || exit 1
+	stage "dkms: private trees in $D"
+	rm -rf "$D/root" "$DTREE" "$STAGING" "$D/initramfs"
+	mkdir -p "$DTREE" "$STAGING" "$KEY"
+	# What installing the two packages would put in /usr/src.
+	dpkg -x "$deb" "$D/root"
+	dpkg -x "$client_deb" "$D/root"
+	for f in "wsheap-$V/dkms.conf" "$CLIENT-$CLIENT_VERSION/dkms.conf"; do
+		[ -f "$SRC/$f" ] || die "no /usr/src/$f in the packages"
+	done
+	pdkms add -m wsheap -v "$V" && pdkms add -m "$CLIENT" -v "$CLIENT_VERSION" || return 1
 
-rc=0
-dkms_612 || rc=1
-dkms_61 || rc=1
+	rc=0
+	dkms_612 || rc=1
+	dkms_61 || rc=1
 
-echo
-echo "\$ dkms status (private tree)"
-# (dkms status runs readelf on modules, which warns about stripped ones)
-dkms status --sourcetree "$SRC" --dkmstree "$DTREE" \
-	--installtree "$STAGING/lib/modules" 2>/dev/null | sed 's/^/  /'
-# Nothing of this may have reached the system's DKMS tree, where the next
-# linux-headers install would build and install it for real.
-if [ -e /var/lib/dkms/wsheap ] || [ -e /var/lib/dkms/$CLIENT ]; then
-	warn "/var/lib/dkms holds wsheap or $CLIENT: the system DKMS tree was used"
-	rc=1
-fi
-if [ "$rc" -eq 0 ]; then
-	say "dkms: package, DKMS builds for 6.12 and 6.1, modprobe under QEMU: all good ($(($(now) - t0)) s; log: $LOG_DKMS)"
-else
-	warn "dkms: failed (log: $LOG_DKMS)"
-fi
-exit "$rc"
+	echo
+	echo "\$ dkms status (private tree)"
+	# (dkms status runs readelf on modules, which warns about stripped ones)
+	dkms status --sourcetree "$SRC" --dkmstree "$DTREE" \
+		--installtree "$STAGING/lib/modules" 2>/dev/null | sed 's/^/  /'
+	# Nothing of this may have reached the system's DKMS tree, where the
+	# next linux-headers install would build and install it for real.
+	if [ -e /var/lib/dkms/wsheap ] || [ -e /var/lib/dkms/$CLIENT ]; then
+		warn "/var/lib/dkms holds wsheap or $CLIENT: the system DKMS tree was used"
+		rc=1
+	fi
+	if [ "$rc" -eq 0 ]; then
+		say "dkms: package, DKMS builds for 6.12 and 6.1, modprobe under QEMU: all good ($(($(now) - t0)) s; log: $LOG_DKMS)"
+	else
+		warn "dkms: failed (log: $LOG_DKMS)"
+	fi
+	return "$rc"
+}
+
+pkg_locked dkms_main

@@ -9,6 +9,26 @@
 # shellcheck disable=SC2034 # used by the scripts that source this
 DEB_OUT=$CACHE/deb
 
+# pkg_locked CMD...: run CMD (a command or a function) holding
+# $CACHE/pkg.lock.  The .deb builds and the private DKMS trees are one set
+# of directories under the cache, which two runs at once (make deb during
+# make test, two make test) would pull from under each other.  What runs
+# inside (dkms.sh runs deb.sh) does not wait for its own lock.
+pkg_locked() {
+	if [ -n "${WSHEAP_PKG_LOCKED:-}" ]; then
+		"$@"
+		return
+	fi
+	(
+		if ! flock -n 9; then
+			say "waiting for $CACHE/pkg.lock (another package build or dkms stage is running)"
+			flock 9
+		fi
+		export WSHEAP_PKG_LOCKED=1
+		"$@"
+	) 9>"$CACHE/pkg.lock"
+}
+
 # The version of wsheap.ko (MODULE_VERSION, from the -D that Kbuild makes
 # of VERSION), of dkms.conf and of the wsheap-dkms package.
 pkg_version() {
