@@ -394,7 +394,7 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 			       wsheap_chunk_room(chunk));
 	list_add_tail(&chunk->node, &heap->chunks);
 	heap->actual += bytes;
-	wsheap_stats_inc(heap, chunks);
+	wsheap_stats_chunks(heap, 1);
 	trace_wsheap_chunk_alloc(heap, bytes, is_vmalloc_addr(chunk));
 	return chunk;
 }
@@ -404,7 +404,7 @@ static void wsheap_chunk_release(struct wsheap *heap,
 {
 	list_del(&chunk->node);
 	heap->actual -= chunk->bytes;
-	wsheap_stats_dec(heap, chunks);
+	wsheap_stats_chunks(heap, -1);
 	trace_wsheap_chunk_free(heap, chunk->bytes, is_vmalloc_addr(chunk));
 	wsheap_chunk_mem_free(chunk);
 }
@@ -622,12 +622,10 @@ static int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error,
 			 int code, size_t size, unsigned long caller)
 {
 	trace_wsheap_refuse(heap, code, size, caller);
-	if (code == -EDQUOT) {
-		wsheap_stats_inc(heap, quota_refusals);
-		return wsheap_fail(error, code, "heap quota exceeded");
-	}
-	wsheap_stats_inc(heap, oom_refusals);
-	return wsheap_fail(error, code, "out of memory for a heap chunk");
+	wsheap_stats_refused(heap, code);
+	return wsheap_fail(error, code, code == -EDQUOT ?
+			   "heap quota exceeded" :
+			   "out of memory for a heap chunk");
 }
 
 /*
@@ -1043,8 +1041,7 @@ int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
 	if (!wsheap_enter(heap))
 		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
 	requested = heap->fast.requested;
-	wsheap_stats_peak(heap);
-	wsheap_stats_inc(heap, resets);
+	wsheap_stats_reset(heap);
 	wsheap_trim(heap);
 	trace_wsheap_reset(heap, requested, heap->actual);
 	wsheap_leave(heap);

@@ -40,22 +40,38 @@ void wsheap_stats_del(struct wsheap *heap)
 	mutex_unlock(&wsheap_heaps_lock);
 }
 
+/* What one line shows: the fields its owner's calls change. */
+struct wsheap_snapshot {
+	size_t requested;
+	size_t actual;
+	struct wsheap_stats stats;
+};
+
+static void wsheap_heap_snapshot(struct wsheap *heap,
+				 struct wsheap_snapshot *snap)
+{
+	/* racy on purpose: the owner's calls take no lock (see above) */
+	snap->requested = data_race(heap->fast.requested);
+	/* racy on purpose, likewise */
+	snap->actual = data_race(heap->actual);
+	/* racy on purpose, likewise */
+	snap->stats = data_race(heap->stats);
+}
+
 static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
 {
-	size_t requested = data_race(heap->fast.requested);
+	struct wsheap_snapshot snap;
 
+	wsheap_heap_snapshot(heap, &snap);
 	if (heap->name[0])
 		seq_escape(m, heap->name, " \t\n\\");
 	else
 		seq_puts(m, "-");
 	seq_printf(m, " %zu %zu %zu %zu %zu %lu %lu %lu %lu\n",
-		   heap->fast.max_size, heap->trim_size, requested,
-		   data_race(heap->actual),
-		   max(data_race(heap->stats.peak), requested),
-		   data_race(heap->stats.chunks),
-		   data_race(heap->stats.resets),
-		   data_race(heap->stats.quota_refusals),
-		   data_race(heap->stats.oom_refusals));
+		   heap->fast.max_size, heap->trim_size, snap.requested,
+		   snap.actual, max(snap.stats.peak, snap.requested),
+		   snap.stats.chunks, snap.stats.resets,
+		   snap.stats.quota_refusals, snap.stats.oom_refusals);
 }
 
 static int wsheap_heaps_show(struct seq_file *m, void *v)

@@ -11,6 +11,7 @@
 #define _WSHEAP_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/kmsan-checks.h>
 #include <linux/list.h>
@@ -71,16 +72,34 @@ static inline void wsheap_stats_peak(struct wsheap *heap)
 	heap->stats.peak = max(heap->stats.peak, heap->fast.requested);
 }
 
-#define wsheap_stats_inc(heap, counter)	((heap)->stats.counter++)
-#define wsheap_stats_dec(heap, counter)	((heap)->stats.counter--)
+static inline void wsheap_stats_chunks(struct wsheap *heap, long delta)
+{
+	heap->stats.chunks += delta;
+}
+
+static inline void wsheap_stats_reset(struct wsheap *heap)
+{
+	wsheap_stats_peak(heap);
+	heap->stats.resets++;
+}
+
+/* A request refused with @code, -EDQUOT or -ENOMEM. */
+static inline void wsheap_stats_refused(struct wsheap *heap, int code)
+{
+	if (code == -EDQUOT)
+		heap->stats.quota_refusals++;
+	else
+		heap->stats.oom_refusals++;
+}
 #else
 static inline void wsheap_stats_add(struct wsheap *heap) { }
 static inline void wsheap_stats_del(struct wsheap *heap) { }
 static inline void wsheap_debugfs_init(void) { }
 static inline void wsheap_debugfs_exit(void) { }
 static inline void wsheap_stats_peak(struct wsheap *heap) { }
-#define wsheap_stats_inc(heap, counter)	do { } while (0)
-#define wsheap_stats_dec(heap, counter)	do { } while (0)
+static inline void wsheap_stats_chunks(struct wsheap *heap, long delta) { }
+static inline void wsheap_stats_reset(struct wsheap *heap) { }
+static inline void wsheap_stats_refused(struct wsheap *heap, int code) { }
 #endif
 
 /*

@@ -20,95 +20,70 @@
 #include "wsheap_internal.h"
 
 DECLARE_EVENT_CLASS(wsheap_chunk,
-
-	TP_PROTO(const struct wsheap *heap, size_t bytes, bool vmalloced),
-
-	TP_ARGS(heap, bytes, vmalloced),
-
-	TP_STRUCT__entry(
-		__field(const void *, heap)
-		__array(char, name, WSHEAP_NAME_MAX)
-		__field(size_t, bytes)
-		__field(bool, vmalloced)
-	),
-
-	TP_fast_assign(
-		__entry->heap = heap;
-		memcpy(__entry->name, heap->name, WSHEAP_NAME_MAX);
-		__entry->bytes = bytes;
-		__entry->vmalloced = vmalloced;
-	),
-
-	TP_printk("heap=%p name=%s bytes=%zu from=%s",
-		  __entry->heap, __entry->name, __entry->bytes,
-		  __entry->vmalloced ? "vmalloc" : "slab")
+		    TP_PROTO(const struct wsheap *heap, size_t bytes,
+			     bool vmalloced),
+		    TP_ARGS(heap, bytes, vmalloced),
+		    TP_STRUCT__entry(__field(const void *, heap)
+				     __array(char, name, WSHEAP_NAME_MAX)
+				     __field(size_t, bytes)
+				     __field(bool, vmalloced)),
+		    TP_fast_assign(__entry->heap = heap;
+				   memcpy(__entry->name, heap->name,
+					  WSHEAP_NAME_MAX);
+				   __entry->bytes = bytes;
+				   __entry->vmalloced = vmalloced;),
+		    TP_printk("heap=%p name=%s bytes=%zu from=%s",
+			      __entry->heap, __entry->name, __entry->bytes,
+			      __entry->vmalloced ? "vmalloc" : "slab")
 );
 
 /* A chunk was allocated: @bytes more in ACTUAL_SIZE. */
 DEFINE_EVENT(wsheap_chunk, wsheap_chunk_alloc,
-	TP_PROTO(const struct wsheap *heap, size_t bytes, bool vmalloced),
-	TP_ARGS(heap, bytes, vmalloced)
+	     TP_PROTO(const struct wsheap *heap, size_t bytes, bool vmalloced),
+	     TP_ARGS(heap, bytes, vmalloced)
 );
 
 /* A chunk was released, by a reset's trim or by wsheap_free(). */
 DEFINE_EVENT(wsheap_chunk, wsheap_chunk_free,
-	TP_PROTO(const struct wsheap *heap, size_t bytes, bool vmalloced),
-	TP_ARGS(heap, bytes, vmalloced)
+	     TP_PROTO(const struct wsheap *heap, size_t bytes, bool vmalloced),
+	     TP_ARGS(heap, bytes, vmalloced)
 );
 
 TRACE_EVENT(wsheap_reset,
-
-	TP_PROTO(const struct wsheap *heap, size_t requested_before,
-		 size_t actual_after),
-
-	TP_ARGS(heap, requested_before, actual_after),
-
-	TP_STRUCT__entry(
-		__field(const void *, heap)
-		__array(char, name, WSHEAP_NAME_MAX)
-		__field(size_t, requested_before)
-		__field(size_t, actual_after)
-	),
-
-	TP_fast_assign(
-		__entry->heap = heap;
-		memcpy(__entry->name, heap->name, WSHEAP_NAME_MAX);
-		__entry->requested_before = requested_before;
-		__entry->actual_after = actual_after;
-	),
-
-	TP_printk("heap=%p name=%s requested_before=%zu actual_after=%zu",
-		  __entry->heap, __entry->name, __entry->requested_before,
-		  __entry->actual_after)
+	    TP_PROTO(const struct wsheap *heap, size_t requested_before,
+		     size_t actual_after),
+	    TP_ARGS(heap, requested_before, actual_after),
+	    TP_STRUCT__entry(__field(const void *, heap)
+			     __array(char, name, WSHEAP_NAME_MAX)
+			     __field(size_t, requested_before)
+			     __field(size_t, actual_after)),
+	    TP_fast_assign(__entry->heap = heap;
+			   memcpy(__entry->name, heap->name, WSHEAP_NAME_MAX);
+			   __entry->requested_before = requested_before;
+			   __entry->actual_after = actual_after;),
+	    TP_printk("heap=%p name=%s requested_before=%zu actual_after=%zu",
+		      __entry->heap, __entry->name, __entry->requested_before,
+		      __entry->actual_after)
 );
 
 /* A request refused for the quota or for memory, and who made it. */
 TRACE_EVENT(wsheap_refuse,
-
-	TP_PROTO(const struct wsheap *heap, int err, size_t size,
-		 unsigned long caller),
-
-	TP_ARGS(heap, err, size, caller),
-
-	TP_STRUCT__entry(
-		__field(const void *, heap)
-		__array(char, name, WSHEAP_NAME_MAX)
-		__field(int, err)
-		__field(size_t, size)
-		__field(unsigned long, caller)
-	),
-
-	TP_fast_assign(
-		__entry->heap = heap;
-		memcpy(__entry->name, heap->name, WSHEAP_NAME_MAX);
-		__entry->err = err;
-		__entry->size = size;
-		__entry->caller = caller;
-	),
-
-	TP_printk("heap=%p name=%s err=%d size=%zu caller=%pS",
-		  __entry->heap, __entry->name, __entry->err, __entry->size,
-		  (void *)__entry->caller)
+	    TP_PROTO(const struct wsheap *heap, int err, size_t size,
+		     unsigned long caller),
+	    TP_ARGS(heap, err, size, caller),
+	    TP_STRUCT__entry(__field(const void *, heap)
+			     __array(char, name, WSHEAP_NAME_MAX)
+			     __field(int, err)
+			     __field(size_t, size)
+			     __field(unsigned long, caller)),
+	    TP_fast_assign(__entry->heap = heap;
+			   memcpy(__entry->name, heap->name, WSHEAP_NAME_MAX);
+			   __entry->err = err;
+			   __entry->size = size;
+			   __entry->caller = caller;),
+	    TP_printk("heap=%p name=%s err=%d size=%zu caller=%pS",
+		      __entry->heap, __entry->name, __entry->err,
+		      __entry->size, (void *)__entry->caller)
 );
 
 #endif /* _WSHEAP_TRACE_H */

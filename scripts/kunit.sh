@@ -11,7 +11,7 @@
 # KASAN kernels take wsheap_alloc() out of line, so only that build runs
 # its inline fast path (and the wsheap_kasan cases skip there).
 #
-# Writes "passed failed skipped" to $CACHE/results/kunit-builtin (or
+# Writes "passed failed skipped" to $RESULTS/kunit-builtin (or
 # kunit-plain).
 
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +32,7 @@ fi
 ensure_deps
 ensure_tree
 
-res=$CACHE/results/kunit-$variant
+res=$RESULTS/kunit-$variant
 log=$LOGS/kunit-$variant.log
 rm -f "$res"
 

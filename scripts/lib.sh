@@ -27,6 +27,9 @@ TREE=$CACHE/src/linux-source-6.12
 KUNIT_BUILD=$CACHE/build/kunit
 UML_BUILD=$CACHE/build/uml-mod
 LOGS=$CACHE/logs
+# KUnit counts of the stages; 'make test' gives each run its own dir, so
+# that two runs sharing the cache cannot mix or delete each other's.
+RESULTS=${WSHEAP_RESULTS:-$CACHE/results}
 LOCK=$CACHE/build.lock
 JOBS=${WSHEAP_JOBS:-$(nproc)}
 

@@ -34,8 +34,10 @@ declare -A script=(
 )
 
 t_start=$(now)
-rm -f "$CACHE/results/kunit-builtin" "$CACHE/results/kunit-plain" \
-	"$CACHE/results/kunit-module"
+mkdir -p "$CACHE/results"
+RESULTS=$(mktemp -d "$CACHE/results/run.XXXXXX")
+export WSHEAP_RESULTS=$RESULTS
+trap 'rm -rf "$RESULTS"' EXIT
 failed=()
 report=()
 
@@ -65,8 +67,8 @@ done
 passed=0
 nfailed=0
 for r in kunit-builtin kunit-plain kunit-module; do
-	if [ -f "$CACHE/results/$r" ]; then
-		read -r p f _ <"$CACHE/results/$r"
+	if [ -f "$RESULTS/$r" ]; then
+		read -r p f _ <"$RESULTS/$r"
 		passed=$((passed + p))
 		nfailed=$((nfailed + f))
 		report+=("$(printf '%-14s %d passed, %d failed' "$r" "$p" "$f")")

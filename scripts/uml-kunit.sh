@@ -7,7 +7,7 @@
 # and handed to kunit.py parse.  This proves the exports work across
 # module boundaries, under KASAN and UBSAN.
 #
-# Writes "passed failed skipped" to $CACHE/results/kunit-module.
+# Writes "passed failed skipped" to $RESULTS/kunit-module.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
@@ -19,7 +19,7 @@ build_uml_kernel
 build_uml_modules
 [ -f "$MODDIR/kunit/wsheap_kunit.ko" ] || die "no kunit/wsheap_kunit.ko was built ($LOGS/uml-mod-modules.log)"
 
-res=$CACHE/results/kunit-module
+res=$RESULTS/kunit-module
 mkdir -p "$(dirname "$res")"
 rm -f "$res"
 
