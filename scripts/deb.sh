@@ -14,7 +14,8 @@ deb_main() {
 	local t0 v path deb rc f listing ctl
 	t0=$(now)
 	stage "deb: wsheap-dkms package"
-	ensure_pkgs debhelper dh-dkms dkms dpkg-dev
+	# build-essential: dpkg-buildpackage requires it implicitly
+	ensure_pkgs build-essential debhelper dh-dkms dkms dpkg-dev
 	check_versions || return 1
 	v=$(pkg_version)
 	path=$(build_deb .) || return 1
