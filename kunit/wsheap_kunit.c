@@ -2696,6 +2696,10 @@ static void stats_follow_the_heap(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
 	KUNIT_EXPECT_EQ(test, heap->stats.peak, 6000);
 	KUNIT_EXPECT_EQ(test, heap->stats.resets, 2);
+	/* A new high, taken back by a reset, is the peak. */
+	alloc_ok(test, heap, 7000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 7000);
 	/* Chunks trimmed away leave the count. */
 	heap = new_heap(test, MiB, 0);
 	alloc_ok(test, heap, 100);

@@ -66,7 +66,7 @@ MUTANTS=(
 	"stats: quota refusals not counted|wsheap_internal.h|s/\t\theap->stats.quota_refusals\+\+;/\t\t;/"
 	"stats: chunks not counted down|wsheap.c|s/\twsheap_stats_chunks\(heap, -1\);\n//"
 	"debugfs: heap never listed|wsheap.c|s/\twsheap_stats_add\(new\);\n/\tINIT_LIST_HEAD(\&new->stats.node);\n/|observe"
-	"trace: no reset event|wsheap.c|s/\ttrace_wsheap_reset\(heap, requested, heap->actual\);\n//|observe"
+	"trace: no reset event|wsheap.c|s/\ttrace_wsheap_reset\(heap, requested, heap->actual\);\n/\t(void)requested;\n/|observe"
 	"trace: refusal without its caller|wsheap.c|s/(int __wsheap_alloc\(.*?)_RET_IP_/\${1}0UL/s|observe"
 	"ACCOUNT not passed to chunks|wsheap.c|s/\(set.account \? __GFP_ACCOUNT : 0\)/0/"
 )
@@ -103,7 +103,7 @@ run_mutant() {
 			echo "SURVIVED  $name"
 			return 1
 		fi
-		echo "caught    $name: $(grep -E 'warning:' "$log" | head -1)"
+		echo "caught    $name: $(grep -E 'warning:|ERROR' "$log" | head -1)"
 		return 0
 	fi
 	ln -sfn "$WORK" "$TREE/drivers/misc/wsheap"

@@ -99,7 +99,7 @@ events=(
 )
 last=0
 for e in "${events[@]}"; do
-	n=$(grep -nE "$e" <<<"$trace" | cut -d: -f1)
+	n=$(grep -nE "$e" <<<"$trace" | cut -d: -f1 || true)
 	if [ "$(wc -w <<<"$n")" -ne 1 ] || [ "$n" -le "$last" ]; then
 		warn "trace: expected one '$e' after line $last, got lines: ${n:-none}"
 		rc=1
