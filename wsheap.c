@@ -429,6 +429,17 @@ static size_t wsheap_footprint(size_t size)
 }
 
 /*
+ * Does a block of @size bytes, with the redzone after it, fit in @room
+ * bytes?  @room is a multiple of WSHEAP_ALIGN, so once @size fits,
+ * ALIGN(size) cannot wrap.
+ */
+static bool wsheap_fits(size_t size, size_t room)
+{
+	return size <= room &&
+	       room - ALIGN(size, WSHEAP_ALIGN) >= WSHEAP_REDZONE;
+}
+
+/*
  * Room a chunk needs for @size bytes at @align: the padding before the block
  * depends on where the payload starts, so count the most it can be.
  */
@@ -595,19 +606,14 @@ static bool wsheap_zero_size_ptr_fits(size_t size, size_t align)
 	return !size && IS_ALIGNED((unsigned long)ZERO_SIZE_PTR, align);
 }
 
-/*
- * Carve from the current chunk, or NULL when it cannot hold the block and
- * its redzone.  room - pad is a multiple of WSHEAP_ALIGN, so once @size
- * fits, ALIGN(size) cannot wrap.
- */
+/* Carve from the current chunk, or NULL when it cannot hold the block. */
 static void *wsheap_bump_alloc(struct wsheap *heap, size_t size, size_t align)
 {
 	char *obj = PTR_ALIGN(heap->fast.bump, align);
 	size_t pad = obj - heap->fast.bump;
 	size_t room = wsheap_room(heap);
 
-	if (!heap->fast.bump || pad > room || size > room - pad ||
-	    room - pad - ALIGN(size, WSHEAP_ALIGN) < WSHEAP_REDZONE)
+	if (!heap->fast.bump || pad > room || !wsheap_fits(size, room - pad))
 		return NULL;
 	heap->fast.bump = obj + wsheap_footprint(size);
 	return obj;
@@ -755,10 +761,7 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 				   char *limit, size_t old_size,
 				   size_t new_size)
 {
-	size_t room = limit - old;
-
-	if (new_size > room ||
-	    room - ALIGN(new_size, WSHEAP_ALIGN) < WSHEAP_REDZONE)
+	if (!wsheap_fits(new_size, limit - old))
 		return false;
 	if (old != heap->stray)
 		heap->fast.bump = old + wsheap_footprint(new_size);
