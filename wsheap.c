@@ -126,10 +126,11 @@
 #define WSHEAP_MAX_CHUNK	(SIZE_MAX / 2 - 2 * PAGE_SIZE)
 
 /*
- * Chunk growth may fail rather than wake the OOM killer, and a refused
- * request must not print a warning (callers may run with panic_on_warn).
+ * A refused request must not print a warning (callers may run with
+ * panic_on_warn): the heap object and every chunk are allocated with
+ * __GFP_NOWARN.  See wsheap_chunk_gfp() for the large chunks.
  */
-#define WSHEAP_GFP		(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+#define WSHEAP_GFP		(GFP_KERNEL | __GFP_NOWARN)
 
 struct wsheap_chunk {
 	struct list_head node;		/* in wsheap->chunks, creation order */
@@ -160,14 +161,14 @@ struct wsheap_chunk {
  * Exported only to the KUnit suite, which replaces it to count reports.
  * Context: Any.
  */
-VISIBLE_IF_KUNIT void wsheap_report_misuse(const struct wsheap *heap,
+WSHEAP_VISIBLE_FOR_TEST void wsheap_report_misuse(const struct wsheap *heap,
 					   const char *what)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_report_misuse, heap, what);
 
 	WARN_ONCE(1, "wsheap: heap %p %s\n", heap, what);
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_report_misuse);
+WSHEAP_EXPORT_FOR_TEST(wsheap_report_misuse);
 
 static void wsheap_debug_init(struct wsheap *heap)
 {
@@ -175,7 +176,17 @@ static void wsheap_debug_init(struct wsheap *heap)
 	atomic_set(&heap->in_call, 0);
 }
 
-/* May a call go into @heap?  If not, the misuse has been reported. */
+/*
+ * May a call go into @heap?  If not, the misuse has been reported.
+ *
+ * The magic of a freed heap is read from memory already given back to the
+ * slab, so "used after wsheap_free()" is caught only while that object has
+ * not been handed out again: a call soon after the free, as in a driver
+ * that frees on one path and keeps using the pointer on another.  Once
+ * the slab reuses the object (another heap, whose magic is valid, or any
+ * other kmalloc-192 user) the call goes undetected.  KASAN builds report
+ * the read itself as a use-after-free with both stacks, the better report.
+ */
 static bool wsheap_enter(struct wsheap *heap)
 {
 	if (READ_ONCE(heap->magic) != WSHEAP_MAGIC) {
@@ -231,10 +242,33 @@ static inline void wsheap_fault_exit(void) { }
 #endif
 
 /**
+ * wsheap_chunk_gfp() - the flags a chunk of @bytes is allocated with
+ * @bytes: size of the chunk, header included
+ * @gfp: the heap's flags
+ *
+ * A chunk above WSHEAP_SLAB_CHUNK_MAX also gets __GFP_RETRY_MAYFAIL: it
+ * is vmalloc()'d, megabytes for a heap that keeps growing, and the driver
+ * is better served by -ENOMEM than by the OOM killer.  Slab chunks keep
+ * the plain flags: __GFP_RETRY_MAYFAIL would make them fail where a
+ * kmalloc() of the same size does not, after longer reclaim stalls.
+ * Exported only to the KUnit suite.
+ *
+ * Context: Any.
+ * Return: the flags.
+ */
+WSHEAP_VISIBLE_FOR_TEST gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp)
+{
+	if (bytes > WSHEAP_SLAB_CHUNK_MAX)
+		return gfp | __GFP_RETRY_MAYFAIL;
+	return gfp;
+}
+WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_gfp);
+
+/**
  * __wsheap_chunk_mem_alloc() - allocate the memory of one chunk
  * @bytes: size of the chunk, header included, as wsheap_chunk_bytes() gives
- * @gfp: allocation flags: WSHEAP_GFP, with __GFP_ACCOUNT for an accounted
- *	heap
+ * @gfp: the heap's flags: WSHEAP_GFP, with __GFP_ACCOUNT for an accounted
+ *	heap; wsheap_chunk_gfp() adds to them
  *
  * A chunk of up to WSHEAP_SLAB_CHUNK_MAX bytes comes from kmalloc(); a
  * multi-page one that the page allocator cannot give at once, and every
@@ -244,7 +278,7 @@ static inline void wsheap_fault_exit(void) { }
  * Context: Process context.  May sleep.
  * Return: the memory, or NULL; never warns.
  */
-VISIBLE_IF_KUNIT void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
+WSHEAP_VISIBLE_FOR_TEST void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 {
 	void *mem;
 
@@ -254,14 +288,13 @@ VISIBLE_IF_KUNIT void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 		return kmalloc(bytes, gfp);
 	if (bytes <= WSHEAP_SLAB_CHUNK_MAX) {
 		/* as kvmalloc(): try contiguous pages once, then vmalloc */
-		mem = kmalloc(bytes, (gfp & ~__GFP_RETRY_MAYFAIL) |
-				     __GFP_NORETRY);
+		mem = kmalloc(bytes, gfp | __GFP_NORETRY);
 		if (mem)
 			return mem;
 	}
-	return __vmalloc(bytes, gfp);
+	return __vmalloc(bytes, wsheap_chunk_gfp(bytes, gfp));
 }
-EXPORT_SYMBOL_IF_KUNIT(__wsheap_chunk_mem_alloc);
+WSHEAP_EXPORT_FOR_TEST(__wsheap_chunk_mem_alloc);
 
 /**
  * wsheap_chunk_mem_alloc() - get the memory of one chunk
@@ -276,13 +309,13 @@ EXPORT_SYMBOL_IF_KUNIT(__wsheap_chunk_mem_alloc);
  * Context: Process context.  May sleep.
  * Return: the memory, or NULL; never warns.
  */
-VISIBLE_IF_KUNIT void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
+WSHEAP_VISIBLE_FOR_TEST void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_alloc, bytes, gfp);
 
 	return __wsheap_chunk_mem_alloc(bytes, gfp);
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_mem_alloc);
+WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_mem_alloc);
 
 /**
  * wsheap_chunk_mem_free() - release the memory of one chunk
@@ -291,30 +324,31 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_mem_alloc);
  * Exported only to the KUnit suite.
  * Context: Process context.  May sleep.
  */
-VISIBLE_IF_KUNIT void wsheap_chunk_mem_free(void *mem)
+WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_free, mem);
 
 	kvfree(mem);
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_mem_free);
+WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_mem_free);
 
 /**
  * wsheap_object_alloc() - allocate a zeroed heap object
+ * @gfp: the heap's flags, so that an accounted heap charges its object too
  *
  * Separate from wsheap_create() so that the KUnit suite, the only user of
- * the export, can make it fail.
+ * the export, can make it fail and see its flags.
  *
  * Context: Process context.  May sleep.
  * Return: the object, or NULL.
  */
-VISIBLE_IF_KUNIT struct wsheap *wsheap_object_alloc(void)
+WSHEAP_VISIBLE_FOR_TEST struct wsheap *wsheap_object_alloc(gfp_t gfp)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_object_alloc);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_object_alloc, gfp);
 
-	return kzalloc(sizeof(struct wsheap), GFP_KERNEL | __GFP_NOWARN);
+	return kzalloc(sizeof(struct wsheap), gfp);
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_object_alloc);
+WSHEAP_EXPORT_FOR_TEST(wsheap_object_alloc);
 
 static int wsheap_fail(struct wsheap_error *error, int code, const char *msg)
 {
@@ -358,7 +392,7 @@ static size_t wsheap_room(const struct wsheap *heap)
  * allocator really gives (a slab object size, or whole pages), or 0 when
  * no chunk can be that large.
  */
-VISIBLE_IF_KUNIT size_t wsheap_chunk_bytes(size_t actual, size_t quota_left,
+WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual, size_t quota_left,
 					   size_t size)
 {
 	size_t payload = max_t(size_t, actual / WSHEAP_GROWTH_DIVISOR,
@@ -374,7 +408,7 @@ VISIBLE_IF_KUNIT size_t wsheap_chunk_bytes(size_t actual, size_t quota_left,
 		return kmalloc_size_roundup(bytes);
 	return PAGE_ALIGN(bytes);
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_chunk_bytes);
+WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_bytes);
 
 static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 					       size_t size)
@@ -568,6 +602,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 {
 	struct wsheap_settings set = {};
 	struct wsheap *new;
+	gfp_t gfp;
 	int ret;
 
 	might_sleep();
@@ -578,7 +613,8 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	if (ret)
 		return ret;
 
-	new = wsheap_object_alloc();
+	gfp = WSHEAP_GFP | (set.account ? __GFP_ACCOUNT : 0);
+	new = wsheap_object_alloc(gfp);
 	if (!new)
 		return wsheap_fail(error, -ENOMEM,
 				   "out of memory for the heap object");
@@ -586,7 +622,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	new->fast.max_size = max_size;
 	new->trim_size = trim_size;
 	INIT_LIST_HEAD(&new->chunks);
-	new->gfp = WSHEAP_GFP | (set.account ? __GFP_ACCOUNT : 0);
+	new->gfp = gfp;
 	if (set.name)
 		strscpy(new->name, set.name, sizeof(new->name));
 	wsheap_new_epoch(new);
@@ -771,7 +807,7 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 				       ALIGN(old_size, WSHEAP_ALIGN) -
 				       ALIGN(new_size, WSHEAP_ALIGN));
 	}
-	wsheap_sanitize_hand_out(old, new_size);
+	wsheap_sanitize_resize(old, old_size, new_size);
 	heap->fast.requested = heap->fast.requested - old_size + new_size;
 	return true;
 }
@@ -785,6 +821,10 @@ static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 	void *obj;
 	int ret;
 
+	/* a caller bug that would wrap REQUESTED_SIZE below zero */
+	if (old && old_size > heap->fast.requested)
+		return wsheap_fail(error, -EINVAL,
+				   "old_size is larger than REQUESTED_SIZE");
 	if (limit && new_size > old_size && new_size - old_size > quota_left)
 		return wsheap_refuse(heap, error, -EDQUOT,
 				     new_size - old_size, caller);
@@ -931,6 +971,13 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
 	mark->priv[WSHEAP_MARK_BUMP] = (unsigned long)heap->fast.bump;
 	mark->priv[WSHEAP_MARK_REQUESTED] = heap->fast.requested;
 	mark->priv[WSHEAP_MARK_CARVES] = heap->carves;
+	/*
+	 * A mark ends realloc's in-place window: a block resized in place
+	 * after the mark could otherwise straddle it, and a rollback would
+	 * silently undo the resize.
+	 */
+	heap->fast.last = NULL;
+	heap->stray = NULL;
 	wsheap_leave(heap);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 
 #include "wsheap_internal.h"
@@ -74,7 +75,19 @@ static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
 		   snap.stats.quota_refusals, snap.stats.oom_refusals);
 }
 
-static int wsheap_heaps_show(struct seq_file *m, void *v)
+/**
+ * wsheap_heaps_show() - print the table of every live heap
+ * @m: the seq_file of /sys/kernel/debug/wsheap/heaps
+ * @v: unused
+ *
+ * Exported only to the KUnit suites, which read the table into a buffer
+ * of their own while heaps come and go (kunit.py boots no userspace to
+ * mount debugfs).
+ *
+ * Context: Process context.  Takes the heap list's mutex.
+ * Return: 0.
+ */
+WSHEAP_VISIBLE_FOR_TEST int wsheap_heaps_show(struct seq_file *m, void *v)
 {
 	struct wsheap *heap;
 
@@ -85,6 +98,7 @@ static int wsheap_heaps_show(struct seq_file *m, void *v)
 	mutex_unlock(&wsheap_heaps_lock);
 	return 0;
 }
+WSHEAP_EXPORT_FOR_TEST(wsheap_heaps_show);
 DEFINE_SHOW_ATTRIBUTE(wsheap_heaps);
 
 void __init wsheap_debugfs_init(void)

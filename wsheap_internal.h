@@ -134,16 +134,47 @@ static inline void wsheap_sanitize_hand_out(const void *obj, size_t size)
 	kmsan_poison_memory(obj, size, GFP_KERNEL);
 }
 
-/* Mirrors <kunit/visibility.h>: non-static exactly when KUnit is built. */
-#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * A block resized in place from @old_size to @new_size bytes: accessible
+ * to KASAN for exactly @new_size, uninitialised to KMSAN only in the tail
+ * it grew by (the bytes it keeps are as initialised as they were).
+ */
+static inline void wsheap_sanitize_resize(const char *obj, size_t old_size,
+					  size_t new_size)
+{
+	wsheap_kasan_hand_out(obj, new_size);
+	if (new_size > old_size)
+		kmsan_poison_memory(obj + old_size, new_size - old_size,
+				    GFP_KERNEL);
+}
+
+/*
+ * What only the KUnit suites reach: non-static, and exported in the
+ * EXPORTED_FOR_KUNIT_TESTING namespace, when wsheap's own test option is
+ * on; static otherwise.  Not VISIBLE_IF_KUNIT, which follows CONFIG_KUNIT:
+ * distro kernels set that, and a DKMS build for them would export the
+ * chunk allocators to every module.
+ */
+#if IS_ENABLED(CONFIG_WSHEAP_KUNIT_TEST)
+#define WSHEAP_VISIBLE_FOR_TEST
+#define WSHEAP_EXPORT_FOR_TEST(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
+
 struct wsheap;
 
-struct wsheap *wsheap_object_alloc(void);
+struct wsheap *wsheap_object_alloc(gfp_t gfp);
+gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp);
 void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
 void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
 void wsheap_chunk_mem_free(void *mem);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
+#ifdef CONFIG_DEBUG_FS
+struct seq_file;
+int wsheap_heaps_show(struct seq_file *m, void *v);
+#endif
+#else
+#define WSHEAP_VISIBLE_FOR_TEST		static
+#define WSHEAP_EXPORT_FOR_TEST(sym)
 #endif
 
 #endif /* _WSHEAP_INTERNAL_H */

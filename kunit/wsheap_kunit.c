@@ -132,7 +132,7 @@ static void ledger_chunk_mem_free(void *mem)
 	KUNIT_FAIL(test, "free of %p, which is no live chunk", mem);
 }
 
-static struct wsheap *failing_object_alloc(void)
+static struct wsheap *failing_object_alloc(gfp_t gfp)
 {
 	return NULL;
 }
@@ -1286,19 +1286,20 @@ static void model_aligned(struct kunit *test, struct model *m,
 	model_track(m, p, size, op);
 }
 
-/* Blocks the model may resize: none taken before the newest mark. */
+/*
+ * Any live block, those before a mark included (a mark ends the in-place
+ * window, so resizing them copies); mostly the newest.
+ */
 static struct span *model_pick_span(struct model *m, struct rnd_state *rnd)
 {
-	unsigned int floor = m->nr_marks ?
-			     m->marks[m->nr_marks - 1].nr_spans : 0;
 	u32 r = prandom_u32_state(rnd);
 
-	if (m->nr_spans <= floor || !(r % 8))
+	if (!m->nr_spans || !(r % 8))
 		return NULL;
 	/* Mostly the newest, which may be the last block. */
 	if (r % 4)
 		return &m->spans[m->nr_spans - 1];
-	return &m->spans[floor + r % (m->nr_spans - floor)];
+	return &m->spans[r % m->nr_spans];
 }
 
 static void model_realloc(struct kunit *test, struct model *m,
@@ -1382,6 +1383,8 @@ static void model_mark(struct kunit *test, struct model *m)
 	KUNIT_ASSERT_EQ(test, wsheap_mark(m->heap, &mm->mark, NULL), 0);
 	mm->nr_spans = m->nr_spans;
 	mm->requested = m->requested;
+	/* no block from before the mark is resized in place after it */
+	m->last = NULL;
 }
 
 /* To a random one of the live marks, or a stale one now and then. */

@@ -1,33 +1,74 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# KUnit built in: kunit.py run with kunit/.kunitconfig (UML, KASAN and
-# UBSAN) in $CACHE/build/kunit, under the build lock.  The raw kernel log
-# must also be clean of warnings and sanitizer reports.
+# KUnit built in: kunit.py run with kunit/.kunitconfig in a kernel of its
+# own, under the build lock.  The raw kernel log must also be clean of
+# warnings and sanitizer reports.
 #
-#	scripts/kunit.sh [plain]
+#	scripts/kunit.sh [builtin|plain|smp|arm64|i386]
 #
-# "plain" runs the same suites without KASAN in $CACHE/build/kunit-plain:
-# KASAN kernels take wsheap_alloc() out of line, so only that build runs
-# its inline fast path (and the wsheap_kasan cases skip there).
+#  builtin  UML, KASAN and UBSAN, in $CACHE/build/kunit
+#  plain    UML without KASAN: KASAN kernels take wsheap_alloc() out of
+#           line, so only this build runs its inline fast path (and the
+#           wsheap_kasan cases skip there)
+#  smp      x86_64 under QEMU TCG with 2 vCPUs, KCSAN (strict), lockdep,
+#           DEBUG_ATOMIC_SLEEP and PREEMPT (KCSAN and KASAN exclude each
+#           other, see kunit/arch/smp.config)
+#  arm64    arm64 under QEMU with 2 vCPUs, KASAN, UBSAN and lockdep
+#  i386     32-bit x86 under QEMU with 2 vCPUs, UBSAN and lockdep
 #
-# Writes "passed failed skipped" to $RESULTS/kunit-builtin (or
-# kunit-plain).
+# The QEMU variants add kunit/arch/<name>.config to the .kunitconfig and
+# check in the kernel log that their checkers were really on.
+#
+# Writes "passed failed skipped" to $RESULTS/kunit-<variant> (kunit-builtin
+# for the default).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
 
 t0=$(now)
-variant=builtin
+variant=${1:-builtin}
 kconfig_add=()
-if [ "${1:-}" = plain ]; then
-	variant=plain
-	KUNIT_BUILD=$CACHE/build/kunit-plain
-	kconfig_add=(--kconfig_add=CONFIG_KASAN=n --kconfig_add=CONFIG_KASAN_GENERIC=n
-		     --kconfig_add=CONFIG_KASAN_VMALLOC=n)
-	stage "KUnit built in without KASAN (kunit.py run, UML, UBSAN; inline fast path)"
-else
+arch_args=()
+# kernel log lines that show the variant's checkers were on (extended REs)
+live=()
+case $variant in
+builtin)
 	stage "KUnit built in (kunit.py run, UML, KASAN+UBSAN)"
+	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n) ;;
+plain)
+	KUNIT_BUILD=$CACHE/build/kunit-plain
+	kconfig_add=(CONFIG_KASAN=n CONFIG_KASAN_GENERIC=n CONFIG_KASAN_VMALLOC=n)
+	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n)
+	stage "KUnit built in without KASAN (kunit.py run, UML, UBSAN; inline fast path)" ;;
+smp)
+	stage "KUnit on x86_64 SMP (QEMU TCG, 2 vCPUs, KCSAN strict, lockdep, UBSAN)"
+	arch_args=(--arch=x86_64)
+	live=('kcsan: enabled early' 'kcsan: strict mode configured'
+	      'Lock dependency validator' 'smp: Brought up .* 2 CPUs'
+	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
+arm64)
+	stage "KUnit on arm64 (QEMU TCG, 2 vCPUs, KASAN, UBSAN, lockdep)"
+	arch_args=(--arch=arm64 --cross_compile=aarch64-linux-gnu-)
+	ensure_pkgs gcc-aarch64-linux-gnu qemu-system-arm
+	live=('KernelAddressSanitizer initialized' 'Lock dependency validator'
+	      'smp: Brought up .* 2 CPUs'
+	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
+i386)
+	stage "KUnit on i386 (QEMU TCG, 2 vCPUs, 32-bit, UBSAN, lockdep)"
+	arch_args=(--arch=i386 --cross_compile=i686-linux-gnu-)
+	ensure_pkgs gcc-i686-linux-gnu
+	live=('Lock dependency validator' 'smp: Brought up .* 2 CPUs'
+	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
+*)
+	die "unknown KUnit variant $variant" ;;
+esac
+if [ -f "$PROJ/kunit/arch/$variant.config" ]; then
+	KUNIT_BUILD=$CACHE/build/kunit-$variant
+	mapfile -t -O ${#kconfig_add[@]} kconfig_add < \
+		<(grep -E '^CONFIG_' "$PROJ/kunit/arch/$variant.config")
+	# 2 vCPUs, one host thread each (multi-threaded TCG; KVM is not there)
+	arch_args+=("--qemu_args=-smp 2 -accel tcg,thread=multi" --timeout=1200)
 fi
 ensure_deps
 ensure_tree
@@ -63,7 +104,7 @@ _kunit_run() {
 	# kunit.py's arch_uml.config turns on UML_PCI_OVER_VIRTIO, which
 	# WARNs at boot ("No virtio device ID configured") with a call trace.
 	python3 tools/testing/kunit/kunit.py run --kunitconfig="$PROJ/kunit" \
-		--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n "${kconfig_add[@]}" \
+		"${arch_args[@]}" "${kconfig_add[@]/#/--kconfig_add=}" \
 		--build_dir="$KUNIT_BUILD" --jobs="$JOBS" || rc=$?
 	_fingerprint >"$stamp"
 	return "$rc"
@@ -84,10 +125,16 @@ fi
 if [ -f "$KUNIT_BUILD/test.log" ]; then
 	# a skipped case names what it lacks ("needs ... KASAN"): no report
 	check_log "$KUNIT_BUILD/test.log" ' # SKIP ' || rc=1
+	for re in "${live[@]}"; do
+		if ! grep -qE "$re" "$KUNIT_BUILD/test.log"; then
+			warn "the kernel log lacks '$re': a checker of this stage was not on"
+			rc=1
+		fi
+	done
 fi
 
 if [ "$rc" -eq 0 ]; then
-	say "KUnit built-in run passed ($(($(now) - t0)) s)"
+	say "KUnit $variant run passed ($(($(now) - t0)) s)"
 else
 	warn "KUnit built-in run failed; kunit.py output: $log, kernel log: $KUNIT_BUILD/test.log"
 fi

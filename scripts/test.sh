@@ -8,20 +8,24 @@
 #	wsheap: N passed, N failed
 #
 # with the counts KUnit itself reported, summed over the built-in runs
-# (with and without KASAN) and the module run.  Full logs are in
+# (UML with and without KASAN; x86_64 SMP, arm64 and i386 under QEMU) and
+# the module run.  Full logs are in
 # $CACHE/logs.
 #
 # WSHEAP_STAGES="kunit lint" runs only those stages.
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain uml-kunit kasan observe demo debian dkms lint faults endurance"
+ALL_STAGES="kunit kunit-plain kunit-smp kunit-arm64 kunit-i386 uml-kunit kasan observe demo debian dkms lint faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
 declare -A script=(
 	[kunit]=kunit.sh
 	[kunit-plain]="kunit.sh plain"
+	[kunit-smp]="kunit.sh smp"
+	[kunit-arm64]="kunit.sh arm64"
+	[kunit-i386]="kunit.sh i386"
 	[uml-kunit]=uml-kunit.sh
 	[kasan]=kasan.sh
 	[observe]=observe.sh
@@ -66,7 +70,7 @@ done
 
 passed=0
 nfailed=0
-for r in kunit-builtin kunit-plain kunit-module; do
+for r in kunit-builtin kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-module; do
 	if [ -f "$RESULTS/$r" ]; then
 		read -r p f _ <"$RESULTS/$r"
 		passed=$((passed + p))

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for wsheap on several CPUs: independent heaps used at once.
+ *
+ * One kthread bound to each online CPU hammers heaps of its own for a
+ * bounded time (create, every kind of allocation with its contents
+ * checked, mark and rollback, reset, free) while the test thread reads the
+ * debugfs table of live heaps.  The suite asserts what a driver depends
+ * on: no block of one heap is disturbed by work on another, REQUESTED_SIZE
+ * stays exact, and the table lists every live heap exactly once.  Run it
+ * in a kernel with KCSAN, lockdep and KASAN: a report from any of them
+ * fails the stage that runs it.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "../wsheap.h"
+#include "../wsheap_internal.h"
+
+/* Long enough for thousands of rounds per CPU even under QEMU TCG. */
+#define SMP_RUN_MS		1500
+#define SMP_BLOCKS		48
+#define SMP_NAME_FMT_KEEP	"smp-keep-%u"
+#define SMP_NAME_FMT_TEMP	"smp-temp-%u"
+
+struct smp_block {
+	u8 *ptr;
+	size_t size;
+	u8 tag;
+};
+
+struct smp_worker {
+	unsigned int cpu;
+	struct task_struct *task;
+	struct completion ready;	/* its long-lived heap exists... */
+	bool no_keep;			/* ...or could not be created */
+	struct completion done;		/* its rounds are over */
+	struct completion *release;	/* it may free its long-lived heap */
+	unsigned long deadline;
+	struct rnd_state rnd;
+	/* results, read by the test thread after @done */
+	unsigned long rounds;
+	unsigned long errors;
+	const char *first_error;
+	struct smp_block blocks[SMP_BLOCKS];
+	unsigned int nblocks;
+	size_t requested;		/* what REQUESTED_SIZE must be */
+};
+
+static void smp_error(struct smp_worker *w, const char *what)
+{
+	if (!w->errors++)
+		w->first_error = what;
+}
+
+static u32 smp_rand(struct smp_worker *w, u32 below)
+{
+	return prandom_u32_state(&w->rnd) % below;
+}
+
+/* Record a block handed out and fill it with its own tag. */
+static void smp_keep(struct smp_worker *w, void *ptr, size_t size)
+{
+	struct smp_block *b = &w->blocks[w->nblocks++];
+
+	b->ptr = ptr;
+	b->size = size;
+	b->tag = (u8)(w->cpu * 37 + w->nblocks * 11 + w->rounds);
+	memset(ptr, b->tag, size);
+	w->requested += size;
+}
+
+/* Every recorded block still holds its tag, and the heap counts them. */
+static void smp_check(struct smp_worker *w, struct wsheap *heap)
+{
+	size_t requested;
+	unsigned int i;
+
+	for (i = 0; i < w->nblocks; i++)
+		if (memchr_inv(w->blocks[i].ptr, w->blocks[i].tag,
+			       w->blocks[i].size))
+			smp_error(w, "a block lost its contents");
+	if (wsheap_get_property(heap, WSHEAP_PROPERTY_REQUESTED_SIZE,
+				&requested, sizeof(requested), NULL) ||
+	    requested != w->requested)
+		smp_error(w, "REQUESTED_SIZE is not the sum of the blocks");
+}
+
+/* One allocation of a randomly chosen kind, its result checked. */
+static void smp_alloc_one(struct smp_worker *w, struct wsheap *heap)
+{
+	size_t size = 1 + smp_rand(w, 300);
+	size_t align = 1UL << smp_rand(w, 8);
+	char text[24];
+	void *p = NULL;
+	int ret = 0;
+
+	if (w->nblocks == SMP_BLOCKS)
+		return;
+	switch (smp_rand(w, 6)) {
+	case 0:
+		ret = wsheap_alloc(heap, size, &p, NULL);
+		break;
+	case 1:
+		ret = wsheap_zalloc(heap, size, &p, NULL);
+		if (!ret && memchr_inv(p, 0, size))
+			smp_error(w, "zalloc gave memory that is not zero");
+		break;
+	case 2:
+		ret = wsheap_alloc_aligned(heap, size, align, &p, NULL);
+		if (!ret && !IS_ALIGNED((unsigned long)p,
+					max_t(size_t, align, WSHEAP_ALIGN)))
+			smp_error(w, "alloc_aligned gave a misaligned block");
+		break;
+	case 3:
+		snprintf(text, sizeof(text), "cpu%u-%lu", w->cpu, w->rounds);
+		ret = wsheap_strdup(heap, text, (char **)&p, NULL);
+		if (!ret && strcmp(p, text))
+			smp_error(w, "strdup copied wrongly");
+		size = strlen(text) + 1;
+		break;
+	case 4:
+		ret = wsheap_asprintf(heap, (char **)&p, NULL, "%u:%zu",
+				      w->cpu, size);
+		if (!ret)
+			size = strlen(p) + 1;
+		break;
+	default:
+		/* grow the last block: in place or copied, its bytes stay */
+		if (!w->nblocks)
+			return;
+		ret = wsheap_realloc(heap, w->blocks[w->nblocks - 1].ptr,
+				     w->blocks[w->nblocks - 1].size,
+				     w->blocks[w->nblocks - 1].size + size,
+				     &p, NULL);
+		if (ret)
+			break;
+		if (memchr_inv(p, w->blocks[w->nblocks - 1].tag,
+			       w->blocks[w->nblocks - 1].size))
+			smp_error(w, "realloc lost the old contents");
+		if (p == w->blocks[w->nblocks - 1].ptr) {
+			/* in place: the block itself grew */
+			w->nblocks--;
+			w->requested -= w->blocks[w->nblocks].size;
+			size += w->blocks[w->nblocks].size;
+		} else {
+			size += w->blocks[w->nblocks - 1].size;
+		}
+		break;
+	}
+	if (ret == -EDQUOT || ret == -ENOMEM)
+		return;
+	if (ret) {
+		smp_error(w, "an allocation failed with an unexpected error");
+		return;
+	}
+	smp_keep(w, p, size);
+}
+
+/* Allocate, mark, allocate, roll back: the blocks before the mark stay. */
+static void smp_mark_round(struct smp_worker *w, struct wsheap *heap)
+{
+	unsigned int i, before, n = 4 + smp_rand(w, 12);
+	size_t requested;
+	struct wsheap_mark mark;
+
+	for (i = 0; i < n; i++)
+		smp_alloc_one(w, heap);
+	if (wsheap_mark(heap, &mark, NULL)) {
+		smp_error(w, "mark failed");
+		return;
+	}
+	before = w->nblocks;
+	requested = w->requested;
+	for (i = 0; i < n; i++)
+		smp_alloc_one(w, heap);
+	smp_check(w, heap);
+	if (wsheap_rollback(heap, &mark, NULL))
+		smp_error(w, "rollback to a valid mark failed");
+	w->nblocks = before;
+	w->requested = requested;
+	smp_check(w, heap);
+}
+
+static void smp_reset(struct smp_worker *w, struct wsheap *heap)
+{
+	if (wsheap_reset(heap, NULL))
+		smp_error(w, "reset failed");
+	w->nblocks = 0;
+	w->requested = 0;
+}
+
+/* A heap that lives for one round only, as one per request would. */
+static void smp_temporary_heap(struct smp_worker *w)
+{
+	char name[WSHEAP_NAME_MAX];
+	struct wsheap_property prop = {
+		.id = WSHEAP_PROPERTY_NAME, .value = name,
+		.value_size = sizeof(name),
+	};
+	struct wsheap *heap;
+
+	snprintf(name, sizeof(name), SMP_NAME_FMT_TEMP, w->cpu);
+	if (wsheap_create(1024 + smp_rand(w, 64 * 1024), smp_rand(w, 8192),
+			  &prop, 1, &heap, NULL)) {
+		smp_error(w, "create failed");
+		return;
+	}
+	w->nblocks = 0;
+	w->requested = 0;
+	smp_mark_round(w, heap);
+	smp_reset(w, heap);
+	smp_mark_round(w, heap);
+	wsheap_free(heap);
+	w->nblocks = 0;
+	w->requested = 0;
+}
+
+static int smp_worker_fn(void *data)
+{
+	struct smp_worker *w = data;
+	char name[WSHEAP_NAME_MAX];
+	struct wsheap_property prop = {
+		.id = WSHEAP_PROPERTY_NAME, .value = name,
+		.value_size = sizeof(name),
+	};
+	struct wsheap *keep;
+
+	snprintf(name, sizeof(name), SMP_NAME_FMT_KEEP, w->cpu);
+	if (wsheap_create(256 * 1024, 32 * 1024, &prop, 1, &keep, NULL)) {
+		smp_error(w, "create of the long-lived heap failed");
+		w->no_keep = true;
+		goto out;
+	}
+	complete(&w->ready);
+	while (time_before(jiffies, w->deadline)) {
+		smp_temporary_heap(w);
+		/* the long-lived heap: a round, then a reset */
+		smp_mark_round(w, keep);
+		smp_reset(w, keep);
+		w->rounds++;
+		cond_resched();
+	}
+	/* listed until the test has stopped reading the table */
+	complete(&w->done);
+	wait_for_completion(w->release);
+	wsheap_free(keep);
+	goto stop;
+out:
+	complete(&w->ready);
+	complete(&w->done);
+stop:
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* What one read of the debugfs table found: heaps per worker. */
+struct smp_listing {
+	unsigned int *keep;
+	unsigned int *temp;
+	bool overflowed;
+};
+
+static void smp_count_line(struct smp_listing *l, const char *line)
+{
+	unsigned int cpu;
+
+	if (sscanf(line, SMP_NAME_FMT_KEEP " ", &cpu) == 1 &&
+	    cpu < nr_cpu_ids)
+		l->keep[cpu]++;
+	else if (sscanf(line, SMP_NAME_FMT_TEMP " ", &cpu) == 1 &&
+		 cpu < nr_cpu_ids)
+		l->temp[cpu]++;
+}
+
+/* Read the table the way debugfs would, into @m's buffer, and count. */
+static void smp_read_listing(struct seq_file *m, struct smp_listing *l)
+{
+	char *line, *next;
+
+	memset(l->keep, 0, nr_cpu_ids * sizeof(*l->keep));
+	memset(l->temp, 0, nr_cpu_ids * sizeof(*l->temp));
+	m->count = 0;
+	wsheap_heaps_show(m, NULL);
+	l->overflowed = seq_has_overflowed(m);
+	if (l->overflowed)
+		return;
+	m->buf[m->count] = '\0';
+	for (line = m->buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		smp_count_line(l, line);
+	}
+}
+
+static void smp_listing_init(struct kunit *test, struct seq_file *m,
+			     struct smp_listing *l)
+{
+	m->size = 64 * 1024;
+	/* one byte more for the NUL that ends the text */
+	m->buf = kunit_kzalloc(test, m->size + 1, GFP_KERNEL);
+	l->keep = kunit_kcalloc(test, nr_cpu_ids, sizeof(*l->keep),
+				GFP_KERNEL);
+	l->temp = kunit_kcalloc(test, nr_cpu_ids, sizeof(*l->temp),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->buf);
+	KUNIT_ASSERT_NOT_NULL(test, l->keep);
+	KUNIT_ASSERT_NOT_NULL(test, l->temp);
+}
+
+static bool smp_workers_running(struct smp_worker *workers,
+				unsigned int nworkers)
+{
+	unsigned int i;
+
+	for (i = 0; i < nworkers; i++)
+		if (!completion_done(&workers[i].done))
+			return true;
+	return false;
+}
+
+/*
+ * While the workers run, read the table again and again: every worker's
+ * long-lived heap (created before the first read, freed after the last)
+ * is listed exactly once, its temporary heap at most once.
+ */
+static unsigned long smp_watch_listing(struct kunit *test,
+				       struct smp_worker *workers,
+				       unsigned int nworkers,
+				       struct seq_file *m,
+				       struct smp_listing *l)
+{
+	unsigned long reads = 0;
+	unsigned int i, cpu;
+
+	for (i = 0; i < nworkers; i++)
+		wait_for_completion(&workers[i].ready);
+	while (smp_workers_running(workers, nworkers)) {
+		smp_read_listing(m, l);
+		/* no assertion here: the workers wait for the release */
+		KUNIT_EXPECT_FALSE(test, l->overflowed);
+		for (i = 0; i < nworkers; i++) {
+			cpu = workers[i].cpu;
+			/* its create failed: the worker says so */
+			if (workers[i].no_keep)
+				continue;
+			KUNIT_EXPECT_EQ_MSG(test, l->keep[cpu], 1,
+					    "heap of CPU %u listed %u times",
+					    cpu, l->keep[cpu]);
+			KUNIT_EXPECT_LE(test, l->temp[cpu], 1);
+		}
+		reads++;
+		usleep_range(500, 1000);
+	}
+	return reads;
+}
+
+static unsigned int smp_start_workers(struct smp_worker *workers,
+				      unsigned int nworkers,
+				      struct completion *release)
+{
+	unsigned int cpu, n = 0;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct smp_worker *w = &workers[n];
+
+		if (n == nworkers)
+			break;
+		w->cpu = cpu;
+		w->release = release;
+		init_completion(&w->ready);
+		init_completion(&w->done);
+		prandom_seed_state(&w->rnd, 0x77736870ULL + cpu);
+		w->deadline = jiffies + msecs_to_jiffies(SMP_RUN_MS);
+		w->task = kthread_create(smp_worker_fn, w, "wsheap_smp/%u",
+					 cpu);
+		if (IS_ERR(w->task))
+			break;
+		get_task_struct(w->task);
+		kthread_bind(w->task, cpu);
+		wake_up_process(w->task);
+		n++;
+	}
+	cpus_read_unlock();
+	return n;
+}
+
+static void smp_independent_heaps_on_every_cpu(struct kunit *test)
+{
+	unsigned int i, n, nworkers = num_online_cpus();
+	struct smp_worker *workers;
+	unsigned long reads, rounds = 0;
+	struct completion release;
+	struct smp_listing l;
+	struct seq_file m = {};
+
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "needs CONFIG_DEBUG_FS for the heap table");
+
+	smp_listing_init(test, &m, &l);
+	workers = kunit_kcalloc(test, nworkers, sizeof(*workers), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, workers);
+	init_completion(&release);
+
+	n = smp_start_workers(workers, nworkers, &release);
+	KUNIT_EXPECT_EQ(test, n, nworkers);
+	reads = n == nworkers ?
+		smp_watch_listing(test, workers, n, &m, &l) : 0;
+	complete_all(&release);
+	for (i = 0; i < n; i++) {
+		kthread_stop(workers[i].task);
+		put_task_struct(workers[i].task);
+		KUNIT_EXPECT_EQ_MSG(test, workers[i].errors, 0,
+				    "CPU %u: %s", workers[i].cpu,
+				    workers[i].first_error ?: "");
+		KUNIT_EXPECT_GT_MSG(test, workers[i].rounds, 0,
+				    "CPU %u did no round", workers[i].cpu);
+		rounds += workers[i].rounds;
+	}
+	/* the table was read while the heaps came and went */
+	KUNIT_EXPECT_GT(test, reads, 0);
+	/* and every heap freed has left it */
+	smp_read_listing(&m, &l);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, l.keep[workers[i].cpu], 0);
+		KUNIT_EXPECT_EQ(test, l.temp[workers[i].cpu], 0);
+	}
+	kunit_info(test, "%u CPUs, %lu rounds, %lu reads of the heap table\n",
+		   n, rounds, reads);
+}
+
+static struct kunit_case wsheap_smp_cases[] = {
+	KUNIT_CASE_SLOW(smp_independent_heaps_on_every_cpu),
+	{}
+};
+
+static struct kunit_suite wsheap_smp_suite = {
+	.name = "wsheap_smp",
+	.test_cases = wsheap_smp_cases,
+};
+
+kunit_test_suite(wsheap_smp_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suite for wsheap on several CPUs");
+MODULE_AUTHOR("The wsheap developers");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
