@@ -162,13 +162,13 @@ struct wsheap_chunk {
  * Context: Any.
  */
 WSHEAP_VISIBLE_FOR_TEST void wsheap_report_misuse(const struct wsheap *heap,
-					   const char *what)
+						  const char *what)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_report_misuse, heap, what);
 
 	WARN_ONCE(1, "wsheap: heap %p %s\n", heap, what);
 }
-WSHEAP_EXPORT_FOR_TEST(wsheap_report_misuse);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_report_misuse);
 
 static void wsheap_debug_init(struct wsheap *heap)
 {
@@ -262,7 +262,7 @@ WSHEAP_VISIBLE_FOR_TEST gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp)
 		return gfp | __GFP_RETRY_MAYFAIL;
 	return gfp;
 }
-WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_gfp);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_gfp);
 
 /**
  * __wsheap_chunk_mem_alloc() - allocate the memory of one chunk
@@ -294,7 +294,7 @@ WSHEAP_VISIBLE_FOR_TEST void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 	}
 	return __vmalloc(bytes, wsheap_chunk_gfp(bytes, gfp));
 }
-WSHEAP_EXPORT_FOR_TEST(__wsheap_chunk_mem_alloc);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
 
 /**
  * wsheap_chunk_mem_alloc() - get the memory of one chunk
@@ -315,7 +315,7 @@ WSHEAP_VISIBLE_FOR_TEST void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 
 	return __wsheap_chunk_mem_alloc(bytes, gfp);
 }
-WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_mem_alloc);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
 
 /**
  * wsheap_chunk_mem_free() - release the memory of one chunk
@@ -330,7 +330,7 @@ WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem)
 
 	kvfree(mem);
 }
-WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_mem_free);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
 
 /**
  * wsheap_object_alloc() - allocate a zeroed heap object
@@ -348,7 +348,7 @@ WSHEAP_VISIBLE_FOR_TEST struct wsheap *wsheap_object_alloc(gfp_t gfp)
 
 	return kzalloc(sizeof(struct wsheap), gfp);
 }
-WSHEAP_EXPORT_FOR_TEST(wsheap_object_alloc);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_object_alloc);
 
 static int wsheap_fail(struct wsheap_error *error, int code, const char *msg)
 {
@@ -392,8 +392,8 @@ static size_t wsheap_room(const struct wsheap *heap)
  * allocator really gives (a slab object size, or whole pages), or 0 when
  * no chunk can be that large.
  */
-WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual, size_t quota_left,
-					   size_t size)
+WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual,
+						  size_t quota_left, size_t size)
 {
 	size_t payload = max_t(size_t, actual / WSHEAP_GROWTH_DIVISOR,
 			       WSHEAP_MIN_CHUNK - WSHEAP_CHUNK_HDR);
@@ -408,7 +408,7 @@ WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual, size_t quota_le
 		return kmalloc_size_roundup(bytes);
 	return PAGE_ALIGN(bytes);
 }
-WSHEAP_EXPORT_FOR_TEST(wsheap_chunk_bytes);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_bytes);
 
 static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 					       size_t size)

@@ -98,7 +98,7 @@ WSHEAP_VISIBLE_FOR_TEST int wsheap_heaps_show(struct seq_file *m, void *v)
 	mutex_unlock(&wsheap_heaps_lock);
 	return 0;
 }
-WSHEAP_EXPORT_FOR_TEST(wsheap_heaps_show);
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_heaps_show);
 DEFINE_SHOW_ATTRIBUTE(wsheap_heaps);
 
 void __init wsheap_debugfs_init(void)

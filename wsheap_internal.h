@@ -157,7 +157,7 @@ static inline void wsheap_sanitize_resize(const char *obj, size_t old_size,
  */
 #if IS_ENABLED(CONFIG_WSHEAP_KUNIT_TEST)
 #define WSHEAP_VISIBLE_FOR_TEST
-#define WSHEAP_EXPORT_FOR_TEST(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
+#define EXPORT_SYMBOL_IF_WSHEAP_TEST	EXPORT_SYMBOL_IF_KUNIT
 
 struct wsheap;
 
@@ -174,7 +174,8 @@ int wsheap_heaps_show(struct seq_file *m, void *v);
 #endif
 #else
 #define WSHEAP_VISIBLE_FOR_TEST		static
-#define WSHEAP_EXPORT_FOR_TEST(sym)
+/* nothing exported: a reference in a section the linker discards */
+#define EXPORT_SYMBOL_IF_WSHEAP_TEST(sym)	__ADDRESSABLE(sym)
 #endif
 
 #endif /* _WSHEAP_INTERNAL_H */

@@ -31,6 +31,9 @@
 #define KiB	1024UL
 #define MiB	(1024UL * 1024UL)
 
+/* An output pointer no call may touch when it fails. */
+#define SENTINEL	((void *)0x5a5a5a50UL)
+
 #define LEDGER_MAX_CHUNKS	512
 
 struct ledger_chunk {
@@ -50,6 +53,7 @@ struct chunk_ledger {
 	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
 	unsigned int slab_chunks, vmalloc_chunks;	/* of the successes */
 	gfp_t gfp_seen;			/* every flag any attempt passed */
+	gfp_t object_gfp;		/* of the last heap object, if recorded */
 	/* Re-enter this heap once from inside a chunk allocation or free. */
 	struct wsheap *reenter;
 	bool reenter_on_free;
@@ -135,6 +139,13 @@ static void ledger_chunk_mem_free(void *mem)
 static struct wsheap *failing_object_alloc(gfp_t gfp)
 {
 	return NULL;
+}
+
+/* A heap object allocated as wsheap does, its flags recorded. */
+static struct wsheap *recording_object_alloc(gfp_t gfp)
+{
+	ledger_of(kunit_get_current_test())->object_gfp = gfp;
+	return kzalloc(sizeof(struct wsheap), gfp);
 }
 
 static int wsheap_test_init(struct kunit *test)
@@ -445,6 +456,112 @@ static void alloc_huge_within_size_max_quota_is_enomem(struct kunit *test)
 	alloc_ok(test, heap, 64);
 }
 
+/*
+ * Size edges whose place depends on the width of size_t: on 32-bit
+ * kernels they are a few GiB or less, sizes a driver can really ask for,
+ * and the kunit-i386 stage runs them there.
+ */
+
+/* wsheap.c's WSHEAP_MAX_CHUNK: the largest payload a chunk may have. */
+#define TEST_MAX_CHUNK	(SIZE_MAX / 2 - 2 * PAGE_SIZE)
+
+/* The largest chunk fits in a ssize_t; one byte more is no chunk at all. */
+static void chunk_size_either_side_of_the_limit(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	void *sentinel = SENTINEL, *p = sentinel;
+	size_t b = wsheap_chunk_bytes(0, SIZE_MAX, TEST_MAX_CHUNK);
+
+	KUNIT_EXPECT_GT(test, b, TEST_MAX_CHUNK);
+	KUNIT_EXPECT_LE(test, b, (size_t)SSIZE_MAX);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(b));
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX,
+						 TEST_MAX_CHUNK + 1), 0);
+
+	/*
+	 * The largest block (KASAN builds add a redzone) is asked of the
+	 * allocator once, the next never.
+	 */
+	l->fail_from = 1;
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap,
+					   TEST_MAX_CHUNK - WSHEAP_REDZONE,
+					   &p, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, l->attempts, 1);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap,
+					   TEST_MAX_CHUNK - WSHEAP_REDZONE + 1,
+					   &p, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, l->attempts, 1);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	l->fail_from = 0;
+	alloc_ok(test, heap, 8);
+}
+
+/*
+ * A size the quota allows but whose alignment padding wraps size_t: no
+ * chunk can hold it, so -ENOMEM without asking for memory.
+ */
+static void aligned_request_whose_padding_wraps_is_enomem(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	void *sentinel = SENTINEL, *p = sentinel;
+
+	KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(heap, SIZE_MAX - 7,
+						   PAGE_SIZE, &p, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, l->attempts, 0);
+
+	alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(heap, SIZE_MAX - 15,
+						   PAGE_SIZE, &p, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 8);
+	KUNIT_EXPECT_EQ(test, l->attempts, 1);
+	expect_actual_is_ledger(test, heap);
+}
+
+/*
+ * Exactly what a SIZE_MAX quota has left is memory the heap cannot get;
+ * one byte more is the quota's refusal.
+ */
+static void quota_left_at_the_top_of_size_t(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	void *sentinel = SENTINEL, *p = sentinel;
+	u8 *a = alloc_ok(test, heap, 8);
+
+	memset(a, 0x77, 8);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX - 8, &p, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX - 7, &p, NULL),
+			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 8, SIZE_MAX - 8, &p,
+					     NULL), -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x77, 8));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 8);
+}
+
+/* Sizes are size_t wide: a u64 buffer is refused where size_t is not 64 bits. */
+static void get_property_buffer_is_size_t_wide(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 4096, 0);
+	u64 wide = 0;
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &wide, sizeof(wide), NULL),
+			sizeof(u64) == sizeof(size_t) ? 0 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, wide, sizeof(u64) == sizeof(size_t) ? 4096 : 0);
+}
+
 /* The real vmalloc path, not the ledger: refused quietly, no warning. */
 static void alloc_huge_fails_in_real_vmalloc_cleanly(struct kunit *test)
 {
@@ -670,6 +787,28 @@ static void alloc_small_quota_takes_one_slab_object(struct kunit *test)
  * Short-lived heaps live on slab chunks; past WSHEAP_MIN_CHUNK (16 KiB)
  * chunks are vmalloc()'d.  Both kinds count in ACTUAL_SIZE as allocated.
  */
+/*
+ * Slab chunks are asked for with the heap's plain flags; only the large,
+ * vmalloc'd ones may give up early (__GFP_RETRY_MAYFAIL).
+ */
+static void only_large_chunks_may_give_up_early(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_gfp(64, GFP_KERNEL), GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_gfp(16 * KiB, GFP_KERNEL),
+			GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_gfp(16 * KiB + PAGE_SIZE,
+					       GFP_KERNEL),
+			GFP_KERNEL | __GFP_RETRY_MAYFAIL);
+	/* the heap's own flags never carry it */
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 4 * MiB);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_RETRY_MAYFAIL);
+}
+
 static void chunks_come_from_slab_then_vmalloc(struct kunit *test)
 {
 	struct chunk_ledger *l = ledger_of(test);
@@ -1778,6 +1917,30 @@ static void realloc_grows_block_in_own_chunk_in_place(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l->allocs, 2);
 }
 
+/* old_size above REQUESTED_SIZE is a caller bug, refused before any change. */
+static void realloc_refuses_old_size_above_requested(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 100, 100);
+	void *sentinel = SENTINEL, *p = sentinel;
+	struct wsheap_error err = {};
+	void *a = alloc_ok(test, heap, 8);
+
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 64, 0, &p, &err),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 8);
+	/* REQUESTED_SIZE did not wrap: the quota still holds */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 150, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	/* old_size equal to REQUESTED_SIZE is a resize like any other */
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 8, 16, &p, NULL), 0);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+	/* realloc of NULL ignores old_size */
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 1000, 4, &p, NULL), 0);
+}
+
 static void realloc_refusals_leave_old_block(struct kunit *test)
 {
 	struct wsheap *heap = new_heap(test, 1000, 0);
@@ -2106,6 +2269,92 @@ static void rollback_nested_marks(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 16), b);
 }
 
+/*
+ * A block from before a mark is copied, not resized in place, after it:
+ * a rollback would otherwise undo the resize under the caller.
+ */
+static void realloc_after_mark_copies(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	struct wsheap_mark mark;
+	u8 *a, *b, *p = NULL;
+
+	/* grow: the 40 bytes would reach past the mark */
+	a = alloc_ok(test, heap, 12);
+	memset(a, 0x5a, 12);
+	mark_ok(test, heap, &mark);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 12, 40, (void **)&p,
+					     NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, p, a);
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 12);
+	b = alloc_ok(test, heap, 16);
+	KUNIT_EXPECT_TRUE(test, b >= a + 12 || b + 16 <= a);
+	memset(b, 0xa5, 16);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x5a, 12));
+
+	/* shrink: all 100 bytes stay the caller's after the rollback */
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	a = alloc_ok(test, heap, 100);
+	memset(a, 0x3c, 100);
+	mark_ok(test, heap, &mark);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 100, 20, (void **)&p,
+					     NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, p, a);
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 100);
+	b = alloc_ok(test, heap, 64);
+	memset(b, 0xc3, 64);
+	/* KASAN builds: every byte of a is still accessible */
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x3c, 100));
+
+	/* after the mark, the block carved after it still grows in place */
+	b = alloc_ok(test, heap, 8);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, b, 8, 24, (void **)&p,
+					     NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, p, b);
+}
+
+/*
+ * A mark of a heap that holds nothing yet names no chunk: only the mark's
+ * identity tells the heaps apart, also when a freed heap's object comes
+ * back as a new heap at the same address.
+ */
+static void rollback_refuses_marks_of_fresh_heaps(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	struct wsheap *other = new_heap(test, MiB, MiB);
+	struct wsheap *gone, *again = NULL;
+	struct wsheap_mark mark, old;
+	unsigned int tries;
+
+	mark_ok(test, heap, &mark);
+	alloc_ok(test, other, 64);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(other, &mark, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, requested(test, other), 64);
+
+	/*
+	 * The slab hands a freed object back soon, but not always at once
+	 * (KASAN keeps freed objects in quarantine): try a few times.
+	 */
+	for (tries = 0; tries < 16; tries++) {
+		KUNIT_ASSERT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &gone,
+						    NULL), 0);
+		mark_ok(test, gone, &old);
+		wsheap_free(gone);
+		again = new_heap(test, MiB, MiB);
+		if (again == gone)
+			break;
+	}
+	if (again != gone) {
+		kunit_info(test, "no heap object was reused at once\n");
+		return;
+	}
+	alloc_ok(test, again, 32);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(again, &old, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, requested(test, again), 32);
+}
+
 static void rollback_refuses_foreign_and_stale_marks(struct kunit *test)
 {
 	struct wsheap *heap = new_heap(test, MiB, MiB);
@@ -2323,6 +2572,25 @@ static bool account_of(struct kunit *test, struct wsheap *heap)
 						  &value, sizeof(value), NULL),
 			0);
 	return value;
+}
+
+/* An accounted heap charges its object as well as its chunks. */
+static void account_charges_the_heap_object(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_ACCOUNT, &yes,
+				     sizeof(yes) };
+
+	kunit_activate_static_stub(test, wsheap_object_alloc,
+				   recording_object_alloc);
+	new_heap(test, MiB, 0);
+	KUNIT_EXPECT_FALSE(test, l->object_gfp & __GFP_ACCOUNT);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_NOWARN);
+	heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_ACCOUNT);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_NOWARN);
+	kunit_deactivate_static_stub(test, wsheap_object_alloc);
 }
 
 static void account_charges_every_chunk(struct kunit *test)
@@ -2726,6 +2994,10 @@ static struct kunit_case wsheap_contract_cases[] = {
 	KUNIT_CASE(alloc_size_max_is_quota_error_without_wrap),
 	KUNIT_CASE(alloc_huge_within_size_max_quota_is_enomem),
 	KUNIT_CASE(alloc_huge_fails_in_real_vmalloc_cleanly),
+	KUNIT_CASE(chunk_size_either_side_of_the_limit),
+	KUNIT_CASE(aligned_request_whose_padding_wraps_is_enomem),
+	KUNIT_CASE(quota_left_at_the_top_of_size_t),
+	KUNIT_CASE(get_property_buffer_is_size_t_wide),
 	KUNIT_CASE(alloc_out_of_memory_leaves_heap_unchanged),
 	KUNIT_CASE(alloc_zero_size_gives_aligned_non_null),
 	KUNIT_CASE(alloc_bumps_without_per_object_header),
@@ -2757,6 +3029,7 @@ static struct kunit_suite wsheap_contract_suite = {
 static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(growth_policy_sizes_are_bounded),
 	KUNIT_CASE(chunks_come_from_slab_then_vmalloc),
+	KUNIT_CASE(only_large_chunks_may_give_up_early),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),
 #endif
@@ -2800,6 +3073,8 @@ static struct kunit_case wsheap_v2_cases[] = {
 	KUNIT_CASE(realloc_after_reset_does_not_resize_in_place),
 	KUNIT_CASE(realloc_without_room_copies),
 	KUNIT_CASE(realloc_grows_block_in_own_chunk_in_place),
+	KUNIT_CASE(realloc_after_mark_copies),
+	KUNIT_CASE(realloc_refuses_old_size_above_requested),
 	KUNIT_CASE(realloc_refusals_leave_old_block),
 	KUNIT_CASE(realloc_out_of_memory_leaves_old_block),
 	KUNIT_CASE(memdup_copies_and_counts),
@@ -2811,6 +3086,7 @@ static struct kunit_case wsheap_v2_cases[] = {
 	KUNIT_CASE(rollback_keeps_chunks_for_reuse),
 	KUNIT_CASE(rollback_resumes_in_the_marked_chunk),
 	KUNIT_CASE(rollback_nested_marks),
+	KUNIT_CASE(rollback_refuses_marks_of_fresh_heaps),
 	KUNIT_CASE(rollback_refuses_foreign_and_stale_marks),
 	KUNIT_CASE(devm_create_rejects_null_device),
 	KUNIT_CASE(devm_heap_is_freed_when_device_goes),
@@ -2820,6 +3096,7 @@ static struct kunit_case wsheap_v2_cases[] = {
 	KUNIT_CASE(create_refuses_malformed_properties),
 	KUNIT_CASE(name_is_copied_and_read_back),
 	KUNIT_CASE(account_charges_every_chunk),
+	KUNIT_CASE(account_charges_the_heap_object),
 	{}
 };
 

@@ -76,6 +76,9 @@ else
 	rc=1
 fi
 
+# What a distro build gets: the API exports only, the misuse checks off.
+bash "$(dirname "$0")/distro-config.sh" || rc=1
+
 # The one version: VERSION, dkms.conf, debian/changelog, the example client.
 . "$(dirname "$0")/pkg.sh"
 ensure_pkgs dpkg-dev

@@ -25,6 +25,10 @@ WORK=$CACHE/mutants
 # use: they run in the build without KASAN that 'make test' also runs.
 # "observe" mutants break what only a booted kernel shows (the debugfs
 # file, trace events): the observe stage of 'make test' must fail on them.
+# "smp" and "i386" mutants break what only more than one CPU or a 32-bit
+# size_t shows: the kunit-smp or kunit-i386 stage must fail on them.
+# "distro" mutants break what a distro build gets (exports, Kconfig
+# defaults): scripts/distro-config.sh must fail on them.
 MUTANTS=(
 	"bump off by one|wsheap.c|s/heap->fast.bump = obj \+ wsheap_footprint\(size\);/heap->fast.bump = obj + wsheap_footprint(size - 1);/"
 	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/|plain"
@@ -69,6 +73,16 @@ MUTANTS=(
 	"trace: no reset event|wsheap.c|s/\ttrace_wsheap_reset\(heap, requested, heap->actual\);\n/\t(void)requested;\n/|observe"
 	"trace: refusal without its caller|wsheap.c|s/(int __wsheap_alloc\(.*?)_RET_IP_/\${1}0UL/s|observe"
 	"ACCOUNT not passed to chunks|wsheap.c|s/\(set.account \? __GFP_ACCOUNT : 0\)/0/"
+	"ACCOUNT heap object not charged|wsheap.c|s/new = wsheap_object_alloc\(gfp\);/new = wsheap_object_alloc(WSHEAP_GFP);/"
+	"slab chunks may give up early|wsheap.c|s/#define WSHEAP_GFP\t\t\(GFP_KERNEL \| __GFP_NOWARN\)/#define WSHEAP_GFP\t\t(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)/"
+	"every chunk may give up early|wsheap.c|s/\tif \(bytes > WSHEAP_SLAB_CHUNK_MAX\)\n\t\treturn gfp \| __GFP_RETRY_MAYFAIL;/\treturn gfp | __GFP_RETRY_MAYFAIL;/"
+	"mark leaves realloc's in-place window open|wsheap.c|s/\theap->fast.last = NULL;\n\theap->stray = NULL;\n\twsheap_leave\(heap\);\n\treturn 0;\n\}\nEXPORT_SYMBOL_GPL\(wsheap_mark\);/\twsheap_leave(heap);\n\treturn 0;\n}\nEXPORT_SYMBOL_GPL(wsheap_mark);/"
+	"realloc trusts old_size|wsheap.c|s/if \(old && old_size > heap->fast.requested\)/if (0)/"
+	"fresh heaps share an epoch|wsheap.c|s/\twsheap_new_epoch\(new\);/\tnew->epoch = 1;/"
+	"debugfs: list changed without its lock|wsheap_debugfs.c|s/\tmutex_lock\(&wsheap_heaps_lock\);\n\tlist_add_tail/\tlist_add_tail/; s/(list_add_tail\(&heap->stats.node, &wsheap_heaps\);\n)\tmutex_unlock\(&wsheap_heaps_lock\);\n/\$1/|smp"
+	"needed widened to u64|wsheap.c|s/\tsize_t needed = wsheap_room_needed\(size, align\);/\tu64 needed = (u64)size + wsheap_room_needed(0, align);/|i386"
+	"test-only exports follow CONFIG_KUNIT|wsheap_internal.h|s/#if IS_ENABLED\(CONFIG_WSHEAP_KUNIT_TEST\)\n#define WSHEAP_VISIBLE_FOR_TEST/#if IS_ENABLED(CONFIG_KUNIT)\n#define WSHEAP_VISIBLE_FOR_TEST/|distro"
+	"misuse checks on in every debug kernel|Kconfig|s/(bool \"Catch misuse of wsheap heaps\"\n\tdepends on WSHEAP\n)/\$1\tdefault DEBUG_KERNEL\n/|distro"
 )
 
 [ -x "$BUILD/linux" ] || { echo "mutants: run 'make test' first ($BUILD/linux missing)" >&2; exit 1; }
@@ -97,6 +111,23 @@ run_mutant() {
 		return 2
 	fi
 	log=$CACHE/mutant.log
+	case $kind in
+	smp | i386)
+		if WSHEAP_LOCK_HELD=1 WSHEAP_RESULTS=$WORK/results \
+			bash "$WORK/scripts/kunit.sh" "$kind" >"$log" 2>&1; then
+			echo "SURVIVED  $name"
+			return 1
+		fi
+		echo "caught    $name: $(grep -E 'Testing complete|warning:|ERROR' "$log" | tail -1)"
+		return 0 ;;
+	distro)
+		if WSHEAP_LOCK_HELD=1 bash "$WORK/scripts/distro-config.sh" >"$log" 2>&1; then
+			echo "SURVIVED  $name"
+			return 1
+		fi
+		echo "caught    $name: $(grep -E 'warning:|ERROR' "$log" | head -1)"
+		return 0 ;;
+	esac
 	if [ "$kind" = observe ]; then
 		# the UML module kernel is current, so no build lock is needed
 		if bash "$WORK/scripts/observe.sh" >"$log" 2>&1; then
