@@ -84,8 +84,9 @@ struct wsheap_error {
  *	heap holds now
  * @WSHEAP_PROPERTY_NAME: char[], the heap's name, NUL-terminated, at most
  *	%WSHEAP_NAME_MAX bytes with the NUL ("" for an unnamed heap)
- * @WSHEAP_PROPERTY_ACCOUNT: bool, whether chunk memory is charged to the
- *	memory cgroup of the task that makes the heap grow (__GFP_ACCOUNT)
+ * @WSHEAP_PROPERTY_ACCOUNT: bool, whether the heap object and its chunks
+ *	are charged to the memory cgroup of the task that creates or grows
+ *	the heap (__GFP_ACCOUNT)
  *
  * The first four are read-only.  NAME and ACCOUNT may also be given to
  * wsheap_create(), each at most once.
@@ -130,7 +131,7 @@ struct wsheap_property {
  *
  * The new heap holds no memory until the first allocation.  @props may name
  * the heap (%WSHEAP_PROPERTY_NAME, copied) and ask for memory cgroup
- * accounting of its chunks (%WSHEAP_PROPERTY_ACCOUNT).
+ * accounting of the heap object and its chunks (%WSHEAP_PROPERTY_ACCOUNT).
  *
  * Context: Process context.  May sleep.
  * Return: 0 and *@heap set to a heap the caller owns and releases with
@@ -304,17 +305,20 @@ int wsheap_alloc_aligned(struct wsheap *heap, size_t size, size_t align,
  * @error: optional; filled when the call fails
  *
  * When @old is the block of the heap's last successful allocating call (no
- * allocation, wsheap_reset() or wsheap_rollback() since) and its chunk has
- * room, the block is resized in place: *@ptr is @old and REQUESTED_SIZE
- * changes by @new_size - @old_size (a shrink gives bytes back to the
- * quota).  Otherwise a new block of @new_size is carved, the first
- * min(@old_size, @new_size) bytes are copied into it and REQUESTED_SIZE
- * grows by @new_size; @old stays valid until the next reset.  A NULL @old
- * is wsheap_alloc(@heap, @new_size, ...).
+ * allocation, wsheap_mark(), wsheap_reset() or wsheap_rollback() since:
+ * a mark ends the window, so that a rollback never undoes a resize), and
+ * its chunk has room, the block is resized in place: *@ptr is @old and
+ * REQUESTED_SIZE changes by @new_size - @old_size (a shrink gives bytes
+ * back to the quota).  Otherwise a new block of @new_size is carved, the
+ * first min(@old_size, @new_size) bytes are copied into it and
+ * REQUESTED_SIZE grows by @new_size; @old stays valid until the next
+ * reset.  A NULL @old is wsheap_alloc(@heap, @new_size, ...).
  *
  * Context: Process context.  May sleep.
- * Return: as wsheap_alloc().  On failure @old is untouched and still valid,
- * and *@ptr and the heap are untouched.
+ * Return: as wsheap_alloc(), and -EINVAL when @old is not NULL and
+ * @old_size is larger than REQUESTED_SIZE (a caller bug that would wrap
+ * the count).  On failure @old is untouched and still valid, and *@ptr
+ * and the heap are untouched.
  */
 int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
 		   size_t new_size, void **ptr, struct wsheap_error *error);
@@ -401,6 +405,8 @@ struct wsheap_mark {
  *
  * Takes O(1) and allocates nothing.  The mark stays valid until the next
  * wsheap_reset() of @heap, or until a rollback to a mark taken before it.
+ * A block allocated before the mark is no longer resized in place by
+ * wsheap_realloc(): it is copied.
  *
  * Context: Process context.  May sleep.
  * Return: 0, or -EINVAL for a NULL @heap or @mark.

@@ -15,6 +15,7 @@
 #include <linux/align.h>
 #include <linux/device.h>
 #include <linux/kasan.h>
+#include <linux/kmsan-checks.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -3106,12 +3107,36 @@ static struct kunit_suite wsheap_v2_suite = {
 	.test_cases = wsheap_v2_cases,
 };
 
+/*
+ * KMSAN: a block resized in place keeps its bytes as initialised as they
+ * were; only the tail it grew by reads as uninitialised.  A use of an
+ * uninitialised byte is a KMSAN report, which fails the kunit-kmsan stage.
+ */
+static void kmsan_realloc_keeps_what_it_kept(struct kunit *test)
+{
+	struct wsheap *heap;
+	char *s = NULL, *p = NULL;
+
+	if (!IS_ENABLED(CONFIG_KMSAN))
+		kunit_skip(test, "needs KMSAN");
+	heap = new_heap(test, MiB, 0);
+	KUNIT_ASSERT_EQ(test, wsheap_strdup(heap, "abc", &s, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, s, 4, 64, (void **)&p,
+					     NULL), 0);
+	KUNIT_ASSERT_PTR_EQ(test, p, s);
+	/* strlen() reads the kept bytes: no report */
+	KUNIT_EXPECT_EQ(test, strlen(p), 3);
+	kmsan_check_memory(p, 4);
+	kunit_info(test, "KMSAN checked the bytes a realloc in place kept\n");
+}
+
 static struct kunit_case wsheap_kasan_cases[] = {
 	KUNIT_CASE(kasan_block_is_exactly_its_size),
 	KUNIT_CASE(kasan_aligned_padding_stays_poisoned),
 	KUNIT_CASE(kasan_realloc_shadow_follows_the_block),
 	KUNIT_CASE(kasan_rollback_poisons_what_followed),
 	KUNIT_CASE(kasan_reset_poisons_and_reuse_unpoisons),
+	KUNIT_CASE(kmsan_realloc_keeps_what_it_kept),
 	{}
 };
 

@@ -16,6 +16,7 @@
 #           other, see kunit/arch/smp.config)
 #  arm64    arm64 under QEMU with 2 vCPUs, KASAN, UBSAN and lockdep
 #  i386     32-bit x86 under QEMU with 2 vCPUs, UBSAN and lockdep
+#  kmsan    x86_64 under QEMU with 2 vCPUs, built with clang, KMSAN
 #
 # The QEMU variants add kunit/arch/<name>.config to the .kunitconfig and
 # check in the kernel log that their checkers were really on.
@@ -60,6 +61,12 @@ i386)
 	ensure_pkgs gcc-i686-linux-gnu
 	live=('Lock dependency validator' 'smp: Brought up .* 2 CPUs'
 	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
+kmsan)
+	stage "KUnit on x86_64 with KMSAN (clang, QEMU TCG, 2 vCPUs, UBSAN)"
+	arch_args=(--arch=x86_64 --make_options=LLVM=1)
+	ensure_pkgs clang lld llvm
+	live=('Starting KernelMemorySanitizer' 'smp: Brought up .* 2 CPUs'
+	      'kmsan_realloc_keeps_what_it_kept: KMSAN') ;;
 *)
 	die "unknown KUnit variant $variant" ;;
 esac

@@ -25,8 +25,8 @@ WORK=$CACHE/mutants
 # use: they run in the build without KASAN that 'make test' also runs.
 # "observe" mutants break what only a booted kernel shows (the debugfs
 # file, trace events): the observe stage of 'make test' must fail on them.
-# "smp" and "i386" mutants break what only more than one CPU or a 32-bit
-# size_t shows: the kunit-smp or kunit-i386 stage must fail on them.
+# "smp", "i386" and "kmsan" mutants break what only more than one CPU, a
+# 32-bit size_t or KMSAN shows: that kunit-* stage must fail on them.
 # "distro" mutants break what a distro build gets (exports, Kconfig
 # defaults): scripts/distro-config.sh must fail on them.
 MUTANTS=(
@@ -80,6 +80,7 @@ MUTANTS=(
 	"realloc trusts old_size|wsheap.c|s/if \(old && old_size > heap->fast.requested\)/if (0)/"
 	"fresh heaps share an epoch|wsheap.c|s/\twsheap_new_epoch\(new\);/\tnew->epoch = 1;/"
 	"debugfs: list changed without its lock|wsheap_debugfs.c|s/\tmutex_lock\(&wsheap_heaps_lock\);\n\tlist_add_tail/\tlist_add_tail/; s/(list_add_tail\(&heap->stats.node, &wsheap_heaps\);\n)\tmutex_unlock\(&wsheap_heaps_lock\);\n/\$1/|smp"
+	"KMSAN: realloc in place poisons the whole block|wsheap_internal.h|s/\tif \(new_size > old_size\)\n\t\tkmsan_poison_memory\(obj \+ old_size, new_size - old_size,/\tif (new_size > old_size)\n\t\tkmsan_poison_memory(obj, new_size,/|kmsan"
 	"needed widened to u64|wsheap.c|s/\tsize_t needed = wsheap_room_needed\(size, align\);/\tu64 needed = (u64)size + wsheap_room_needed(0, align);/|i386"
 	"test-only exports follow CONFIG_KUNIT|wsheap_internal.h|s/#if IS_ENABLED\(CONFIG_WSHEAP_KUNIT_TEST\)\n#define WSHEAP_VISIBLE_FOR_TEST/#if IS_ENABLED(CONFIG_KUNIT)\n#define WSHEAP_VISIBLE_FOR_TEST/|distro"
 	"misuse checks on in every debug kernel|Kconfig|s/(bool \"Catch misuse of wsheap heaps\"\n\tdepends on WSHEAP\n)/\$1\tdefault DEBUG_KERNEL\n/|distro"
@@ -112,7 +113,7 @@ run_mutant() {
 	fi
 	log=$CACHE/mutant.log
 	case $kind in
-	smp | i386)
+	smp | i386 | kmsan)
 		if WSHEAP_LOCK_HELD=1 WSHEAP_RESULTS=$WORK/results \
 			bash "$WORK/scripts/kunit.sh" "$kind" >"$log" 2>&1; then
 			echo "SURVIVED  $name"

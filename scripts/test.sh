@@ -8,15 +8,15 @@
 #	wsheap: N passed, N failed
 #
 # with the counts KUnit itself reported, summed over the built-in runs
-# (UML with and without KASAN; x86_64 SMP, arm64 and i386 under QEMU) and
-# the module run.  Full logs are in
+# (UML with and without KASAN; x86_64 SMP, arm64, i386 and KMSAN under
+# QEMU) and the module run.  Full logs are in
 # $CACHE/logs.
 #
 # WSHEAP_STAGES="kunit lint" runs only those stages.
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain kunit-smp kunit-arm64 kunit-i386 uml-kunit kasan observe demo debian dkms lint faults endurance"
+ALL_STAGES="kunit kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
@@ -26,6 +26,7 @@ declare -A script=(
 	[kunit-smp]="kunit.sh smp"
 	[kunit-arm64]="kunit.sh arm64"
 	[kunit-i386]="kunit.sh i386"
+	[kunit-kmsan]="kunit.sh kmsan"
 	[uml-kunit]=uml-kunit.sh
 	[kasan]=kasan.sh
 	[observe]=observe.sh
@@ -70,7 +71,7 @@ done
 
 passed=0
 nfailed=0
-for r in kunit-builtin kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-module; do
+for r in kunit-builtin kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-kmsan kunit-module; do
 	if [ -f "$RESULTS/$r" ]; then
 		read -r p f _ <"$RESULTS/$r"
 		passed=$((passed + p))
