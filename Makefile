@@ -53,6 +53,10 @@ test:
 bench:
 	@bash scripts/bench.sh
 
+# independent heaps on 1 and 2 CPUs, Debian's kernel under QEMU -smp 2
+bench-smp:
+	@bash scripts/debian.sh bench-smp
+
 lint:
 	@bash scripts/lint.sh
 
@@ -60,4 +64,4 @@ lint:
 deb:
 	@bash scripts/deb.sh
 
-.PHONY: all modules clean kdir-check demo test bench lint deb
+.PHONY: all modules clean kdir-check demo test bench bench-smp lint deb

@@ -48,9 +48,10 @@
  * rest.
  *
  * Marks.  A mark is the bump pointer, REQUESTED_SIZE and the last
- * sequence number handed out, with the heap's epoch: a number drawn from a
- * module-wide counter at create and at every reset, so one compare refuses
- * a mark of another heap or of an earlier round.  Rollback puts the bump
+ * sequence number handed out, with the heap's epoch: a number drawn at
+ * create and at every reset from the drawing CPU's own sequence (see
+ * wsheap_new_epoch()), unique module-wide, so one compare refuses a mark
+ * of another heap or of an earlier round.  Rollback puts the bump
  * pointer back into the chunk that contains it and unstamps every chunk
  * stamped after the mark, which makes them spares for the allocations that
  * follow; no chunk is freed until the next reset.
@@ -79,7 +80,9 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
@@ -532,12 +535,22 @@ static void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
 	return obj;
 }
 
-/* The module-wide counter that makes every (heap, round) pair unique. */
-static atomic_long_t wsheap_epochs = ATOMIC_LONG_INIT(0);
+/*
+ * Epochs make every (heap, round) pair unique.  Each CPU draws from a
+ * sequence of its own, n * nr_cpu_ids + cpu with n counting from 1, so no
+ * two draws give the same value, none gives 0 (a zeroed mark), and a draw
+ * writes only its own CPU's counter: creates and resets of heaps on
+ * different CPUs share no cache line.  this_cpu_inc_return() is safe
+ * against an interrupt on the same CPU that draws too.
+ */
+static DEFINE_PER_CPU(unsigned long, wsheap_epoch_seq);
 
 static void wsheap_new_epoch(struct wsheap *heap)
 {
-	heap->epoch = atomic_long_inc_return(&wsheap_epochs);
+	int cpu = get_cpu();
+
+	heap->epoch = this_cpu_inc_return(wsheap_epoch_seq) * nr_cpu_ids + cpu;
+	put_cpu();
 }
 
 /* What wsheap_create() takes from its properties, checked before any use. */

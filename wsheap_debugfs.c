@@ -2,12 +2,16 @@
 /*
  * wsheap - every live heap in /sys/kernel/debug/wsheap/heaps
  *
- * Linked into wsheap.ko only in kernels with debugfs.  Heaps join a
- * module-wide list at create and leave it at free, under a mutex that the
- * reader holds too, so a heap cannot be freed while it is being printed.
- * Its fields, though, change under its owner's calls, which take no lock:
- * the file reads them with data_race(), a snapshot that is exact whenever
- * the owner is idle.
+ * Linked into wsheap.ko only in kernels with debugfs.  A heap joins the
+ * list of the CPU that creates it and leaves that list at free, each list
+ * under a spinlock of its own: heaps created on different CPUs never
+ * write a common lock or list head, and a free on the creating CPU (the
+ * usual case) touches only that CPU's.  The reader takes each CPU's lock
+ * in turn while it prints that CPU's heaps, so a heap cannot be freed
+ * while it is being printed, and every heap that lives across the whole
+ * read is listed exactly once.  A heap's fields, though, change under
+ * its owner's calls, which take no lock: the file reads them with
+ * data_race(), a snapshot that is exact whenever the owner is idle.
  *
  * The file is one table for people and scripts alike: a header line that
  * names each column in one word, then one line per heap with as many
@@ -17,28 +21,42 @@
 #include <linux/init.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
-#include <linux/mutex.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/seq_file.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
 
 #include "wsheap_internal.h"
 
-static LIST_HEAD(wsheap_heaps);
-static DEFINE_MUTEX(wsheap_heaps_lock);
+/* The heaps created on one CPU. */
+struct wsheap_heap_list {
+	spinlock_t lock;		/* protects heaps */
+	struct list_head heaps;
+};
+
+static DEFINE_PER_CPU(struct wsheap_heap_list, wsheap_heap_lists);
 static struct dentry *wsheap_debugfs_dir;
 
 void wsheap_stats_add(struct wsheap *heap)
 {
-	mutex_lock(&wsheap_heaps_lock);
-	list_add_tail(&heap->stats.node, &wsheap_heaps);
-	mutex_unlock(&wsheap_heaps_lock);
+	struct wsheap_heap_list *list = get_cpu_ptr(&wsheap_heap_lists);
+
+	heap->stats_cpu = smp_processor_id();
+	spin_lock(&list->lock);
+	list_add_tail(&heap->stats.node, &list->heaps);
+	spin_unlock(&list->lock);
+	put_cpu_ptr(&wsheap_heap_lists);
 }
 
 void wsheap_stats_del(struct wsheap *heap)
 {
-	mutex_lock(&wsheap_heaps_lock);
+	struct wsheap_heap_list *list = per_cpu_ptr(&wsheap_heap_lists,
+						    heap->stats_cpu);
+
+	spin_lock(&list->lock);
 	list_del(&heap->stats.node);
-	mutex_unlock(&wsheap_heaps_lock);
+	spin_unlock(&list->lock);
 }
 
 /* What one line shows: the fields its owner's calls change. */
@@ -68,7 +86,7 @@ static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
 		seq_escape(m, heap->name, " \t\n\\");
 	else
 		seq_puts(m, "-");
-	seq_printf(m, " %zu %zu %zu %zu %zu %lu %lu %lu %lu\n",
+	seq_printf(m, " %zu %zu %zu %zu %zu %u %u %u %u\n",
 		   heap->fast.max_size, heap->trim_size, snap.requested,
 		   snap.actual, max(snap.stats.peak, snap.requested),
 		   snap.stats.chunks, snap.stats.resets,
@@ -84,18 +102,24 @@ static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
  * of their own while heaps come and go (kunit.py boots no userspace to
  * mount debugfs).
  *
- * Context: Process context.  Takes the heap list's mutex.
+ * Context: Any context that may take a spinlock.  Takes each CPU's heap
+ * list lock in turn.
  * Return: 0.
  */
 WSHEAP_VISIBLE_FOR_TEST int wsheap_heaps_show(struct seq_file *m, void *v)
 {
+	struct wsheap_heap_list *list;
 	struct wsheap *heap;
+	int cpu;
 
 	seq_puts(m, "name max trim requested actual peak chunks resets quota_refusals oom_refusals\n");
-	mutex_lock(&wsheap_heaps_lock);
-	list_for_each_entry(heap, &wsheap_heaps, stats.node)
-		wsheap_heaps_show_one(m, heap);
-	mutex_unlock(&wsheap_heaps_lock);
+	for_each_possible_cpu(cpu) {
+		list = per_cpu_ptr(&wsheap_heap_lists, cpu);
+		spin_lock(&list->lock);
+		list_for_each_entry(heap, &list->heaps, stats.node)
+			wsheap_heaps_show_one(m, heap);
+		spin_unlock(&list->lock);
+	}
 	return 0;
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_heaps_show);
@@ -103,6 +127,14 @@ DEFINE_SHOW_ATTRIBUTE(wsheap_heaps);
 
 void __init wsheap_debugfs_init(void)
 {
+	struct wsheap_heap_list *list;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		list = per_cpu_ptr(&wsheap_heap_lists, cpu);
+		spin_lock_init(&list->lock);
+		INIT_LIST_HEAD(&list->heaps);
+	}
 	wsheap_debugfs_dir = debugfs_create_dir("wsheap", NULL);
 	debugfs_create_file("heaps", 0400, wsheap_debugfs_dir, NULL,
 			    &wsheap_heaps_fops);

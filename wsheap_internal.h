@@ -29,12 +29,13 @@
  */
 struct wsheap_stats {
 #ifdef CONFIG_DEBUG_FS
-	struct list_head node;		/* in the module's list of heaps */
+	struct list_head node;		/* in its creating CPU's list */
 	size_t peak;			/* highest REQUESTED_SIZE so far */
-	unsigned long chunks;
-	unsigned long resets;
-	unsigned long quota_refusals;
-	unsigned long oom_refusals;
+	/* 32 bits, so that struct wsheap fits kmalloc-192: counted mod 2^32 */
+	unsigned int chunks;
+	unsigned int resets;
+	unsigned int quota_refusals;
+	unsigned int oom_refusals;
 #endif
 };
 
@@ -52,6 +53,9 @@ struct wsheap {
 	char *stray;			/* fast.last, outside the bump chunk */
 	char *stray_limit;		/* the end of its chunk */
 	gfp_t gfp;			/* for chunks */
+#ifdef CONFIG_DEBUG_FS
+	int stats_cpu;			/* whose list of heaps it is on */
+#endif
 	char name[WSHEAP_NAME_MAX];
 	struct wsheap_stats stats;
 #ifdef CONFIG_WSHEAP_DEBUG
@@ -72,7 +76,7 @@ static inline void wsheap_stats_peak(struct wsheap *heap)
 	heap->stats.peak = max(heap->stats.peak, heap->fast.requested);
 }
 
-static inline void wsheap_stats_chunks(struct wsheap *heap, long delta)
+static inline void wsheap_stats_chunks(struct wsheap *heap, int delta)
 {
 	heap->stats.chunks += delta;
 }
@@ -97,7 +101,7 @@ static inline void wsheap_stats_del(struct wsheap *heap) { }
 static inline void wsheap_debugfs_init(void) { }
 static inline void wsheap_debugfs_exit(void) { }
 static inline void wsheap_stats_peak(struct wsheap *heap) { }
-static inline void wsheap_stats_chunks(struct wsheap *heap, long delta) { }
+static inline void wsheap_stats_chunks(struct wsheap *heap, int delta) { }
 static inline void wsheap_stats_reset(struct wsheap *heap) { }
 static inline void wsheap_stats_refused(struct wsheap *heap, int code) { }
 #endif

@@ -90,6 +90,7 @@
 #include <linux/vmalloc.h>
 
 #include "../wsheap.h"
+#include "../wsheap_internal.h"
 
 static unsigned int n_objects = 1000000;
 module_param(n_objects, uint, 0444);
@@ -1407,6 +1408,8 @@ static int __init wsheap_bench_init(void)
 
 	pr_info("n_objects=%u cycles=%u reps=%u: ns per unit (an object, or what the row says), median and min-max of the reps\n",
 		n_objects, cycles, reps);
+	pr_info("struct wsheap: %zu bytes, a kmalloc-%zu object\n",
+		sizeof(struct wsheap), kmalloc_size_roundup(sizeof(struct wsheap)));
 	pr_info("vs W: median / median of row W (wsheap_alloc, warm heap), rows per object only\n");
 	pr_info("vs kmalloc: median / median of the row named, the same work with kmalloc and kfree in this boot (below 1.00x wsheap costs less)\n");
 	pr_info("%-5s %8s %13s %10s %21s  %s\n", "key", "vs W", "vs kmalloc",

@@ -11,6 +11,8 @@
 #	scripts/debian.sh		both
 #	scripts/debian.sh 6.12|6.1	one of them
 #	scripts/debian.sh bench [P=V]	wsheap_bench there (make bench)
+#	scripts/debian.sh bench-smp [P=V]	wsheap_bench_smp there, 2 vCPUs
+#					(make bench-smp)
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/qemu.sh"
@@ -153,6 +155,42 @@ debian_bench() {
 	say "bench done ($(($(now) - t0)) s); table saved to $out; timings are from an emulated CPU (QEMU TCG)"
 }
 
+# debian_bench_smp [PARAM...]: bench/wsheap_bench_smp.ko in the Debian
+# kernel under QEMU with 2 vCPUs, one host thread each: the short-job rows
+# on one CPU, then on both at once, and their scaling against kmalloc's in
+# the same boot.  The table goes to stdout and $CACHE/bench-smp.txt.
+debian_bench_smp() {
+	local v kdir vmlinuz qlog t0 table header out=$CACHE/bench-smp.txt
+	t0=$(now)
+	stage "wsheap_bench_smp in the Debian 6.12 cloud kernel under QEMU (TCG, 2 vCPUs)"
+	v=$(debian_612_version) || return 1
+	kdir=/usr/src/linux-headers-$v-cloud-amd64
+	ensure_pkgs "linux-headers-$v-cloud-amd64" || return 1
+	vmlinuz=$(debian_image "$v") || return 1
+	build_modules "deb-$v-bench" "$kdir" "$LOGS/debian-$v-bench-modules.log" BENCH ||
+		return 1
+	MOD_PARAMS[wsheap_bench_smp]="$*"
+	make_initramfs "$DEB/initramfs-bench-smp" "$DEB/initramfs-bench-smp.cpio.gz" \
+		"$MODDIR/wsheap.ko" "$MODDIR/bench/wsheap_bench_smp.ko"
+	qlog=$LOGS/bench-smp-qemu.log
+	say "wsheap_bench_smp $*, QEMU -smp 2 (log: $qlog)"
+	WSHEAP_QEMU_SMP=2 WSHEAP_QEMU_TIMEOUT=${WSHEAP_QEMU_TIMEOUT:-1800} \
+		qemu_boot "$vmlinuz" "$DEB/initramfs-bench-smp.cpio.gz" "$qlog" 1024 || return 1
+	table=$(sed -nE 's/^(\[ *[0-9]+\.[0-9]+\] )?wsheap_bench_smp: //p' "$qlog")
+	header="# wsheap bench-smp $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$PROJ" describe --always --dirty 2>/dev/null || echo '?'), Debian $v-cloud-amd64 under qemu-system-x86_64 -accel tcg,thread=multi -smp 2, ratios comparable within one run only"
+	echo
+	echo "$header"
+	printf '%s\n' "${table:-(wsheap_bench_smp printed nothing)}"
+	echo
+	check_log "$qlog" || { warn "log: $qlog"; return 1; }
+	if [ -z "$table" ] || grep -q 'failed:' <<<"$table"; then
+		warn "a row failed or no table was printed; $out not updated (log: $qlog)"
+		return 1
+	fi
+	printf '%s\n%s\n' "$header" "$table" >"$out"
+	say "bench-smp done ($(($(now) - t0)) s); table saved to $out"
+}
+
 ensure_deps
 case $WHAT in
 all)	rc=0
@@ -163,5 +201,7 @@ all)	rc=0
 6.1)	debian_61 ;;
 bench)	shift
 	debian_bench "$@" ;;
-*)	die "usage: $0 [all|6.12|6.1|bench [module params]]" ;;
+bench-smp)	shift
+	debian_bench_smp "$@" ;;
+*)	die "usage: $0 [all|6.12|6.1|bench|bench-smp [module params]]" ;;
 esac

@@ -61,10 +61,12 @@ initramfs_pack() {
 }
 
 # qemu_boot VMLINUZ INITRAMFS LOG MEM-MIB: boot under QEMU TCG, console to
-# LOG; fails unless the init reported success.
+# LOG; fails unless the init reported success.  WSHEAP_QEMU_SMP vCPUs
+# (default 1), each a host thread of its own (multi-threaded TCG).
 qemu_boot() {
 	local rc=0 qlog=$3
-	timeout "${WSHEAP_QEMU_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -m "$4" \
+	timeout "${WSHEAP_QEMU_TIMEOUT:-300}" qemu-system-x86_64 \
+		-accel tcg,thread=multi -smp "${WSHEAP_QEMU_SMP:-1}" -m "$4" \
 		-nographic -no-reboot -kernel "$1" -initrd "$2" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=7" \
 		</dev/null >"$qlog" 2>&1 || rc=$?
