@@ -92,7 +92,7 @@
 #include "wsheap_internal.h"
 #include "wsheap_trace.h"
 
-#if IS_ENABLED(CONFIG_WSHEAP_KUNIT_TEST)
+#ifdef WSHEAP_TEST_EXPORTS
 #include <kunit/static_stub.h>
 #else
 /* No suite to redirect to (and Linux 6.1 has no static stubs at all). */

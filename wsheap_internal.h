@@ -155,11 +155,11 @@ static inline void wsheap_sanitize_resize(const char *obj, size_t old_size,
 /*
  * What only the KUnit suites reach: non-static, and exported in the
  * EXPORTED_FOR_KUNIT_TESTING namespace, when wsheap's own test option is
- * on; static otherwise.  Not VISIBLE_IF_KUNIT, which follows CONFIG_KUNIT:
- * distro kernels set that, and a DKMS build for them would export the
- * chunk allocators to every module.
+ * on (Kbuild defines WSHEAP_TEST_EXPORTS from CONFIG_WSHEAP_KUNIT_TEST);
+ * static otherwise.  Not VISIBLE_IF_KUNIT, which follows CONFIG_KUNIT: a
+ * kernel with KUnit would export the chunk allocators to every module.
  */
-#if IS_ENABLED(CONFIG_WSHEAP_KUNIT_TEST)
+#ifdef WSHEAP_TEST_EXPORTS
 #define WSHEAP_VISIBLE_FOR_TEST
 #define EXPORT_SYMBOL_IF_WSHEAP_TEST	EXPORT_SYMBOL_IF_KUNIT
 

@@ -43,7 +43,8 @@ uml_boot kunit-module "$body" || rc=1
 passed=0 failed=0 skipped=0
 for m in wsheap_kunit wsheap_smp_kunit; do
 	ktap=$LOGS/uml-kunit-module-$m.ktap
-	sed -n "/^WSHEAP-MARK: ktap-begin $m\$/,/^WSHEAP-MARK: ktap-end/p" "$UML_LOG" |
+	# (the console ends its lines with CR LF)
+	sed -n "/^WSHEAP-MARK: ktap-begin $m\r\?\$/,/^WSHEAP-MARK: ktap-end/p" "$UML_LOG" |
 		grep -v '^WSHEAP-MARK:' >"$ktap" || true
 	kunit_parse "$ktap" "$res.$m" || rc=1
 	if [ -f "$res.$m" ]; then
