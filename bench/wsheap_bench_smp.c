@@ -50,7 +50,10 @@ MODULE_PARM_DESC(reps, "runs of each row and CPU count; the best counts (default
 
 static u8 job_sizes[JOB_SIZES];
 
-/* One CPU's part of a run. */
+/*
+ * One CPU's part of a run, a cache line of its own: the jobs write in it,
+ * and CPUs that shared a line would measure each other.
+ */
 struct bench_cpu {
 	const struct bench_row *row;
 	unsigned int cpu;
@@ -61,7 +64,7 @@ struct bench_cpu {
 	struct completion done;
 	u64 ns;
 	int err;
-};
+} ____cacheline_aligned_in_smp;
 
 struct bench_row {
 	const char *key;
@@ -146,13 +149,15 @@ static int bench_cpu_fn(void *data)
 {
 	struct bench_cpu *c = data;
 	unsigned int i;
+	int err = 0;
 	u64 t0;
 
 	wait_for_completion(c->start);
 	t0 = ktime_get_ns();
-	for (i = 0; i < iters && !c->err; i++)
-		c->err = c->row->job(c, i);
+	for (i = 0; i < iters && !err; i++)
+		err = c->row->job(c, i);
 	c->ns = ktime_get_ns() - t0;
+	c->err = err;
 	complete(&c->done);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(1);
