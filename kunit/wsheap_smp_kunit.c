@@ -203,19 +203,29 @@ static void smp_reset(struct smp_worker *w, struct wsheap *heap)
 	w->requested = 0;
 }
 
-/* A heap that lives for one round only, as one per request would. */
-static void smp_temporary_heap(struct smp_worker *w)
+/* A heap named after its worker's CPU, as the debugfs table lists it. */
+static int smp_create_named(struct smp_worker *w, bool temporary,
+			    size_t max_size, size_t trim_size,
+			    struct wsheap **heap)
 {
 	char name[WSHEAP_NAME_MAX];
 	struct wsheap_property prop = {
 		.id = WSHEAP_PROPERTY_NAME, .value = name,
 		.value_size = sizeof(name),
 	};
+
+	snprintf(name, sizeof(name),
+		 temporary ? SMP_NAME_FMT_TEMP : SMP_NAME_FMT_KEEP, w->cpu);
+	return wsheap_create(max_size, trim_size, &prop, 1, heap, NULL);
+}
+
+/* A heap that lives for one round only, as one per request would. */
+static void smp_temporary_heap(struct smp_worker *w)
+{
 	struct wsheap *heap;
 
-	snprintf(name, sizeof(name), SMP_NAME_FMT_TEMP, w->cpu);
-	if (wsheap_create(1024 + smp_rand(w, 64 * 1024), smp_rand(w, 8192),
-			  &prop, 1, &heap, NULL)) {
+	if (smp_create_named(w, true, 1024 + smp_rand(w, 64 * 1024),
+			     smp_rand(w, 8192), &heap)) {
 		smp_error(w, "create failed");
 		return;
 	}
@@ -232,15 +242,9 @@ static void smp_temporary_heap(struct smp_worker *w)
 static int smp_worker_fn(void *data)
 {
 	struct smp_worker *w = data;
-	char name[WSHEAP_NAME_MAX];
-	struct wsheap_property prop = {
-		.id = WSHEAP_PROPERTY_NAME, .value = name,
-		.value_size = sizeof(name),
-	};
 	struct wsheap *keep;
 
-	snprintf(name, sizeof(name), SMP_NAME_FMT_KEEP, w->cpu);
-	if (wsheap_create(256 * 1024, 32 * 1024, &prop, 1, &keep, NULL)) {
+	if (smp_create_named(w, false, 256 * 1024, 32 * 1024, &keep)) {
 		smp_error(w, "create of the long-lived heap failed");
 		w->no_keep = true;
 		goto out;

@@ -102,6 +102,25 @@ debian_61() {
 	say "Debian $v: modules build without warnings ($(($(now) - t0)) s)"
 }
 
+# bench_table MODULE QLOG OUT HEADER BAD-RE WHAT: print the table MODULE
+# wrote to the console log QLOG under HEADER, and save both to OUT unless
+# the log is not clean, no table came or a line of it matches BAD-RE
+# (WHAT says what such a line means).
+bench_table() {
+	local mod=$1 qlog=$2 out=$3 header=$4 bad=$5 what=$6 table
+	table=$(sed -nE "s/^(\[ *[0-9]+\.[0-9]+\] )?$mod: //p" "$qlog")
+	echo
+	echo "$header"
+	printf '%s\n' "${table:-($mod printed nothing)}"
+	echo
+	check_log "$qlog" || { warn "log: $qlog"; return 1; }
+	if [ -z "$table" ] || grep -q "$bad" <<<"$table"; then
+		warn "$what or no table was printed; $out not updated (log: $qlog)"
+		return 1
+	fi
+	printf '%s\n%s\n' "$header" "$table" >"$out"
+}
+
 # debian_bench [PARAM...]: the benchmark module in the Debian kernel (no
 # sanitizers, a distro config) under QEMU TCG, in one boot: every row,
 # the kmalloc rows that the wsheap rows are compared with included, and
@@ -116,7 +135,7 @@ debian_61() {
 BENCH_DEBIAN_PARAMS="n_objects=500000 cycles=30000 reps=9 growth_max_mib=1024"
 
 debian_bench() {
-	local v kdir vmlinuz qlog t0 table header mem=${WSHEAP_QEMU_BENCH_MIB:-3072}
+	local v kdir vmlinuz qlog t0 header mem=${WSHEAP_QEMU_BENCH_MIB:-3072}
 	local out=$CACHE/bench-debian.txt
 	t0=$(now)
 	stage "wsheap_bench in the Debian 6.12 cloud kernel under QEMU (TCG)"
@@ -140,18 +159,9 @@ debian_bench() {
 	say "wsheap_bench ${MOD_PARAMS[wsheap_bench]}, QEMU -m $mem (log: $qlog)"
 	WSHEAP_QEMU_TIMEOUT=${WSHEAP_QEMU_TIMEOUT:-3600} \
 		qemu_boot "$vmlinuz" "$DEB/initramfs-bench.cpio.gz" "$qlog" "$mem" || return 1
-	table=$(sed -nE 's/^(\[ *[0-9]+\.[0-9]+\] )?wsheap_bench: //p' "$qlog")
 	header="# wsheap bench $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$PROJ" describe --always --dirty 2>/dev/null || echo '?'), Debian $v-cloud-amd64 under qemu-system-x86_64 -accel tcg -m $mem, ratios comparable within one run only"
-	echo
-	echo "$header"
-	printf '%s\n' "${table:-(wsheap_bench printed nothing)}"
-	echo
-	check_log "$qlog" || { warn "log: $qlog"; return 1; }
-	if [ -z "$table" ] || grep -q 'skipped:' <<<"$table"; then
-		warn "rows were skipped or no table was printed; $out not updated (log: $qlog)"
-		return 1
-	fi
-	printf '%s\n%s\n' "$header" "$table" >"$out"
+	bench_table wsheap_bench "$qlog" "$out" "$header" 'skipped:' \
+		"rows were skipped" || return 1
 	say "bench done ($(($(now) - t0)) s); table saved to $out; timings are from an emulated CPU (QEMU TCG)"
 }
 
@@ -160,7 +170,7 @@ debian_bench() {
 # on one CPU, then on both at once, and their scaling against kmalloc's in
 # the same boot.  The table goes to stdout and $CACHE/bench-smp.txt.
 debian_bench_smp() {
-	local v kdir vmlinuz qlog t0 table header out=$CACHE/bench-smp.txt
+	local v kdir vmlinuz qlog t0 header out=$CACHE/bench-smp.txt
 	t0=$(now)
 	stage "wsheap_bench_smp in the Debian 6.12 cloud kernel under QEMU (TCG, 2 vCPUs)"
 	v=$(debian_612_version) || return 1
@@ -176,18 +186,9 @@ debian_bench_smp() {
 	say "wsheap_bench_smp $*, QEMU -smp 2 (log: $qlog)"
 	WSHEAP_QEMU_SMP=2 WSHEAP_QEMU_TIMEOUT=${WSHEAP_QEMU_TIMEOUT:-1800} \
 		qemu_boot "$vmlinuz" "$DEB/initramfs-bench-smp.cpio.gz" "$qlog" 1024 || return 1
-	table=$(sed -nE 's/^(\[ *[0-9]+\.[0-9]+\] )?wsheap_bench_smp: //p' "$qlog")
 	header="# wsheap bench-smp $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$PROJ" describe --always --dirty 2>/dev/null || echo '?'), Debian $v-cloud-amd64 under qemu-system-x86_64 -accel tcg,thread=multi -smp 2, ratios comparable within one run only"
-	echo
-	echo "$header"
-	printf '%s\n' "${table:-(wsheap_bench_smp printed nothing)}"
-	echo
-	check_log "$qlog" || { warn "log: $qlog"; return 1; }
-	if [ -z "$table" ] || grep -q 'failed:' <<<"$table"; then
-		warn "a row failed or no table was printed; $out not updated (log: $qlog)"
-		return 1
-	fi
-	printf '%s\n%s\n' "$header" "$table" >"$out"
+	bench_table wsheap_bench_smp "$qlog" "$out" "$header" 'failed:' \
+		"a row failed" || return 1
 	say "bench-smp done ($(($(now) - t0)) s); table saved to $out"
 }
 
