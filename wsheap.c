@@ -99,24 +99,6 @@
 #define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
 #endif
 
-/*
- * The smallest chunk, header included: four pages carry about a hundred
- * typical small records, and it is still a slab chunk (see below).
- */
-#define WSHEAP_MIN_CHUNK	(16 * 1024)
-
-/*
- * Chunks of up to this many bytes come from kmalloc(), larger ones from
- * vmalloc().  A short-lived heap (one message, one ioctl) needs a single
- * small chunk, and a vmalloc() plus vfree() of it costs far more than the
- * objects themselves: page table updates, a lazily purged vmap area, and
- * on UML a host mapping per page.  kmalloc() serves it from a slab (up to
- * two pages) or as one higher-order page block (up to four pages), the
- * way kvmalloc() serves small buffers.  Larger chunks stay vmalloc()'d:
- * they need no contiguous pages and come rarely (the heap grows by 9/8).
- */
-#define WSHEAP_SLAB_CHUNK_MAX	WSHEAP_MIN_CHUNK
-
 /* A new chunk holds this fraction of what the heap already holds. */
 #define WSHEAP_GROWTH_DIVISOR	8
 
@@ -135,13 +117,6 @@
  */
 #define WSHEAP_GFP		(GFP_KERNEL | __GFP_NOWARN)
 
-struct wsheap_chunk {
-	struct list_head node;		/* in wsheap->chunks, creation order */
-	size_t bytes;			/* the whole allocation */
-	unsigned long seq;		/* carve order since the reset; 0: spare */
-};
-
-#define WSHEAP_CHUNK_HDR	ALIGN(sizeof(struct wsheap_chunk), WSHEAP_ALIGN)
 
 /*
  * Misuse checks.  A heap has no lock, so two calls at once, or a call after
@@ -287,11 +262,14 @@ WSHEAP_VISIBLE_FOR_TEST void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 
 	if (wsheap_should_fail(bytes))
 		return NULL;
+	mem = wsheap_cache_take_chunk(bytes, gfp);
+	if (mem)
+		return mem;
 	if (bytes <= PAGE_SIZE)
-		return kmalloc(bytes, gfp);
+		return wsheap_slab_alloc(bytes, gfp);
 	if (bytes <= WSHEAP_SLAB_CHUNK_MAX) {
 		/* as kvmalloc(): try contiguous pages once, then vmalloc */
-		mem = kmalloc(bytes, gfp | __GFP_NORETRY);
+		mem = wsheap_slab_alloc(bytes, gfp | __GFP_NORETRY);
 		if (mem)
 			return mem;
 	}
@@ -321,17 +299,36 @@ WSHEAP_VISIBLE_FOR_TEST void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
 
 /**
- * wsheap_chunk_mem_free() - release the memory of one chunk
- * @mem: what wsheap_chunk_mem_alloc() returned
+ * __wsheap_chunk_mem_free() - release the memory of one chunk
+ * @mem: what __wsheap_chunk_mem_alloc() returned, its header intact
+ * @gfp: the flags it was allocated with
+ *
+ * A slab chunk is parked in this CPU's slot for the next heap
+ * (wsheap_cache.c), anything else freed.  Exported only to the KUnit
+ * suite, whose ledger frees through it.
+ *
+ * Context: Process context.  May sleep.
+ */
+WSHEAP_VISIBLE_FOR_TEST void __wsheap_chunk_mem_free(void *mem, gfp_t gfp)
+{
+	if (!wsheap_cache_park_chunk(mem, gfp))
+		kvfree(mem);
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_free);
+
+/**
+ * wsheap_chunk_mem_free() - give back the memory of one chunk
+ * @mem: what wsheap_chunk_mem_alloc() returned, its header intact
+ * @gfp: the flags it was allocated with
  *
  * Exported only to the KUnit suite.
  * Context: Process context.  May sleep.
  */
-WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem)
+WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem, gfp_t gfp)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_free, mem);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_free, mem, gfp);
 
-	kvfree(mem);
+	__wsheap_chunk_mem_free(mem, gfp);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
 
@@ -347,9 +344,14 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
  */
 WSHEAP_VISIBLE_FOR_TEST struct wsheap *wsheap_object_alloc(gfp_t gfp)
 {
+	struct wsheap *heap;
+
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_object_alloc, gfp);
 
-	return kzalloc(sizeof(struct wsheap), gfp);
+	heap = wsheap_cache_take_object(gfp);
+	if (heap)
+		return heap;
+	return wsheap_slab_alloc(sizeof(*heap), gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_object_alloc);
 
@@ -405,6 +407,18 @@ WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual,
 	payload = max(min(payload, quota_left), size);
 	if (payload > WSHEAP_MAX_CHUNK)
 		return 0;
+	/*
+	 * A slab chunk is the class its payload rounds up to, the header
+	 * taken out of the payload: a 1 KiB quota gets a 1 KiB object (992
+	 * bytes to carve), not a 2 KiB one for the header's sake, and a heap
+	 * whose trim equals its quota keeps that chunk at every reset.  Only
+	 * @size itself must fit whole.
+	 */
+	if (payload <= WSHEAP_SLAB_CHUNK_MAX) {
+		bytes = kmalloc_size_roundup(payload);
+		if (bytes >= size + WSHEAP_CHUNK_HDR)
+			return bytes;
+	}
 	bytes = payload + WSHEAP_CHUNK_HDR;
 	/* Past a page both kinds give whole pages: a fallback keeps bytes. */
 	if (bytes <= WSHEAP_SLAB_CHUNK_MAX)
@@ -443,7 +457,7 @@ static void wsheap_chunk_release(struct wsheap *heap,
 	heap->actual -= chunk->bytes;
 	wsheap_stats_chunks(heap, -1);
 	trace_wsheap_chunk_free(heap, chunk->bytes, is_vmalloc_addr(chunk));
-	wsheap_chunk_mem_free(chunk);
+	wsheap_chunk_mem_free(chunk, heap->gfp);
 }
 
 /* Make a carved chunk a spare; KASAN builds poison what it handed out. */
@@ -1124,7 +1138,8 @@ void wsheap_free(struct wsheap *heap)
 	wsheap_stats_del(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
 		wsheap_chunk_release(heap, chunk);
-	kfree(heap);
+	if (!wsheap_cache_park_object(heap))
+		kfree(heap);
 }
 EXPORT_SYMBOL_GPL(wsheap_free);
 
@@ -1255,6 +1270,7 @@ static void __exit wsheap_exit(void)
 {
 	wsheap_debugfs_exit();
 	wsheap_fault_exit();
+	wsheap_cache_drain();
 }
 
 module_init(wsheap_init);

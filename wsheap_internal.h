@@ -10,6 +10,7 @@
 #ifndef _WSHEAP_INTERNAL_H
 #define _WSHEAP_INTERNAL_H
 
+#include <linux/align.h>
 #include <linux/atomic.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
@@ -20,6 +21,32 @@
 #include <kunit/visibility.h>
 
 #include "wsheap.h"
+
+/*
+ * The smallest chunk, header included: four pages carry about a hundred
+ * typical small records, and it is still a slab chunk (see below).
+ */
+#define WSHEAP_MIN_CHUNK	(16 * 1024)
+
+/*
+ * Chunks of up to this many bytes come from kmalloc(), larger ones from
+ * vmalloc().  A short-lived heap (one message, one ioctl) needs a single
+ * small chunk, and a vmalloc() plus vfree() of it costs far more than the
+ * objects themselves: page table updates, a lazily purged vmap area, and
+ * on UML a host mapping per page.  kmalloc() serves it from a slab (up to
+ * two pages) or as one higher-order page block (up to four pages), the
+ * way kvmalloc() serves small buffers.  Larger chunks stay vmalloc()'d:
+ * they need no contiguous pages and come rarely (the heap grows by 9/8).
+ */
+#define WSHEAP_SLAB_CHUNK_MAX	WSHEAP_MIN_CHUNK
+
+struct wsheap_chunk {
+	struct list_head node;		/* in wsheap->chunks, creation order */
+	size_t bytes;			/* the whole allocation */
+	unsigned long seq;		/* carve order since the reset; 0: spare */
+};
+
+#define WSHEAP_CHUNK_HDR	ALIGN(sizeof(struct wsheap_chunk), WSHEAP_ALIGN)
 
 /*
  * What /sys/kernel/debug/wsheap/heaps shows beyond the properties, in
@@ -63,6 +90,13 @@ struct wsheap {
 	atomic_t in_call;		/* a call is inside this heap */
 #endif
 };
+
+/* wsheap_cache.c: each CPU's parked heap object and chunk */
+struct wsheap *wsheap_cache_take_object(gfp_t gfp);
+bool wsheap_cache_park_object(struct wsheap *heap);
+void *wsheap_cache_take_chunk(size_t bytes, gfp_t gfp);
+bool wsheap_cache_park_chunk(void *mem, gfp_t gfp);
+void wsheap_cache_drain(void);
 
 #ifdef CONFIG_DEBUG_FS
 void wsheap_stats_add(struct wsheap *heap);
@@ -121,11 +155,15 @@ void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 void wsheap_kasan_new_chunk(void *payload, size_t size);
 void wsheap_kasan_hand_out(const void *obj, size_t size);
 void wsheap_kasan_take_back(const void *start, size_t size);
+void wsheap_kasan_park(const void *mem, size_t size);
+void wsheap_kasan_unpark(const void *mem, size_t size);
 #else
 #define WSHEAP_REDZONE	0
 static inline void wsheap_kasan_new_chunk(void *payload, size_t size) { }
 static inline void wsheap_kasan_hand_out(const void *obj, size_t size) { }
 static inline void wsheap_kasan_take_back(const void *start, size_t size) { }
+static inline void wsheap_kasan_park(const void *mem, size_t size) { }
+static inline void wsheap_kasan_unpark(const void *mem, size_t size) { }
 #endif
 
 /*
@@ -169,7 +207,9 @@ struct wsheap *wsheap_object_alloc(gfp_t gfp);
 gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp);
 void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
 void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
-void wsheap_chunk_mem_free(void *mem);
+void __wsheap_chunk_mem_free(void *mem, gfp_t gfp);
+void wsheap_chunk_mem_free(void *mem, gfp_t gfp);
+void *wsheap_slab_alloc(size_t bytes, gfp_t gfp);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
 #ifdef CONFIG_DEBUG_FS

@@ -70,3 +70,19 @@ void wsheap_kasan_take_back(const void *start, size_t size)
 {
 	kasan_poison(start, size, WSHEAP_KASAN_TAKEN_BACK, false);
 }
+
+/*
+ * Memory parked in a CPU's slot (wsheap_cache.c): all but the first
+ * WSHEAP_CHUNK_HDR bytes read as freed.  @size is a multiple of the granule.
+ */
+void wsheap_kasan_park(const void *mem, size_t size)
+{
+	kasan_poison(mem + WSHEAP_CHUNK_HDR, size - WSHEAP_CHUNK_HDR,
+		     WSHEAP_KASAN_TAKEN_BACK, false);
+}
+
+/* Taken from its slot, or about to be freed: all of it accessible again. */
+void wsheap_kasan_unpark(const void *mem, size_t size)
+{
+	kasan_poison(mem, size, 0, false);
+}

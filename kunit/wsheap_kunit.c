@@ -54,6 +54,7 @@ struct chunk_ledger {
 	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
 	unsigned int slab_chunks, vmalloc_chunks;	/* of the successes */
 	gfp_t gfp_seen;			/* every flag any attempt passed */
+	unsigned int slab_allocs;	/* wsheap_slab_alloc() calls, if counted */
 	gfp_t object_gfp;		/* of the last heap object, if recorded */
 	/* Re-enter this heap once from inside a chunk allocation or free. */
 	struct wsheap *reenter;
@@ -118,7 +119,7 @@ static void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 	return mem;
 }
 
-static void ledger_chunk_mem_free(void *mem)
+static void ledger_chunk_mem_free(void *mem, gfp_t gfp)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
@@ -131,7 +132,7 @@ static void ledger_chunk_mem_free(void *mem)
 		l->live_bytes -= l->live[i].bytes;
 		l->live[i] = l->live[--l->nr_live];
 		l->frees++;
-		kvfree(mem);
+		__wsheap_chunk_mem_free(mem, gfp);
 		return;
 	}
 	KUNIT_FAIL(test, "free of %p, which is no live chunk", mem);
@@ -637,7 +638,8 @@ static void alloc_bumps_without_per_object_header(struct kunit *test)
 /* The inline fast path and the exported out-of-line call share one heap. */
 static void alloc_inline_and_out_of_line_agree(struct kunit *test)
 {
-	struct wsheap *heap = new_heap(test, 100, 0);
+	/* one 192-byte chunk: the three blocks and their redzones fit */
+	struct wsheap *heap = new_heap(test, 160, 0);
 	void *sentinel = (void *)0x5a5a5a50UL;
 	char *a, *b, *c;
 	void *p = sentinel;
@@ -651,8 +653,8 @@ static void alloc_inline_and_out_of_line_agree(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, c, b + step(17));
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 60);
 	p = sentinel;
-	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 41, &p, NULL), -EDQUOT);
-	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 41, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 101, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 101, &p, NULL), -EDQUOT);
 	KUNIT_EXPECT_EQ(test, __wsheap_alloc(NULL, 1, &p, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 1, NULL, NULL), -EINVAL);
 	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
@@ -767,21 +769,26 @@ static void alloc_oversize_gets_own_chunk(struct kunit *test)
 	expect_actual_is_ledger(test, heap);
 }
 
-/* A small heap holds one slab object of about its quota, counted whole. */
+/*
+ * A small heap holds one slab object of its quota's class, counted whole;
+ * the chunk header comes out of that object, so a heap that uses its
+ * whole quota needs a second, small chunk.
+ */
 static void alloc_small_quota_takes_one_slab_object(struct kunit *test)
 {
 	struct chunk_ledger *l = ledger_of(test);
 	struct wsheap *heap = new_heap(test, 256, 256);
-	size_t held;
 
-	alloc_ok(test, heap, 200);
-	alloc_ok(test, heap, 56);
-	held = actual(test, heap);
+	alloc_ok(test, heap, 150);
+	alloc_ok(test, heap, 50);
 	KUNIT_EXPECT_EQ(test, l->allocs, 1);
 	KUNIT_EXPECT_EQ(test, l->slab_chunks, 1);
-	KUNIT_EXPECT_GE(test, held, 256);
-	KUNIT_EXPECT_LE(test, held, 512);
-	KUNIT_EXPECT_EQ(test, held, kmalloc_size_roundup(held));
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 256);
+	alloc_ok(test, heap, 56);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+	KUNIT_EXPECT_EQ(test, l->slab_chunks, 2);
+	KUNIT_EXPECT_LE(test, l->sizes[1], 128);
+	expect_actual_is_ledger(test, heap);
 }
 
 /*
@@ -793,6 +800,91 @@ static void alloc_small_quota_takes_one_slab_object(struct kunit *test)
  * checks, which add a magic and a flag): a short-lived heap pays for no
  * larger slab class.
  */
+/* ---- short-lived heaps: one chunk, no slab call ---- */
+
+static void *counting_slab_alloc(size_t bytes, gfp_t gfp)
+{
+	ledger_of(kunit_get_current_test())->slab_allocs++;
+	return kmalloc(bytes, gfp);
+}
+
+/* One heap's life: create, eight small objects, free.  Never asserts. */
+static void short_heap_life(struct kunit *test,
+			    const struct wsheap_property *props,
+			    unsigned int prop_count)
+{
+	struct wsheap *heap;
+	unsigned int i;
+	void *p;
+
+	if (wsheap_create(KiB, 0, props, prop_count, &heap, NULL)) {
+		KUNIT_FAIL(test, "create failed");
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8 + 8 * i, &p, NULL), 0);
+	wsheap_free(heap);
+}
+
+/*
+ * A heap for one short job takes one chunk, and on a CPU that ran such a
+ * heap before, neither its object nor its chunk is a slab call: both were
+ * parked there by the last free.  An ACCOUNT heap's memory is never
+ * parked (its charge would follow it), so its every life costs two.
+ */
+static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
+{
+	bool account = true;
+	struct wsheap_property charged = {
+		WSHEAP_PROPERTY_ACCOUNT, &account, sizeof(account)
+	};
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int i, chunks, slab, charged_slab;
+
+	kunit_activate_static_stub(test, wsheap_slab_alloc,
+				   counting_slab_alloc);
+	migrate_disable();
+	short_heap_life(test, NULL, 0);
+	chunks = l->allocs;
+	l->slab_allocs = 0;
+	for (i = 0; i < 10; i++)
+		short_heap_life(test, NULL, 0);
+	chunks = l->allocs - chunks;
+	slab = l->slab_allocs;
+	l->slab_allocs = 0;
+	for (i = 0; i < 10; i++)
+		short_heap_life(test, &charged, 1);
+	charged_slab = l->slab_allocs;
+	migrate_enable();
+
+	KUNIT_EXPECT_EQ(test, chunks, 10);
+	KUNIT_EXPECT_EQ(test, slab, 0);
+	KUNIT_EXPECT_EQ(test, charged_slab, 20);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/* A 4 KiB quota is one 4 KiB chunk, and a 4 KiB trim keeps it. */
+static void trim_equal_to_quota_keeps_its_chunk(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 4 * KiB, 4 * KiB);
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int round, i;
+
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 8; i++)
+			alloc_ok(test, heap, 400);
+		KUNIT_EXPECT_EQ(test, l->allocs, 1);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
+		KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+		KUNIT_EXPECT_EQ(test, l->frees, 0);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
+	}
+	/* A 1 KiB quota: one 1 KiB object, not a 2 KiB one. */
+	heap = new_heap(test, KiB, 0);
+	alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], KiB);
+}
+
 static void heap_object_fits_kmalloc_192(struct kunit *test)
 {
 	if (IS_ENABLED(CONFIG_WSHEAP_DEBUG))
@@ -866,14 +958,20 @@ static void growth_policy_sizes_are_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, 8), 16 * KiB);
 
 	/*
-	 * Never more than the quota has left, rounded up to what the slab
-	 * gives for it.
+	 * Never more than the quota has left, as the slab class it rounds
+	 * up to, the header inside: a 1 KiB quota is one 1 KiB object.
 	 */
-	b = wsheap_chunk_bytes(0, 256, 8);
-	KUNIT_EXPECT_GT(test, b, 256);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 256, 8), 256);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, KiB, 8), KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 1000, 8), KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 4 * KiB, 8), 4 * KiB);
+	/* The request itself fits whole: the next class up. */
+	b = wsheap_chunk_bytes(1024 * MiB, 256, 256);
+	KUNIT_EXPECT_GE(test, b, 256 + 32);
 	KUNIT_EXPECT_LE(test, b, 512);
 	KUNIT_EXPECT_EQ(test, b, kmalloc_size_roundup(b));
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(1024 * MiB, 256, 256), b);
+	/* A quota smaller than the header still gets a chunk that holds it. */
+	KUNIT_EXPECT_GE(test, wsheap_chunk_bytes(0, 8, 8), 8 + 32);
 
 	/* An eighth of what the heap holds. */
 	b = wsheap_chunk_bytes(800 * MiB, SIZE_MAX, 8);
@@ -1968,7 +2066,8 @@ static void realloc_refuses_old_size_above_requested(struct kunit *test)
 
 static void realloc_refusals_leave_old_block(struct kunit *test)
 {
-	struct wsheap *heap = new_heap(test, 1000, 0);
+	/* One 1 KiB chunk, 992 bytes to carve, holds this whole quota. */
+	struct wsheap *heap = new_heap(test, 900, 0);
 	void *sentinel = (void *)0x5a5a5a50UL;
 	struct wsheap_error err = {};
 	void *p = sentinel;
@@ -1978,24 +2077,24 @@ static void realloc_refusals_leave_old_block(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 0, 8, NULL, NULL),
 			-EINVAL);
-	a = alloc_ok(test, heap, 400);
-	memset(a, 0x12, 400);
+	a = alloc_ok(test, heap, 300);
+	memset(a, 0x12, 300);
 	/* In place, by more than the quota has left. */
-	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 400, 1001, &p, &err),
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, 901, &p, &err),
 			-EDQUOT);
 	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
 	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
-	KUNIT_EXPECT_EQ(test, requested(test, heap), 400);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 300);
 	/* By a copy: the old block is still counted. */
 	b = alloc_ok(test, heap, 8);
-	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 400, 600, &p, NULL),
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, 600, &p, NULL),
 			-EDQUOT);
 	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
-	KUNIT_EXPECT_EQ(test, requested(test, heap), 408);
-	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x12, 400));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 308);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x12, 300));
 	/* The last block still grows in place to exactly the quota. */
 	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, b, 8, 600), b);
-	KUNIT_EXPECT_EQ(test, requested(test, heap), 1000);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 900);
 }
 
 static void realloc_out_of_memory_leaves_old_block(struct kunit *test)
@@ -2349,9 +2448,8 @@ static void rollback_refuses_marks_of_fresh_heaps(struct kunit *test)
 {
 	struct wsheap *heap = new_heap(test, MiB, MiB);
 	struct wsheap *other = new_heap(test, MiB, MiB);
-	struct wsheap *gone, *again = NULL;
+	struct wsheap *gone = NULL, *again = NULL;
 	struct wsheap_mark mark, old;
-	unsigned int tries;
 
 	mark_ok(test, heap, &mark);
 	alloc_ok(test, other, 64);
@@ -2359,22 +2457,22 @@ static void rollback_refuses_marks_of_fresh_heaps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, requested(test, other), 64);
 
 	/*
-	 * The slab hands a freed object back soon, but not always at once
-	 * (KASAN keeps freed objects in quarantine): try a few times.
+	 * A freed heap's object is parked on its CPU, and the next create
+	 * there takes it: the same address, a new heap.
 	 */
-	for (tries = 0; tries < 16; tries++) {
-		KUNIT_ASSERT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &gone,
-						    NULL), 0);
-		mark_ok(test, gone, &old);
+	migrate_disable();
+	KUNIT_EXPECT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &gone, NULL), 0);
+	if (gone) {
+		wsheap_mark(gone, &old, NULL);
 		wsheap_free(gone);
-		again = new_heap(test, MiB, MiB);
-		if (again == gone)
-			break;
+		KUNIT_EXPECT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &again,
+						    NULL), 0);
 	}
-	if (again != gone) {
-		kunit_info(test, "no heap object was reused at once\n");
-		return;
-	}
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, again);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							again), 0);
+	KUNIT_ASSERT_PTR_EQ(test, again, gone);
 	alloc_ok(test, again, 32);
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(again, &old, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, requested(test, again), 32);
@@ -2957,6 +3055,26 @@ static void kasan_reset_poisons_and_reuse_unpoisons(struct kunit *test)
 	expect_block_shadow(test, z, 10, SHADOW_TAKEN_BACK);
 }
 
+/*
+ * A freed heap's memory parked on its CPU for the next heap still reads
+ * as freed: a block used after wsheap_free() is reported.
+ */
+static void kasan_parked_memory_stays_poisoned(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *obj;
+
+	require_kasan(test);
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
+	a = alloc_ok(test, heap, 64);
+	obj = (u8 *)heap;
+	migrate_disable();
+	wsheap_free(heap);
+	expect_shadow_is(test, a, 64, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, obj + 64, 64, SHADOW_TAKEN_BACK);
+	migrate_enable();
+}
+
 #ifdef CONFIG_DEBUG_FS
 /* ---- statistics behind /sys/kernel/debug/wsheap/heaps ---- */
 
@@ -3056,6 +3174,8 @@ static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(chunks_come_from_slab_then_vmalloc),
 	KUNIT_CASE(only_large_chunks_may_give_up_early),
 	KUNIT_CASE(heap_object_fits_kmalloc_192),
+	KUNIT_CASE(short_lived_heaps_cost_no_slab_call),
+	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),
 #endif
@@ -3161,6 +3281,7 @@ static struct kunit_case wsheap_kasan_cases[] = {
 	KUNIT_CASE(kasan_realloc_shadow_follows_the_block),
 	KUNIT_CASE(kasan_rollback_poisons_what_followed),
 	KUNIT_CASE(kasan_reset_poisons_and_reuse_unpoisons),
+	KUNIT_CASE(kasan_parked_memory_stays_poisoned),
 	KUNIT_CASE(kmsan_realloc_keeps_what_it_kept),
 	{}
 };
