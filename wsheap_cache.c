@@ -52,12 +52,13 @@ static DEFINE_PER_CPU(struct wsheap_cpu_cache, wsheap_cpu_cache);
  * @gfp: allocation flags
  *
  * The one place wsheap asks the slab for memory, so that the KUnit suite
- * can count what the per-CPU slots save.  Exported only to the suite.
+ * can count what the per-CPU slots save.  Exported only to the suite
+ * (the core calls it from wsheap.c).
  *
  * Context: Any context @gfp allows.
  * Return: the memory, or NULL.
  */
-WSHEAP_VISIBLE_FOR_TEST void *wsheap_slab_alloc(size_t bytes, gfp_t gfp)
+void *wsheap_slab_alloc(size_t bytes, gfp_t gfp)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_slab_alloc, bytes, gfp);
 

@@ -92,6 +92,7 @@ struct wsheap {
 };
 
 /* wsheap_cache.c: each CPU's parked heap object and chunk */
+void *wsheap_slab_alloc(size_t bytes, gfp_t gfp);
 struct wsheap *wsheap_cache_take_object(gfp_t gfp);
 bool wsheap_cache_park_object(struct wsheap *heap);
 void *wsheap_cache_take_chunk(size_t bytes, gfp_t gfp);
@@ -209,7 +210,6 @@ void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
 void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
 void __wsheap_chunk_mem_free(void *mem, gfp_t gfp);
 void wsheap_chunk_mem_free(void *mem, gfp_t gfp);
-void *wsheap_slab_alloc(size_t bytes, gfp_t gfp);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
 #ifdef CONFIG_DEBUG_FS

@@ -38,7 +38,7 @@ MUTANTS=(
 	"quota check removed|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (0)/"
 	"quota check that wraps|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (heap->fast.requested + size > heap->fast.max_size)/"
 	"no rollback on -ENOMEM|wsheap.c|s/(\t\tif \(!obj\)\n\t\t\treturn wsheap_refuse\(heap, error, -ENOMEM,)/\t\tif (!obj)\n\t\t\theap->fast.requested += size;\n\$1/"
-	"chunk leaked on release|wsheap.c|s/\twsheap_chunk_mem_free\(chunk\);\n//"
+	"chunk leaked on release|wsheap.c|s/\twsheap_chunk_mem_free\(chunk, heap->gfp\);\n//"
 	"reset ignores the trim size|wsheap.c|s/chunk->bytes <= heap->trim_size - kept/true/"
 	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/|plain"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;/obj = NULL;/"
@@ -85,6 +85,12 @@ MUTANTS=(
 	"needed widened to u64|wsheap.c|s/\tsize_t needed = wsheap_room_needed\(size, align\);/\tu64 needed = (u64)size + wsheap_room_needed(0, align);/|i386"
 	"test-only exports follow CONFIG_KUNIT|wsheap_internal.h|s/#ifdef WSHEAP_TEST_EXPORTS\n#define WSHEAP_VISIBLE_FOR_TEST/#if IS_ENABLED(CONFIG_KUNIT)\n#define WSHEAP_VISIBLE_FOR_TEST/|distro"
 	"misuse checks on in every debug kernel|Kconfig|s/(bool \"Catch misuse of wsheap heaps\"\n\tdepends on WSHEAP\n)/\$1\tdefault DEBUG_KERNEL\n/|distro"
+	"no parked heap object|wsheap_cache.c|s/heap = this_cpu_xchg\(wsheap_cpu_cache.object, NULL\);/heap = NULL;/"
+	"no parked chunk|wsheap_cache.c|s/chunk = this_cpu_xchg\(wsheap_cpu_cache.chunk, NULL\);/chunk = NULL;/"
+	"ACCOUNT memory parked|wsheap_cache.c|s/return !\(gfp & __GFP_ACCOUNT\);/return true;/"
+	"parked chunk of another size taken|wsheap_cache.c|s/if \(chunk->bytes == bytes\) \{/if (chunk) {/"
+	"KASAN: parked memory not poisoned|wsheap_kasan.c|s/\tkasan_poison\(mem \+ WSHEAP_CHUNK_HDR/\tif (0) kasan_poison(mem + WSHEAP_CHUNK_HDR/"
+	"slab chunk sized with the header outside its class|wsheap.c|s/bytes = kmalloc_size_roundup\(payload\);/bytes = kmalloc_size_roundup(payload + WSHEAP_CHUNK_HDR);/"
 )
 
 [ -x "$BUILD/linux" ] || { echo "mutants: run 'make test' first ($BUILD/linux missing)" >&2; exit 1; }
