@@ -112,10 +112,11 @@
 
 /*
  * A refused request must not print a warning (callers may run with
- * panic_on_warn): the heap object and every chunk are allocated with
- * __GFP_NOWARN.  See wsheap_chunk_gfp() for the large chunks.
+ * panic_on_warn): the heap object and every chunk are allocated with the
+ * heap's GFP (GFP_KERNEL unless the GFP property says otherwise) and
+ * these flags.  See wsheap_chunk_gfp() for the large chunks.
  */
-#define WSHEAP_GFP		(GFP_KERNEL | __GFP_NOWARN)
+#define WSHEAP_GFP_FLAGS	__GFP_NOWARN
 
 
 /*
@@ -242,38 +243,68 @@ WSHEAP_VISIBLE_FOR_TEST gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp)
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_gfp);
 
+/*
+ * Linux 6.10 exported __vmalloc_node() (a macro since, hence the test);
+ * earlier kernels export only vmalloc_node(), which allocates with
+ * GFP_KERNEL: there a placed chunk gets neither __GFP_ACCOUNT nor
+ * __GFP_RETRY_MAYFAIL.
+ */
+#ifdef __vmalloc_node
+#define wsheap_vmalloc_node(bytes, gfp, node)				\
+	__vmalloc_node(bytes, 1, gfp, node, __builtin_return_address(0))
+#else
+#define wsheap_vmalloc_node(bytes, gfp, node)				\
+	((node) == NUMA_NO_NODE ? __vmalloc(bytes, gfp) :		\
+	 vmalloc_node(bytes, node))
+#endif
+
+/* A heap whose calls may run where sleeping is not allowed. */
+static bool wsheap_gfp_is_atomic(gfp_t gfp)
+{
+	return !gfpflags_allow_blocking(gfp);
+}
+
 /**
  * __wsheap_chunk_mem_alloc() - allocate the memory of one chunk
  * @bytes: size of the chunk, header included, as wsheap_chunk_bytes() gives
- * @gfp: the heap's flags: WSHEAP_GFP, with __GFP_ACCOUNT for an accounted
- *	heap; wsheap_chunk_gfp() adds to them
+ * @gfp: the heap's flags: its GFP with __GFP_NOWARN, and __GFP_ACCOUNT for
+ *	an accounted heap; wsheap_chunk_gfp() adds to them
+ * @node: the heap's NUMA node, or NUMA_NO_NODE
  *
  * A chunk of up to WSHEAP_SLAB_CHUNK_MAX bytes comes from kmalloc(); a
  * multi-page one that the page allocator cannot give at once, and every
- * larger one, from vmalloc().  @bytes is already what either gives.
- * Exported only to the KUnit suite, whose ledger allocates through it.
+ * larger one, from vmalloc().  An atomic heap's chunks all come from
+ * kmalloc(), which cannot give more than KMALLOC_MAX_SIZE.  @bytes is
+ * already what the allocator gives.  Exported only to the KUnit suite,
+ * whose ledger allocates through it.
  *
- * Context: Process context.  May sleep.
+ * Context: Any context @gfp allows.
  * Return: the memory, or NULL; never warns.
  */
-WSHEAP_VISIBLE_FOR_TEST void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
+WSHEAP_VISIBLE_FOR_TEST void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp,
+							int node)
 {
 	void *mem;
 
 	if (wsheap_should_fail(bytes))
 		return NULL;
-	mem = wsheap_cache_take_chunk(bytes, gfp);
-	if (mem)
-		return mem;
-	if (bytes <= PAGE_SIZE)
-		return wsheap_slab_alloc(bytes, gfp);
-	if (bytes <= WSHEAP_SLAB_CHUNK_MAX) {
-		/* as kvmalloc(): try contiguous pages once, then vmalloc */
-		mem = wsheap_slab_alloc(bytes, gfp | __GFP_NORETRY);
+	if (node == NUMA_NO_NODE) {
+		mem = wsheap_cache_take_chunk(bytes, gfp);
 		if (mem)
 			return mem;
 	}
-	return __vmalloc(bytes, wsheap_chunk_gfp(bytes, gfp));
+	if (wsheap_gfp_is_atomic(gfp))
+		return bytes <= KMALLOC_MAX_SIZE ?
+		       wsheap_slab_alloc(bytes, gfp, node) : NULL;
+	if (bytes <= PAGE_SIZE)
+		return wsheap_slab_alloc(bytes, gfp, node);
+	if (bytes <= WSHEAP_SLAB_CHUNK_MAX) {
+		/* as kvmalloc(): try contiguous pages once, then vmalloc */
+		mem = wsheap_slab_alloc(bytes, gfp | __GFP_NORETRY, node);
+		if (mem)
+			return mem;
+	}
+	return wsheap_vmalloc_node(bytes, wsheap_chunk_gfp(bytes, gfp), node);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
 
@@ -281,6 +312,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
  * wsheap_chunk_mem_alloc() - get the memory of one chunk
  * @bytes: as __wsheap_chunk_mem_alloc()
  * @gfp: as __wsheap_chunk_mem_alloc()
+ * @node: as __wsheap_chunk_mem_alloc()
  *
  * All backing memory is acquired here and released by
  * wsheap_chunk_mem_free(), nowhere else, so that fault injection and the
@@ -290,11 +322,12 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
  * Context: Process context.  May sleep.
  * Return: the memory, or NULL; never warns.
  */
-WSHEAP_VISIBLE_FOR_TEST void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp)
+WSHEAP_VISIBLE_FOR_TEST void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp,
+						      int node)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_alloc, bytes, gfp);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_alloc, bytes, gfp, node);
 
-	return __wsheap_chunk_mem_alloc(bytes, gfp);
+	return __wsheap_chunk_mem_alloc(bytes, gfp, node);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
 
@@ -351,9 +384,23 @@ WSHEAP_VISIBLE_FOR_TEST struct wsheap *wsheap_object_alloc(gfp_t gfp)
 	heap = wsheap_cache_take_object(gfp);
 	if (heap)
 		return heap;
-	return wsheap_slab_alloc(sizeof(*heap), gfp | __GFP_ZERO);
+	return wsheap_slab_alloc(sizeof(*heap), gfp | __GFP_ZERO, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_object_alloc);
+
+/* The heap object goes to this CPU's slot, or back to the slab. */
+static void wsheap_object_free(struct wsheap *heap)
+{
+	if (!wsheap_cache_park_object(heap))
+		kfree(heap);
+}
+
+/* might_sleep(), for every heap but an atomic one. */
+static void wsheap_might_sleep(const struct wsheap *heap)
+{
+	if (!heap || !wsheap_gfp_is_atomic(heap->gfp))
+		might_sleep();
+}
 
 static int wsheap_fail(struct wsheap_error *error, int code, const char *msg)
 {
@@ -427,6 +474,20 @@ WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual,
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_bytes);
 
+/*
+ * An atomic heap's chunk of @bytes, for a request that needs @size: what
+ * kmalloc() gives for it (whole page orders past a few pages), at most
+ * KMALLOC_MAX_SIZE; 0 when @size itself does not fit that.
+ */
+static size_t wsheap_atomic_chunk_bytes(size_t bytes, size_t size)
+{
+	if (bytes <= WSHEAP_SLAB_CHUNK_MAX)
+		return bytes;
+	if (size > KMALLOC_MAX_SIZE - WSHEAP_CHUNK_HDR)
+		return 0;
+	return kmalloc_size_roundup(min_t(size_t, bytes, KMALLOC_MAX_SIZE));
+}
+
 static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 					       size_t size)
 {
@@ -434,9 +495,11 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 	size_t bytes = wsheap_chunk_bytes(heap->actual, quota_left, size);
 	struct wsheap_chunk *chunk;
 
+	if (bytes && wsheap_gfp_is_atomic(heap->gfp))
+		bytes = wsheap_atomic_chunk_bytes(bytes, size);
 	if (!bytes)
 		return NULL;
-	chunk = wsheap_chunk_mem_alloc(bytes, heap->gfp);
+	chunk = wsheap_chunk_mem_alloc(bytes, heap->gfp, heap->node);
 	if (!chunk)
 		return NULL;
 	chunk->bytes = bytes;
@@ -571,30 +634,48 @@ static void wsheap_new_epoch(struct wsheap *heap)
 struct wsheap_settings {
 	const char *name;		/* NULL: unnamed */
 	bool account;
+	bool concurrent;
+	gfp_t gfp;
+	size_t reserve;
+	int node;
 	unsigned int seen;		/* bit per property id given */
 };
 
-static int wsheap_parse_property(const struct wsheap_property *prop,
-				 struct wsheap_settings *set,
-				 struct wsheap_error *error)
+/* The GFP values a heap may be created with: see wsheap.h. */
+static bool wsheap_gfp_is_valid(gfp_t gfp)
 {
-	if (prop->id != WSHEAP_PROPERTY_NAME &&
-	    prop->id != WSHEAP_PROPERTY_ACCOUNT)
-		return wsheap_fail(error, -EINVAL,
-				   "property cannot be set at creation");
-	if (set->seen & BIT(prop->id))
-		return wsheap_fail(error, -EINVAL, "property given twice");
-	set->seen |= BIT(prop->id);
-	if (!prop->value)
-		return wsheap_fail(error, -EINVAL, "property value is NULL");
+	return gfp == GFP_KERNEL || gfp == GFP_NOFS || gfp == GFP_NOIO ||
+	       gfp == GFP_NOWAIT || gfp == GFP_ATOMIC;
+}
 
-	if (prop->id == WSHEAP_PROPERTY_ACCOUNT) {
-		if (prop->value_size != sizeof(bool))
-			return wsheap_fail(error, -EINVAL,
-					   "ACCOUNT value_size is not sizeof(bool)");
-		set->account = *(const bool *)prop->value;
+static bool wsheap_node_is_valid(int node)
+{
+	return node == NUMA_NO_NODE ||
+	       (node >= 0 && node < MAX_NUMNODES && node_online(node));
+}
+
+/* The size of the value of each settable property but NAME. */
+static size_t wsheap_property_value_size(enum wsheap_property_id id)
+{
+	switch (id) {
+	case WSHEAP_PROPERTY_ACCOUNT:
+	case WSHEAP_PROPERTY_CONCURRENT:
+		return sizeof(bool);
+	case WSHEAP_PROPERTY_GFP:
+		return sizeof(gfp_t);
+	case WSHEAP_PROPERTY_RESERVE:
+		return sizeof(size_t);
+	case WSHEAP_PROPERTY_NUMA_NODE:
+		return sizeof(int);
+	default:
 		return 0;
 	}
+}
+
+static int wsheap_parse_name(const struct wsheap_property *prop,
+			     struct wsheap_settings *set,
+			     struct wsheap_error *error)
+{
 	if (strnlen(prop->value, prop->value_size) == prop->value_size)
 		return wsheap_fail(error, -EINVAL,
 				   "NAME is not NUL-terminated within value_size");
@@ -602,6 +683,61 @@ static int wsheap_parse_property(const struct wsheap_property *prop,
 		return wsheap_fail(error, -EINVAL, "NAME is too long");
 	set->name = prop->value;
 	return 0;
+}
+
+/* A property whose value has the size of its type: read and check it. */
+static int wsheap_parse_value(const struct wsheap_property *prop,
+			      struct wsheap_settings *set,
+			      struct wsheap_error *error)
+{
+	switch (prop->id) {
+	case WSHEAP_PROPERTY_ACCOUNT:
+		set->account = *(const bool *)prop->value;
+		return 0;
+	case WSHEAP_PROPERTY_CONCURRENT:
+		set->concurrent = *(const bool *)prop->value;
+		if (set->concurrent)
+			return wsheap_fail(error, -EINVAL,
+					   "CONCURRENT heaps are not supported yet");
+		return 0;
+	case WSHEAP_PROPERTY_GFP:
+		set->gfp = *(const gfp_t *)prop->value;
+		if (!wsheap_gfp_is_valid(set->gfp))
+			return wsheap_fail(error, -EINVAL,
+					   "GFP is not one of the five allowed");
+		return 0;
+	case WSHEAP_PROPERTY_RESERVE:
+		set->reserve = *(const size_t *)prop->value;
+		return 0;
+	default:
+		set->node = *(const int *)prop->value;
+		if (!wsheap_node_is_valid(set->node))
+			return wsheap_fail(error, -EINVAL,
+					   "NUMA_NODE is not an online node");
+		return 0;
+	}
+}
+
+static int wsheap_parse_property(const struct wsheap_property *prop,
+				 struct wsheap_settings *set,
+				 struct wsheap_error *error)
+{
+	size_t value_size = wsheap_property_value_size(prop->id);
+
+	if (prop->id != WSHEAP_PROPERTY_NAME && !value_size)
+		return wsheap_fail(error, -EINVAL,
+				   "property cannot be set at creation");
+	if (set->seen & BIT(prop->id))
+		return wsheap_fail(error, -EINVAL, "property given twice");
+	set->seen |= BIT(prop->id);
+	if (!prop->value)
+		return wsheap_fail(error, -EINVAL, "property value is NULL");
+	if (prop->id == WSHEAP_PROPERTY_NAME)
+		return wsheap_parse_name(prop, set, error);
+	if (prop->value_size != value_size)
+		return wsheap_fail(error, -EINVAL,
+				   "value_size is not the size of the property's type");
+	return wsheap_parse_value(prop, set, error);
 }
 
 static int wsheap_parse_properties(const struct wsheap_property *props,
@@ -623,24 +759,49 @@ static int wsheap_parse_properties(const struct wsheap_property *props,
 	return 0;
 }
 
+/*
+ * The reserve is the heap's first chunk, allocated here and never released
+ * before wsheap_free() (wsheap_trim() keeps it): every round starts with
+ * the bump pointer in it, so a round whose blocks add up to @reserve
+ * bytes fits it.  KASAN builds put a redzone of up to the block's own
+ * rounded size after each block, hence twice the bytes.
+ */
+static bool wsheap_reserve_alloc(struct wsheap *heap, size_t reserve)
+{
+	size_t needed = reserve;
+
+	if (WSHEAP_REDZONE) {
+		if (reserve > WSHEAP_MAX_CHUNK / 2)
+			return false;
+		needed = 2 * reserve;
+	}
+	if (!wsheap_chunk_alloc(heap, needed))
+		return false;
+	heap->reserve = reserve;
+	return true;
+}
+
 int wsheap_create(size_t max_size, size_t trim_size,
 		  const struct wsheap_property *props, unsigned int prop_count,
 		  struct wsheap **heap, struct wsheap_error *error)
 {
-	struct wsheap_settings set = {};
+	struct wsheap_settings set = {
+		.gfp = GFP_KERNEL,
+		.node = NUMA_NO_NODE,
+	};
 	struct wsheap *new;
 	gfp_t gfp;
 	int ret;
-
-	might_sleep();
 
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap pointer is NULL");
 	ret = wsheap_parse_properties(props, prop_count, &set, error);
 	if (ret)
 		return ret;
+	if (!wsheap_gfp_is_atomic(set.gfp))
+		might_sleep();
 
-	gfp = WSHEAP_GFP | (set.account ? __GFP_ACCOUNT : 0);
+	gfp = set.gfp | WSHEAP_GFP_FLAGS | (set.account ? __GFP_ACCOUNT : 0);
 	new = wsheap_object_alloc(gfp);
 	if (!new)
 		return wsheap_fail(error, -ENOMEM,
@@ -650,8 +811,14 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	new->trim_size = trim_size;
 	INIT_LIST_HEAD(&new->chunks);
 	new->gfp = gfp;
+	new->node = set.node;
 	if (set.name)
 		strscpy(new->name, set.name, sizeof(new->name));
+	if (set.reserve && !wsheap_reserve_alloc(new, set.reserve)) {
+		wsheap_object_free(new);
+		return wsheap_fail(error, -ENOMEM,
+				   "out of memory for the reserve");
+	}
 	wsheap_new_epoch(new);
 	wsheap_debug_init(new);
 	wsheap_stats_add(new);
@@ -759,7 +926,7 @@ static int wsheap_alloc_common(struct wsheap *heap, size_t size,
 int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 		   struct wsheap_error *error)
 {
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	return wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error,
 				   _RET_IP_);
@@ -769,7 +936,7 @@ EXPORT_SYMBOL_GPL(__wsheap_alloc);
 int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 		 struct wsheap_error *error)
 {
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	return wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error,
 				   _RET_IP_);
@@ -781,7 +948,7 @@ int wsheap_zalloc(struct wsheap *heap, size_t size, void **ptr,
 {
 	int ret;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	ret = wsheap_alloc_common(heap, size, WSHEAP_ALIGN, ptr, error,
 				  _RET_IP_);
@@ -794,7 +961,7 @@ EXPORT_SYMBOL_GPL(wsheap_zalloc);
 int wsheap_alloc_aligned(struct wsheap *heap, size_t size, size_t align,
 			 void **ptr, struct wsheap_error *error)
 {
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	if (!is_power_of_2(align) || align > PAGE_SIZE)
 		return wsheap_fail(error, -EINVAL,
@@ -875,7 +1042,7 @@ int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
 {
 	int ret;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	ret = wsheap_enter_alloc(heap, ptr, error);
 	if (ret)
@@ -904,7 +1071,7 @@ static int wsheap_memdup_from(struct wsheap *heap, const void *src,
 int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
 		  void **ptr, struct wsheap_error *error)
 {
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	return wsheap_memdup_from(heap, src, len, ptr, error, _RET_IP_);
 }
@@ -913,7 +1080,7 @@ EXPORT_SYMBOL_GPL(wsheap_memdup);
 int wsheap_strdup(struct wsheap *heap, const char *s, char **str,
 		  struct wsheap_error *error)
 {
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	if (!s)
 		return wsheap_fail(error, -EINVAL, "string is NULL");
@@ -955,7 +1122,7 @@ int wsheap_vasprintf_from(struct wsheap *heap, char **str,
 int wsheap_vasprintf(struct wsheap *heap, char **str,
 		     struct wsheap_error *error, const char *fmt, va_list args)
 {
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	return wsheap_vasprintf_from(heap, str, error, fmt, args, _RET_IP_);
 }
@@ -967,7 +1134,7 @@ int wsheap_asprintf(struct wsheap *heap, char **str,
 	va_list args;
 	int ret;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	va_start(args, fmt);
 	ret = wsheap_vasprintf_from(heap, str, error, fmt, args, _RET_IP_);
@@ -989,7 +1156,7 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
 {
 	int ret;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	ret = wsheap_enter_alloc(heap, mark, error);
 	if (ret)
@@ -1073,7 +1240,7 @@ int wsheap_rollback(struct wsheap *heap, const struct wsheap_mark *mark,
 {
 	int ret;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	ret = wsheap_enter_alloc(heap, mark, error);
 	if (ret)
@@ -1091,7 +1258,10 @@ static void wsheap_trim(struct wsheap *heap)
 	size_t kept = 0;
 
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node) {
-		if (chunk->bytes <= heap->trim_size - kept) {
+		/* the reserve, first in the list, stays whatever the trim */
+		if ((heap->reserve && !kept) ||
+		    (kept <= heap->trim_size &&
+		     chunk->bytes <= heap->trim_size - kept)) {
 			kept += chunk->bytes;
 			wsheap_chunk_take_back(chunk);
 		} else {
@@ -1111,7 +1281,7 @@ int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
 {
 	size_t requested;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap is NULL");
@@ -1130,7 +1300,7 @@ void wsheap_free(struct wsheap *heap)
 {
 	struct wsheap_chunk *chunk, *next;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	if (!heap || !wsheap_enter(heap))
 		return;
@@ -1138,8 +1308,7 @@ void wsheap_free(struct wsheap *heap)
 	wsheap_stats_del(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
 		wsheap_chunk_release(heap, chunk);
-	if (!wsheap_cache_park_object(heap))
-		kfree(heap);
+	wsheap_object_free(heap);
 }
 EXPORT_SYMBOL_GPL(wsheap_free);
 
@@ -1159,8 +1328,33 @@ static int wsheap_size_property(const struct wsheap *heap,
 	case WSHEAP_PROPERTY_ACTUAL_SIZE:
 		*value = heap->actual;
 		return 0;
+	case WSHEAP_PROPERTY_RESERVE:
+		*value = heap->reserve;
+		return 0;
 	default:
 		return -EINVAL;
+	}
+}
+
+/* A v2 or v3 property that is not a size: its value and the value's size. */
+static size_t wsheap_flag_property(const struct wsheap *heap,
+				   enum wsheap_property_id id, void *value)
+{
+	switch (id) {
+	case WSHEAP_PROPERTY_ACCOUNT:
+		*(bool *)value = heap->gfp & __GFP_ACCOUNT;
+		return sizeof(bool);
+	case WSHEAP_PROPERTY_CONCURRENT:
+		*(bool *)value = false;
+		return sizeof(bool);
+	case WSHEAP_PROPERTY_GFP:
+		*(gfp_t *)value = heap->gfp & ~(WSHEAP_GFP_FLAGS | __GFP_ACCOUNT);
+		return sizeof(gfp_t);
+	case WSHEAP_PROPERTY_NUMA_NODE:
+		*(int *)value = heap->node;
+		return sizeof(int);
+	default:
+		return 0;
 	}
 }
 
@@ -1170,8 +1364,20 @@ static int wsheap_read_property(const struct wsheap *heap,
 				size_t buf_size, struct wsheap_error *error)
 {
 	size_t value, len;
-	bool account;
+	union {
+		bool b;
+		gfp_t gfp;
+		int node;
+	} flag;
 
+	len = wsheap_flag_property(heap, id, &flag);
+	if (len) {
+		if (buf_size != len)
+			return wsheap_fail(error, -EINVAL,
+					   "buf_size is not the size of the property's type");
+		memcpy(buf, &flag, len);
+		return 0;
+	}
 	switch (id) {
 	case WSHEAP_PROPERTY_NAME:
 		len = strlen(heap->name);
@@ -1179,13 +1385,6 @@ static int wsheap_read_property(const struct wsheap *heap,
 			return wsheap_fail(error, -EINVAL,
 					   "buf_size is too small for the name");
 		memcpy(buf, heap->name, len + 1);
-		return 0;
-	case WSHEAP_PROPERTY_ACCOUNT:
-		if (buf_size != sizeof(bool))
-			return wsheap_fail(error, -EINVAL,
-					   "buf_size is not sizeof(bool)");
-		account = heap->gfp & __GFP_ACCOUNT;
-		memcpy(buf, &account, sizeof(account));
 		return 0;
 	default:
 		if (wsheap_size_property(heap, id, &value))
@@ -1204,7 +1403,7 @@ int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
 {
 	int ret;
 
-	might_sleep();
+	wsheap_might_sleep(heap);
 
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap is NULL");

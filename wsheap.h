@@ -87,9 +87,23 @@ struct wsheap_error {
  * @WSHEAP_PROPERTY_ACCOUNT: bool, whether the heap object and its chunks
  *	are charged to the memory cgroup of the task that creates or grows
  *	the heap (__GFP_ACCOUNT)
+ * @WSHEAP_PROPERTY_GFP: gfp_t, how chunk memory is allocated: exactly
+ *	GFP_KERNEL (the default), GFP_NOFS, GFP_NOIO, GFP_NOWAIT or
+ *	GFP_ATOMIC.  The last two make an atomic heap: every call on it may
+ *	run in any context kmalloc(GFP_ATOMIC) may, and its chunks never come
+ *	from vmalloc().
+ * @WSHEAP_PROPERTY_RESERVE: size_t, chunk memory allocated by
+ *	wsheap_create() and held until wsheap_free() (default 0): a round
+ *	whose blocks, each its size rounded up to 8 plus its alignment
+ *	padding, add up to at most this many bytes never needs new memory
+ * @WSHEAP_PROPERTY_NUMA_NODE: int, the node every chunk is allocated on
+ *	(default %NUMA_NO_NODE)
+ * @WSHEAP_PROPERTY_CONCURRENT: bool, whether the allocation calls may run
+ *	at once on several CPUs (default false; true is refused for now)
  *
- * The first four are read-only.  NAME and ACCOUNT may also be given to
- * wsheap_create(), each at most once.
+ * The first four are read-only.  The others may also be given to
+ * wsheap_create(), each at most once, with @value_size exactly the size of
+ * their type (NAME: see struct wsheap_property).
  */
 enum wsheap_property_id {
 	WSHEAP_PROPERTY_MAX_SIZE       = 0,
@@ -98,6 +112,10 @@ enum wsheap_property_id {
 	WSHEAP_PROPERTY_ACTUAL_SIZE    = 3,
 	WSHEAP_PROPERTY_NAME           = 4,
 	WSHEAP_PROPERTY_ACCOUNT        = 5,
+	WSHEAP_PROPERTY_GFP            = 6,
+	WSHEAP_PROPERTY_RESERVE        = 7,
+	WSHEAP_PROPERTY_NUMA_NODE      = 8,
+	WSHEAP_PROPERTY_CONCURRENT     = 9,
 };
 
 /* Bytes of a heap name, the terminating NUL included. */
@@ -109,9 +127,10 @@ enum wsheap_property_id {
  * @value: points to the value
  * @value_size: size of *@value in bytes
  *
- * Only %WSHEAP_PROPERTY_NAME (@value points to a NUL-terminated string,
- * @value_size is at least its length + 1) and %WSHEAP_PROPERTY_ACCOUNT
- * (@value points to a bool, @value_size is sizeof(bool)) can be set.
+ * Every property but the first four of enum wsheap_property_id can be
+ * set: %WSHEAP_PROPERTY_NAME with @value pointing to a NUL-terminated
+ * string and @value_size at least its length + 1, the others with @value
+ * pointing to a value of their type and @value_size exactly its size.
  * @value is read during wsheap_create() only: the caller keeps ownership.
  */
 struct wsheap_property {
@@ -129,17 +148,23 @@ struct wsheap_property {
  * @heap: where to store the new heap
  * @error: optional; filled when the call fails
  *
- * The new heap holds no memory until the first allocation.  @props may name
- * the heap (%WSHEAP_PROPERTY_NAME, copied) and ask for memory cgroup
- * accounting of the heap object and its chunks (%WSHEAP_PROPERTY_ACCOUNT).
+ * The new heap holds no memory until the first allocation, unless it has a
+ * reserve.  @props may name the heap (%WSHEAP_PROPERTY_NAME, copied), ask
+ * for memory cgroup accounting of the heap object and its chunks
+ * (%WSHEAP_PROPERTY_ACCOUNT), choose the allocation flags of its chunks
+ * (%WSHEAP_PROPERTY_GFP), a reserve (%WSHEAP_PROPERTY_RESERVE) and the
+ * node its chunks come from (%WSHEAP_PROPERTY_NUMA_NODE).
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (a GFP of
+ * GFP_NOWAIT or GFP_ATOMIC).  May sleep unless the heap is atomic.
  * Return: 0 and *@heap set to a heap the caller owns and releases with
  * wsheap_free(); -EINVAL for a NULL @heap, NULL @props with a non-zero
  * @prop_count, a property that cannot be set at creation, one given twice,
  * a NULL value, a name of %WSHEAP_NAME_MAX bytes or more or not
- * NUL-terminated within its @value_size, or an ACCOUNT value whose size
- * is not sizeof(bool); -ENOMEM when the heap object cannot be allocated.
+ * NUL-terminated within its @value_size, any other value whose size is
+ * not that of its type, a GFP other than the five above, a node that is
+ * neither %NUMA_NO_NODE nor online, or CONCURRENT true; -ENOMEM when the
+ * heap object or the reserve cannot be allocated (then nothing is held).
  * *@heap is untouched on failure.
  */
 int wsheap_create(size_t max_size, size_t trim_size,
@@ -156,7 +181,8 @@ int wsheap_create(size_t max_size, size_t trim_size,
  * The part of wsheap_alloc() that is not inline: every check, and the
  * move to a spare or new chunk.  Call wsheap_alloc() instead.
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc().
  */
 int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
@@ -181,7 +207,9 @@ int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
  * __wsheap_alloc(), which applies the same checks.  The exported symbol
  * wsheap_alloc is the same call out of line.
  *
- * Context: Process context.  May sleep (when a new chunk is needed).
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic, when a new
+ * chunk is needed.
  * Callers serialise calls on one heap.
  * Return: 0 and *@ptr set; -EINVAL for a NULL @heap or @ptr; -EDQUOT when
  * @size is more than the quota has left since the last reset; -ENOMEM when
@@ -195,11 +223,10 @@ static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 	struct wsheap_bump *b = (struct wsheap_bump *)heap;
 
 	/*
-	 * The atomic-context check of might_sleep() without its
-	 * might_resched(), which on PREEMPT_DYNAMIC kernels is a call; the
-	 * out-of-line path keeps the whole might_sleep().
+	 * No might_sleep() here: the bump cannot sleep, and an atomic heap
+	 * is allocated from atomic context.  The out-of-line path checks
+	 * the context of every heap that may sleep.
 	 */
-	__might_sleep(__FILE__, __LINE__);
 	/* room is a multiple of WSHEAP_ALIGN, so the ALIGN() cannot wrap */
 	if (!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && !WSHEAP_SANITIZED &&
 	    likely(heap && ptr && size) &&
@@ -228,7 +255,9 @@ int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
  * allocations; a heap holding no more than the trim size keeps all of it,
  * so a steady allocate/reset loop needs no new backing memory.
  *
- * Context: Process context.  May sleep (chunks are vfree()d).
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic (chunks are
+ * freed).
  * Return: 0, or -EINVAL for a NULL @heap.
  */
 int wsheap_reset(struct wsheap *heap, struct wsheap_error *error);
@@ -239,7 +268,8 @@ int wsheap_reset(struct wsheap *heap, struct wsheap_error *error);
  *
  * Every pointer handed out by @heap, and @heap itself, become invalid.
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  */
 void wsheap_free(struct wsheap *heap);
 
@@ -253,7 +283,8 @@ void wsheap_free(struct wsheap *heap);
  *	%WSHEAP_PROPERTY_NAME
  * @error: optional; filled when the call fails
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: 0 and the value written to @buf (for the name: its bytes and the
  * NUL, nothing after them); -EINVAL for a NULL @heap or @buf, a @buf_size
  * the property does not take, or an unknown @id, with *@buf untouched.
@@ -270,7 +301,8 @@ int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
  *
  * As wsheap_alloc(), and the @size bytes read as zero.
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc().
  */
 int wsheap_zalloc(struct wsheap *heap, size_t size, void **ptr,
@@ -288,7 +320,8 @@ int wsheap_zalloc(struct wsheap *heap, size_t size, void **ptr,
  * padding that aligns the block comes out of the heap's chunk memory but
  * is not counted in REQUESTED_SIZE or the quota.
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc(), and -EINVAL when @align is not a power of two
  * or is larger than PAGE_SIZE.
  */
@@ -314,7 +347,8 @@ int wsheap_alloc_aligned(struct wsheap *heap, size_t size, size_t align,
  * REQUESTED_SIZE grows by @new_size; @old stays valid until the next
  * reset.  A NULL @old is wsheap_alloc(@heap, @new_size, ...).
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc(), and -EINVAL when @old is not NULL and
  * @old_size is larger than REQUESTED_SIZE (a caller bug that would wrap
  * the count).  On failure @old is untouched and still valid, and *@ptr
@@ -331,7 +365,8 @@ int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
  * @ptr: where to store the address of the copy
  * @error: optional; filled when the call fails
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc() for @len bytes, and -EINVAL for a NULL @src.
  * REQUESTED_SIZE grows by @len.
  */
@@ -345,7 +380,8 @@ int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
  * @str: where to store the address of the copy
  * @error: optional; filled when the call fails
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc(), and -EINVAL for a NULL @s.  REQUESTED_SIZE
  * grows by strlen(@s) + 1.
  */
@@ -363,7 +399,8 @@ int wsheap_strdup(struct wsheap *heap, const char *s, char **str,
  * The string is measured first and then written once into a block of
  * exactly its length + 1; no temporary buffer is used.
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc(), and -EINVAL for a NULL @fmt.  REQUESTED_SIZE
  * grows by the string's length + 1.
  */
@@ -379,7 +416,8 @@ int wsheap_vasprintf(struct wsheap *heap, char **str,
  * @fmt: snprintf() format
  * @...: its arguments
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_vasprintf().
  */
 __printf(4, 5)
@@ -408,7 +446,8 @@ struct wsheap_mark {
  * A block allocated before the mark is no longer resized in place by
  * wsheap_realloc(): it is copied.
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: 0, or -EINVAL for a NULL @heap or @mark.
  */
 int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
@@ -429,7 +468,8 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
  * wsheap can tell (the mark's position is no longer in a chunk carved
  * before it), in every build, and undefined otherwise.
  *
- * Context: Process context.  May sleep.
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: 0; -EINVAL for a NULL @heap or @mark, a mark taken by another
  * heap or before the last reset of @heap, or a discarded mark that can be
  * told as such.

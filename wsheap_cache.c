@@ -50,6 +50,7 @@ static DEFINE_PER_CPU(struct wsheap_cpu_cache, wsheap_cpu_cache);
  * wsheap_slab_alloc() - kmalloc() for heap objects and slab chunks
  * @bytes: size of the object
  * @gfp: allocation flags
+ * @node: NUMA node, or NUMA_NO_NODE
  *
  * The one place wsheap asks the slab for memory, so that the KUnit suite
  * can count what the per-CPU slots save.  Exported only to the suite
@@ -58,11 +59,11 @@ static DEFINE_PER_CPU(struct wsheap_cpu_cache, wsheap_cpu_cache);
  * Context: Any context @gfp allows.
  * Return: the memory, or NULL.
  */
-void *wsheap_slab_alloc(size_t bytes, gfp_t gfp)
+void *wsheap_slab_alloc(size_t bytes, gfp_t gfp, int node)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_slab_alloc, bytes, gfp);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_slab_alloc, bytes, gfp, node);
 
-	return kmalloc(bytes, gfp);
+	return kmalloc_node(bytes, gfp, node);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_slab_alloc);
 

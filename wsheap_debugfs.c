@@ -18,10 +18,12 @@
  * fields (a name with blanks has them escaped, an unnamed heap shows "-").
  */
 #include <linux/debugfs.h>
+#include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/numa.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
@@ -41,11 +43,12 @@ static struct dentry *wsheap_debugfs_dir;
 void wsheap_stats_add(struct wsheap *heap)
 {
 	struct wsheap_heap_list *list = get_cpu_ptr(&wsheap_heap_lists);
+	unsigned long flags;
 
 	heap->stats_cpu = smp_processor_id();
-	spin_lock(&list->lock);
+	spin_lock_irqsave(&list->lock, flags);
 	list_add_tail(&heap->stats.node, &list->heaps);
-	spin_unlock(&list->lock);
+	spin_unlock_irqrestore(&list->lock, flags);
 	put_cpu_ptr(&wsheap_heap_lists);
 }
 
@@ -53,10 +56,11 @@ void wsheap_stats_del(struct wsheap *heap)
 {
 	struct wsheap_heap_list *list = per_cpu_ptr(&wsheap_heap_lists,
 						    heap->stats_cpu);
+	unsigned long flags;
 
-	spin_lock(&list->lock);
+	spin_lock_irqsave(&list->lock, flags);
 	list_del(&heap->stats.node);
-	spin_unlock(&list->lock);
+	spin_unlock_irqrestore(&list->lock, flags);
 }
 
 /* What one line shows: the fields its owner's calls change. */
@@ -77,6 +81,29 @@ static void wsheap_heap_snapshot(struct wsheap *heap,
 	snap->stats = data_race(heap->stats);
 }
 
+/*
+ * The flags column: one letter each for an atomic heap (a), an accounted
+ * one (c) and one placed on a node (n<node>), "-" for none of them.
+ */
+static void wsheap_heap_flags_show(struct seq_file *m, struct wsheap *heap)
+{
+	bool any = false;
+
+	if (!gfpflags_allow_blocking(heap->gfp)) {
+		seq_putc(m, 'a');
+		any = true;
+	}
+	if (heap->gfp & __GFP_ACCOUNT) {
+		seq_putc(m, 'c');
+		any = true;
+	}
+	if (heap->node != NUMA_NO_NODE) {
+		seq_printf(m, "n%d", heap->node);
+		any = true;
+	}
+	seq_puts(m, any ? "\n" : "-\n");
+}
+
 static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
 {
 	struct wsheap_snapshot snap;
@@ -86,11 +113,13 @@ static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
 		seq_escape(m, heap->name, " \t\n\\");
 	else
 		seq_puts(m, "-");
-	seq_printf(m, " %zu %zu %zu %zu %zu %u %u %u %u\n",
+	seq_printf(m, " %zu %zu %zu %zu %zu %u %u %u %u %zu ",
 		   heap->fast.max_size, heap->trim_size, snap.requested,
 		   snap.actual, max(snap.stats.peak, snap.requested),
 		   snap.stats.chunks, snap.stats.resets,
-		   snap.stats.quota_refusals, snap.stats.oom_refusals);
+		   snap.stats.quota_refusals, snap.stats.oom_refusals,
+		   heap->reserve);
+	wsheap_heap_flags_show(m, heap);
 }
 
 /**
@@ -109,16 +138,17 @@ static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
 WSHEAP_VISIBLE_FOR_TEST int wsheap_heaps_show(struct seq_file *m, void *v)
 {
 	struct wsheap_heap_list *list;
+	unsigned long flags;
 	struct wsheap *heap;
 	int cpu;
 
-	seq_puts(m, "name max trim requested actual peak chunks resets quota_refusals oom_refusals\n");
+	seq_puts(m, "name max trim requested actual peak chunks resets quota_refusals oom_refusals reserve flags\n");
 	for_each_possible_cpu(cpu) {
 		list = per_cpu_ptr(&wsheap_heap_lists, cpu);
-		spin_lock(&list->lock);
+		spin_lock_irqsave(&list->lock, flags);
 		list_for_each_entry(heap, &list->heaps, stats.node)
 			wsheap_heaps_show_one(m, heap);
-		spin_unlock(&list->lock);
+		spin_unlock_irqrestore(&list->lock, flags);
 	}
 	return 0;
 }

@@ -75,14 +75,14 @@ struct wsheap {
 	size_t trim_size;
 	size_t actual;			/* sum of chunk->bytes */
 	struct list_head chunks;
-	unsigned long carves;		/* last chunk->seq handed out */
 	unsigned long epoch;		/* this heap's current round */
 	char *stray;			/* fast.last, outside the bump chunk */
 	char *stray_limit;		/* the end of its chunk */
-	gfp_t gfp;			/* for chunks */
-#ifdef CONFIG_DEBUG_FS
-	int stats_cpu;			/* whose list of heaps it is on */
-#endif
+	size_t reserve;			/* RESERVE: the first chunk holds it */
+	unsigned int carves;		/* last chunk->seq handed out */
+	gfp_t gfp;			/* for chunks and the heap object */
+	s16 node;			/* NUMA_NODE, or NUMA_NO_NODE */
+	u16 stats_cpu;			/* whose list of heaps it is on */
 	char name[WSHEAP_NAME_MAX];
 	struct wsheap_stats stats;
 #ifdef CONFIG_WSHEAP_DEBUG
@@ -92,7 +92,7 @@ struct wsheap {
 };
 
 /* wsheap_cache.c: each CPU's parked heap object and chunk */
-void *wsheap_slab_alloc(size_t bytes, gfp_t gfp);
+void *wsheap_slab_alloc(size_t bytes, gfp_t gfp, int node);
 struct wsheap *wsheap_cache_take_object(gfp_t gfp);
 bool wsheap_cache_park_object(struct wsheap *heap);
 void *wsheap_cache_take_chunk(size_t bytes, gfp_t gfp);
@@ -206,8 +206,8 @@ struct wsheap;
 
 struct wsheap *wsheap_object_alloc(gfp_t gfp);
 gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp);
-void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
-void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp);
+void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node);
+void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node);
 void __wsheap_chunk_mem_free(void *mem, gfp_t gfp);
 void wsheap_chunk_mem_free(void *mem, gfp_t gfp);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);

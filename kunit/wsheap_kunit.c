@@ -80,7 +80,7 @@ static struct chunk_ledger *ledger_of(struct kunit *test)
 	return test->priv;
 }
 
-static void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp)
+static void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
@@ -91,7 +91,7 @@ static void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp)
 	ledger_reenter(l, false);
 	if (l->fail_from && l->attempts >= l->fail_from)
 		return NULL;
-	mem = __wsheap_chunk_mem_alloc(bytes, gfp);
+	mem = __wsheap_chunk_mem_alloc(bytes, gfp, node);
 	if (!mem)
 		return NULL;
 	if (l->nr_live == LEDGER_MAX_CHUNKS) {
@@ -802,10 +802,10 @@ static void alloc_small_quota_takes_one_slab_object(struct kunit *test)
  */
 /* ---- short-lived heaps: one chunk, no slab call ---- */
 
-static void *counting_slab_alloc(size_t bytes, gfp_t gfp)
+static void *counting_slab_alloc(size_t bytes, gfp_t gfp, int node)
 {
 	ledger_of(kunit_get_current_test())->slab_allocs++;
-	return kmalloc(bytes, gfp);
+	return kmalloc_node(bytes, gfp, node);
 }
 
 /* One heap's life: create, eight small objects, free.  Never asserts. */

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for wsheap contract v3: the GFP, RESERVE and NUMA_NODE
+ * properties, atomic heaps and reserves.
+ *
+ * An atomic heap's calls run under a spinlock with interrupts off and
+ * from an hrtimer callback (hard interrupt context); the kernels that run
+ * this suite have CONFIG_DEBUG_ATOMIC_SLEEP, whose report of a sleeping
+ * call taints the kernel, and the cases check the taint.  A reserve is
+ * shown to carry hundreds of rounds while every chunk allocation fails,
+ * and in the same case that the failure is live: a plain heap and a
+ * request past the reserve are refused.
+ */
+#include <kunit/static_stub.h>
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/panic.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/vmalloc.h>
+
+#include "../wsheap.h"
+#include "../wsheap_internal.h"
+
+#define KiB	1024UL
+
+/* test->priv: what the stubs saw and whether they fail. */
+struct v3_state {
+	bool fail_chunks;
+	unsigned int chunk_attempts;
+	int slab_node;			/* node of the last slab call */
+	unsigned int slab_calls;
+};
+
+static struct v3_state *v3_of(struct kunit *test)
+{
+	return test->priv;
+}
+
+static void *failable_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
+{
+	struct v3_state *st = v3_of(kunit_get_current_test());
+
+	st->chunk_attempts++;
+	if (st->fail_chunks)
+		return NULL;
+	return __wsheap_chunk_mem_alloc(bytes, gfp, node);
+}
+
+static void *recording_slab_alloc(size_t bytes, gfp_t gfp, int node)
+{
+	struct v3_state *st = v3_of(kunit_get_current_test());
+
+	st->slab_calls++;
+	st->slab_node = node;
+	return kmalloc_node(bytes, gfp, node);
+}
+
+static int v3_init(struct kunit *test)
+{
+	test->priv = kunit_kzalloc(test, sizeof(struct v3_state), GFP_KERNEL);
+	if (!test->priv)
+		return -ENOMEM;
+	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
+				   failable_chunk_mem_alloc);
+	return 0;
+}
+
+static void v3_free_action(void *heap)
+{
+	wsheap_free(heap);
+}
+
+static struct wsheap *v3_heap(struct kunit *test, size_t max_size,
+			      size_t trim_size,
+			      const struct wsheap_property *props,
+			      unsigned int prop_count)
+{
+	struct wsheap *heap = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(max_size, trim_size, props,
+					    prop_count, &heap, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, v3_free_action,
+							heap), 0);
+	return heap;
+}
+
+static struct wsheap_property v3_gfp(const gfp_t *gfp)
+{
+	return (struct wsheap_property){ WSHEAP_PROPERTY_GFP, gfp,
+					 sizeof(*gfp) };
+}
+
+static size_t v3_size(struct kunit *test, struct wsheap *heap,
+		      enum wsheap_property_id id)
+{
+	size_t value = 0;
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, id, &value,
+						  sizeof(value), NULL), 0);
+	return value;
+}
+
+/* ---- properties ---- */
+
+static void v3_properties_read_back_defaults(struct kunit *test)
+{
+	struct wsheap *heap = v3_heap(test, KiB, 0, NULL, 0);
+	gfp_t gfp = 0;
+	int node = 0;
+	bool concurrent = true;
+	u64 wide = 0x5a5a;
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
+						  &gfp, sizeof(gfp), NULL), 0);
+	KUNIT_EXPECT_EQ(test, gfp, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_RESERVE), 0);
+	KUNIT_EXPECT_EQ(test,
+			wsheap_get_property(heap, WSHEAP_PROPERTY_NUMA_NODE,
+					    &node, sizeof(node), NULL), 0);
+	KUNIT_EXPECT_EQ(test, node, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test,
+			wsheap_get_property(heap, WSHEAP_PROPERTY_CONCURRENT,
+					    &concurrent, sizeof(concurrent),
+					    NULL), 0);
+	KUNIT_EXPECT_FALSE(test, concurrent);
+	/* A buffer of another size is refused and left alone. */
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
+						  &wide, sizeof(wide), NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			wsheap_get_property(heap, WSHEAP_PROPERTY_NUMA_NODE,
+					    &wide, sizeof(wide), NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wide, 0x5a5a);
+}
+
+static void v3_properties_are_kept(struct kunit *test)
+{
+	gfp_t noio = GFP_NOIO, gfp = 0;
+	size_t reserve = 1000;
+	int node = first_online_node, got = NUMA_NO_NODE;
+	struct wsheap_property p[] = {
+		v3_gfp(&noio),
+		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
+		{ WSHEAP_PROPERTY_NUMA_NODE, &node, sizeof(node) },
+	};
+	struct wsheap *heap = v3_heap(test, 64 * KiB, 0, p, ARRAY_SIZE(p));
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
+						  &gfp, sizeof(gfp), NULL), 0);
+	KUNIT_EXPECT_EQ(test, gfp, GFP_NOIO);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_RESERVE),
+			1000);
+	KUNIT_EXPECT_EQ(test,
+			wsheap_get_property(heap, WSHEAP_PROPERTY_NUMA_NODE,
+					    &got, sizeof(got), NULL), 0);
+	KUNIT_EXPECT_EQ(test, got, node);
+	/* The reserve is held from the start. */
+	KUNIT_EXPECT_GE(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+			1000);
+}
+
+static void v3_expect_refused(struct kunit *test,
+			      const struct wsheap_property *p,
+			      unsigned int n, const char *what)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ_MSG(test, wsheap_create(KiB, 0, p, n, &heap, &err),
+			    -EINVAL, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, heap, sentinel, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, err.code, -EINVAL, "%s", what);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, err.msg, "%s", what);
+}
+
+static void v3_create_refuses_malformed_properties(struct kunit *test)
+{
+	gfp_t bad_gfp[] = { GFP_KERNEL | __GFP_ACCOUNT, GFP_HIGHUSER, 0,
+			    GFP_KERNEL | __GFP_NOWARN, GFP_ATOMIC | __GFP_ZERO };
+	gfp_t kernel = GFP_KERNEL;
+	size_t reserve = 64;
+	int bad_node[] = { MAX_NUMNODES, -2, INT_MAX };
+	int node = NUMA_NO_NODE;
+	bool yes = true, no = false;
+	struct wsheap_property p[2];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_gfp); i++) {
+		p[0] = v3_gfp(&bad_gfp[i]);
+		v3_expect_refused(test, p, 1, "GFP not one of the five");
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_node); i++) {
+		p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NUMA_NODE,
+						 &bad_node[i], sizeof(int) };
+		v3_expect_refused(test, p, 1, "NUMA_NODE not online");
+	}
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_GFP, &kernel, 8 };
+	v3_expect_refused(test, p, 1, "GFP of 8 bytes");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve, 4 };
+	v3_expect_refused(test, p, 1, "RESERVE of 4 bytes");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NUMA_NODE, &node, 8 };
+	v3_expect_refused(test, p, 1, "NUMA_NODE of 8 bytes");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_CONCURRENT, &no, 4 };
+	v3_expect_refused(test, p, 1, "CONCURRENT of 4 bytes");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, NULL, 8 };
+	v3_expect_refused(test, p, 1, "NULL RESERVE");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve,
+					 sizeof(reserve) };
+	p[1] = p[0];
+	v3_expect_refused(test, p, 2, "RESERVE twice");
+	p[0] = v3_gfp(&kernel);
+	p[1] = p[0];
+	v3_expect_refused(test, p, 2, "GFP twice");
+	/* Not built yet: refused rather than half-kept. */
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_CONCURRENT, &yes,
+					 sizeof(yes) };
+	v3_expect_refused(test, p, 1, "CONCURRENT true");
+}
+
+/* ---- atomic heaps ---- */
+
+/* A check that may run in hard interrupt context: no KUnit call there. */
+#define V3_CHECK(cond)							\
+	do {								\
+		if (!(cond))						\
+			return __LINE__;				\
+	} while (0)
+
+/*
+ * Every call of an atomic heap once, with its results checked.
+ * Return: 0, or the line of the first check that failed.
+ */
+static int v3_atomic_round(gfp_t gfp)
+{
+	struct wsheap_property p = v3_gfp(&gfp);
+	struct wsheap_mark mark;
+	struct wsheap *heap;
+	size_t requested = 0;
+	char *s, *t;
+	u8 *a, *z;
+	void *al;
+
+	V3_CHECK(!wsheap_create(64 * KiB, 4 * KiB, &p, 1, &heap, NULL));
+	V3_CHECK(!wsheap_alloc(heap, 100, (void **)&a, NULL));
+	memset(a, 0x11, 100);
+	V3_CHECK(!wsheap_zalloc(heap, 40, (void **)&z, NULL));
+	V3_CHECK(!memchr_inv(z, 0, 40));
+	V3_CHECK(!wsheap_mark(heap, &mark, NULL));
+	V3_CHECK(!wsheap_alloc_aligned(heap, 24, 64, &al, NULL));
+	V3_CHECK(IS_ALIGNED((unsigned long)al, 64));
+	V3_CHECK(!wsheap_strdup(heap, "rx", &s, NULL));
+	V3_CHECK(!wsheap_asprintf(heap, &t, NULL, "q%d", 7));
+	V3_CHECK(!strcmp(t, "q7"));
+	V3_CHECK(!wsheap_realloc(heap, t, 3, 30, (void **)&t, NULL));
+	V3_CHECK(!strcmp(t, "q7"));
+	V3_CHECK(!wsheap_memdup(heap, a, 100, (void **)&z, NULL));
+	V3_CHECK(!memcmp(z, a, 100));
+	/* A block larger than a slab chunk: still not vmalloc()'d. */
+	V3_CHECK(!wsheap_alloc(heap, 40 * KiB, &al, NULL));
+	V3_CHECK(!is_vmalloc_addr(al));
+	V3_CHECK(!wsheap_rollback(heap, &mark, NULL));
+	V3_CHECK(!wsheap_get_property(heap, WSHEAP_PROPERTY_REQUESTED_SIZE,
+				      &requested, sizeof(requested), NULL));
+	V3_CHECK(requested == 140);
+	V3_CHECK(!wsheap_reset(heap, NULL));
+	wsheap_free(heap);
+	return 0;
+}
+
+/*
+ * CONFIG_DEBUG_ATOMIC_SLEEP reports a sleeping call in atomic context
+ * with a stack dump and TAINT_WARN: no call on an atomic heap may.
+ */
+static void v3_require_untainted(struct kunit *test)
+{
+	if (test_taint(TAINT_WARN))
+		kunit_skip(test, "kernel already tainted by a warning");
+}
+
+static void v3_atomic_heap_under_a_spinlock(struct kunit *test)
+{
+	static DEFINE_SPINLOCK(lock);
+	unsigned long flags;
+
+	int atomic, nowait;
+
+	v3_require_untainted(test);
+	spin_lock_irqsave(&lock, flags);
+	atomic = v3_atomic_round(GFP_ATOMIC);
+	nowait = v3_atomic_round(GFP_NOWAIT);
+	spin_unlock_irqrestore(&lock, flags);
+	KUNIT_EXPECT_EQ_MSG(test, atomic, 0, "GFP_ATOMIC: check at line %d",
+			    atomic);
+	KUNIT_EXPECT_EQ_MSG(test, nowait, 0, "GFP_NOWAIT: check at line %d",
+			    nowait);
+	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
+}
+
+struct v3_timer {
+	struct hrtimer timer;
+	struct completion done;
+	bool in_hardirq;
+	int failed_at;
+};
+
+static enum hrtimer_restart v3_timer_fn(struct hrtimer *timer)
+{
+	struct v3_timer *t = container_of(timer, struct v3_timer, timer);
+
+	t->in_hardirq = in_hardirq();
+	t->failed_at = v3_atomic_round(GFP_ATOMIC);
+	complete(&t->done);
+	return HRTIMER_NORESTART;
+}
+
+static void v3_atomic_heap_in_hard_interrupt(struct kunit *test)
+{
+	struct v3_timer t = {};
+
+	v3_require_untainted(test);
+	init_completion(&t.done);
+	hrtimer_init(&t.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	t.timer.function = v3_timer_fn;
+	hrtimer_start(&t.timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&t.done, 10 * HZ),
+			0);
+	hrtimer_cancel(&t.timer);
+	KUNIT_EXPECT_TRUE(test, t.in_hardirq);
+	KUNIT_EXPECT_EQ_MSG(test, t.failed_at, 0, "check at line %d",
+			    t.failed_at);
+	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
+}
+
+/* Past what kmalloc() gives: refused, and the heap goes on. */
+static void v3_atomic_heap_refuses_what_only_vmalloc_gives(struct kunit *test)
+{
+	gfp_t gfp = GFP_ATOMIC;
+	struct wsheap_property p = v3_gfp(&gfp);
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	void *ptr = NULL;
+
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, KMALLOC_MAX_SIZE, &ptr, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_NULL(test, ptr);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &ptr, NULL), 0);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+}
+
+/* ---- reserves ---- */
+
+/* One round of blocks adding up to @budget: sizes, rounding and padding. */
+static int v3_reserve_round(struct wsheap *heap, size_t budget,
+			    unsigned int round)
+{
+	size_t used = 0, size;
+	void *p;
+	int ret;
+
+	while (used < budget) {
+		size = 1 + (round * 7 + used) % 61;
+		if (round % 5 == 0 && used + 64 + 64 <= budget) {
+			/* at most 56 bytes of padding, counted in the budget */
+			ret = wsheap_alloc_aligned(heap, 8, 64, &p, NULL);
+			used += 64;
+		} else {
+			if (used + ALIGN(size, 8) > budget)
+				size = budget - used;
+			ret = wsheap_alloc(heap, size, &p, NULL);
+			used += ALIGN(size, 8);
+		}
+		if (ret)
+			return ret;
+		memset(p, 0x3c, 1);
+	}
+	return 0;
+}
+
+static void v3_reserve_carries_rounds_without_memory(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	size_t reserve = 2 * KiB;
+	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
+				     sizeof(reserve) };
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	struct wsheap *plain = v3_heap(test, SIZE_MAX, 0, NULL, 0);
+	unsigned int round, ok = 0, tried;
+	void *ptr;
+
+	st->fail_chunks = true;
+	tried = st->chunk_attempts;
+	for (round = 0; round < 300; round++) {
+		if (v3_reserve_round(heap, reserve, round) == 0)
+			ok++;
+		KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
+	}
+	KUNIT_EXPECT_EQ(test, ok, 300);
+	/* No round needed memory. */
+	KUNIT_EXPECT_EQ(test, st->chunk_attempts, tried);
+	/* The failure is live: past the reserve, and on a plain heap. */
+	KUNIT_EXPECT_EQ(test, v3_reserve_round(heap, reserve, 1), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64 * KiB, &ptr, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(plain, 8, &ptr, NULL), -ENOMEM);
+	KUNIT_EXPECT_GT(test, st->chunk_attempts, tried);
+	st->fail_chunks = false;
+}
+
+static void v3_reserve_is_kept_whatever_the_trim(struct kunit *test)
+{
+	size_t reserve = 3 * KiB, held;
+	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
+				     sizeof(reserve) };
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	struct wsheap_mark mark;
+	void *ptr;
+
+	held = v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
+	KUNIT_EXPECT_GE(test, held, reserve);
+	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 100 * KiB, &ptr, NULL), 0);
+	KUNIT_EXPECT_GT(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+			held);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
+	/* Trim 0: everything but the reserve goes. */
+	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+			held);
+}
+
+static void v3_reserve_that_cannot_be_had_holds_nothing(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	size_t reserve = KiB;
+	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
+				     sizeof(reserve) };
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+
+	st->fail_chunks = true;
+	KUNIT_EXPECT_EQ(test, wsheap_create(KiB, 0, &p, 1, &heap, NULL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, st->chunk_attempts, 1);
+	KUNIT_EXPECT_PTR_EQ(test, heap, sentinel);
+	st->fail_chunks = false;
+}
+
+/* ---- placement ---- */
+
+static void v3_numa_node_places_every_chunk(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	int node = first_online_node;
+	struct wsheap_property p = { WSHEAP_PROPERTY_NUMA_NODE, &node,
+				     sizeof(node) };
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	void *small, *big;
+
+	kunit_activate_static_stub(test, wsheap_slab_alloc,
+				   recording_slab_alloc);
+	st->slab_node = NUMA_NO_NODE;
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &small, NULL), 0);
+	KUNIT_EXPECT_EQ(test, st->slab_calls, 1);
+	KUNIT_EXPECT_EQ(test, st->slab_node, node);
+	KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(small)), node);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 256 * KiB, &big, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(big));
+	KUNIT_EXPECT_EQ(test, page_to_nid(vmalloc_to_page(big)), node);
+}
+
+static struct kunit_case wsheap_v3_cases[] = {
+	KUNIT_CASE(v3_properties_read_back_defaults),
+	KUNIT_CASE(v3_properties_are_kept),
+	KUNIT_CASE(v3_create_refuses_malformed_properties),
+	KUNIT_CASE(v3_atomic_heap_under_a_spinlock),
+	KUNIT_CASE(v3_atomic_heap_in_hard_interrupt),
+	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
+	KUNIT_CASE(v3_reserve_carries_rounds_without_memory),
+	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
+	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),
+	KUNIT_CASE(v3_numa_node_places_every_chunk),
+	{}
+};
+
+static struct kunit_suite wsheap_v3_suite = {
+	.name = "wsheap_contract_v3",
+	.init = v3_init,
+	.test_cases = wsheap_v3_cases,
+};
+
+kunit_test_suite(wsheap_v3_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suite for wsheap contract v3: atomic heaps, reserves, placement");
+MODULE_AUTHOR("The wsheap developers");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
