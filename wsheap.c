@@ -117,7 +117,6 @@
  */
 #define WSHEAP_GFP		(GFP_KERNEL | __GFP_NOWARN)
 
-
 /*
  * Misuse checks.  A heap has no lock, so two calls at once, or a call after
  * wsheap_free(), corrupt it silently.  Debug builds catch both cheaply: a
