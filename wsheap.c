@@ -118,7 +118,6 @@
  */
 #define WSHEAP_GFP_FLAGS	__GFP_NOWARN
 
-
 /*
  * Misuse checks.  A heap has no lock, so two calls at once, or a call after
  * wsheap_free(), corrupt it silently.  Debug builds catch both cheaply: a

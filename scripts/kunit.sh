@@ -65,7 +65,7 @@ kmsan)
 	stage "KUnit on x86_64 with KMSAN (clang, QEMU TCG, 2 vCPUs, UBSAN)"
 	# the model test's million operations take KMSAN under TCG minutes
 	arch_args=(--arch=x86_64 --make_options=LLVM=1
-		   --kernel_args=wsheap_kunit.model_ops=50000)
+		   --kernel_args=wsheap_reliability_kunit.model_ops=50000)
 	ensure_pkgs clang lld llvm
 	live=('Starting KernelMemorySanitizer' 'smp: Brought up .* 2 CPUs'
 	      'kmsan_realloc_keeps_what_it_kept: KMSAN') ;;

@@ -65,7 +65,7 @@ else
 fi
 
 # The same against the UML module kernel: the only config with KUnit (so
-# kunit/wsheap_kunit.c is checked) and with CONFIG_WSHEAP_DEBUG.
+# the suites under kunit/ are checked) and with CONFIG_WSHEAP_DEBUG.
 . "$(dirname "$0")/uml.sh"
 log=$LOGS/lint-uml-sparse-w1.log
 if build_uml_kernel &&

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # KUnit as a module: boot the module-capable UML kernel, insmod wsheap.ko
-# and then each KUnit module of kunit/ (its KTAP goes to the kernel log),
-# rmmod them, power off.  The KTAP of each module is cut out of the console
-# log and handed to kunit.py parse; the counts are summed.  This proves the exports work across
-# module boundaries, under KASAN and UBSAN.
+# and then each KUnit module of kunit/, one per kunit/*.c (its KTAP goes
+# to the kernel log), rmmod them, power off.  The KTAP of each module is
+# cut out of the console log and handed to kunit.py parse; the counts are
+# summed.  This proves the exports work across module boundaries, under
+# KASAN and UBSAN.
 #
 # Writes "passed failed skipped" to $RESULTS/kunit-module.
 
@@ -17,23 +18,32 @@ stage "KUnit as a module (UML, KASAN+UBSAN)"
 ensure_deps
 build_uml_kernel
 build_uml_modules
-[ -f "$MODDIR/kunit/wsheap_kunit.ko" ] || die "no kunit/wsheap_kunit.ko was built ($LOGS/uml-mod-modules.log)"
+# The KUnit modules: one per suite, kunit/<name>.c builds <name>.ko.
+mods=()
+for c in "$PROJ"/kunit/*.c; do
+	mods+=("$(basename "$c" .c)")
+done
+[ ${#mods[@]} -gt 0 ] || die "no KUnit suite in $PROJ/kunit"
+for m in "${mods[@]}"; do
+	[ -f "$MODDIR/kunit/$m.ko" ] || die "no kunit/$m.ko was built ($LOGS/uml-mod-modules.log)"
+done
 
 res=$RESULTS/kunit-module
 mkdir -p "$(dirname "$res")"
 rm -f "$res"
 
-# shellcheck disable=SC2016 # expanded by the init script
-body='step insmod $M/wsheap.ko
-mark "ktap-begin wsheap_kunit"
-step insmod $M/kunit/wsheap_kunit.ko
-mark "ktap-end"
-mark "ktap-begin wsheap_smp_kunit"
-step insmod $M/kunit/wsheap_smp_kunit.ko
-mark "ktap-end"
-step rmmod wsheap_smp_kunit
-step rmmod wsheap_kunit
-step rmmod wsheap'
+# Load them in turn, each one's KTAP between marks; unload in reverse.
+# shellcheck disable=SC2016 # $M: expanded by the init script
+body='step insmod $M/wsheap.ko'
+for m in "${mods[@]}"; do
+	body+=$'\n'"mark \"ktap-begin $m\""
+	body+=$'\n'"step insmod \$M/kunit/$m.ko"
+	body+=$'\n''mark "ktap-end"'
+done
+for ((i = ${#mods[@]} - 1; i >= 0; i--)); do
+	body+=$'\n'"step rmmod ${mods[i]}"
+done
+body+=$'\n''step rmmod wsheap'
 
 rc=0
 uml_boot kunit-module "$body" || rc=1
@@ -41,7 +51,7 @@ uml_boot kunit-module "$body" || rc=1
 # Only the modules' KTAP: a kunit-flavoured kernel also prints an empty
 # built-in run at boot, which kunit.py parse would take for the result.
 passed=0 failed=0 skipped=0
-for m in wsheap_kunit wsheap_smp_kunit; do
+for m in "${mods[@]}"; do
 	ktap=$LOGS/uml-kunit-module-$m.ktap
 	# (the console ends its lines with CR LF)
 	sed -n "/^WSHEAP-MARK: ktap-begin $m\r\?\$/,/^WSHEAP-MARK: ktap-end/p" "$UML_LOG" |

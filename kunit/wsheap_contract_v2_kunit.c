@@ -1,0 +1,1028 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite wsheap_contract_v2: the calls of API v2.
+ *
+ * zalloc, alloc_aligned, realloc, memdup, strdup and asprintf, mark and
+ * rollback, the managed lifetimes (devm and scope-based) and the NAME and
+ * ACCOUNT properties, each call held to what wsheap.h promises.
+ *
+ * The chunk ledger every case runs with, and the helpers the suites share,
+ * are in wsheap_kunit.h.
+ */
+#include <kunit/device.h>
+#include <linux/device.h>
+#include <linux/module.h>
+
+#include "wsheap_kunit.h"
+
+/* ---- v2: zalloc ---- */
+
+static void zalloc_zeroes_memory_reused_after_reset(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	u8 *dirty, *p = NULL;
+
+	dirty = alloc_ok(test, heap, 3000);
+	memset(dirty, 0xff, 3000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+
+	KUNIT_ASSERT_EQ(test, wsheap_zalloc(heap, 3000, (void **)&p, NULL), 0);
+	/* The same memory came back, and it reads as zero. */
+	KUNIT_EXPECT_PTR_EQ(test, p, dirty);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 3000));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 3000);
+	KUNIT_EXPECT_EQ(test, l->allocs, 1);
+}
+
+static void zalloc_refuses_as_alloc_does(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 100, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(NULL, 8, &p, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 8, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 101, &p, &err), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
+	ledger_of(test)->fail_from = 1;
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 8, &p, &err), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	ledger_of(test)->fail_from = 0;
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 0, &p, NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+}
+
+/* ---- v2: alloc_aligned ---- */
+
+static void aligned_rejects_bad_alignment(struct kunit *test)
+{
+	static const size_t bad[] = { 0, 3, 24, 100, 2 * PAGE_SIZE,
+				      SIZE_MAX, (SIZE_MAX >> 1) + 1 };
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct wsheap_error err = {};
+		void *p = sentinel;
+
+		KUNIT_EXPECT_EQ_MSG(test, wsheap_alloc_aligned(heap, 8, bad[i],
+							       &p, &err),
+				    -EINVAL, "align %zu", bad[i]);
+		KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+		KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+		KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	}
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+}
+
+static void aligned_blocks_are_aligned_and_padding_uncounted(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	size_t align, size, sum = 0;
+
+	for (align = 1; align <= PAGE_SIZE; align <<= 1) {
+		for (size = 0; size < 70; size += 23) {
+			u8 *p;
+
+			alloc_ok(test, heap, 3);	/* knock the bump off */
+			p = aligned_ok(test, heap, size, align);
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      IS_ALIGNED((unsigned long)p,
+							 max_t(size_t, align, 8)),
+					      "%p for align %zu", p, align);
+			if (size)
+				KUNIT_EXPECT_TRUE(test,
+						  ledger_owns(ledger_of(test),
+							      p, size));
+			memset(p, 0x11, size);
+			sum += size + 3;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sum);
+	expect_actual_is_ledger(test, heap);
+}
+
+/* A quota that the padding alone would exceed still takes the block. */
+static void aligned_padding_is_not_quota(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, PAGE_SIZE / 2, 0);
+
+	alloc_ok(test, heap, 8);
+	aligned_ok(test, heap, PAGE_SIZE / 2 - 16, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), PAGE_SIZE / 2 - 8);
+	aligned_ok(test, heap, 8, 256);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), PAGE_SIZE / 2);
+}
+
+/* A new chunk holds the block whatever its alignment costs. */
+static void aligned_new_chunk_fits_the_request(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	const size_t big = 40 * KiB;
+	u8 *p;
+
+	alloc_ok(test, heap, 8);
+	p = aligned_ok(test, heap, big, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(p));
+	KUNIT_EXPECT_TRUE(test, ledger_owns(l, p, big));
+	memset(p, 0x22, big);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+	/*
+	 * On a fresh heap, a block that with the chunk header would fill
+	 * whole pages exactly: the chunk must also hold the padding.
+	 */
+	heap = new_heap(test, SIZE_MAX, 0);
+	p = aligned_ok(test, heap, 64 * KiB - 24, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(p));
+	KUNIT_EXPECT_TRUE(test, ledger_owns(l, p, 64 * KiB - 24));
+}
+
+/* ---- v2: realloc ---- */
+
+static void realloc_of_null_allocates(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *a, *b;
+
+	a = realloc_ok(test, heap, NULL, 0, 40);
+	b = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + step(40));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 48);
+}
+
+static void realloc_last_block_grows_and_shrinks_in_place(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *a, *b;
+
+	alloc_ok(test, heap, 16);
+	a = alloc_ok(test, heap, 10);
+	memset(a, 0x33, 10);
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 10, 1000), a);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 1016);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x33, 10));
+	memset(a, 0x44, 1000);
+	/* Shrinking gives the bytes back, to the quota and to the bump. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 1000, 20), a);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 36);
+	b = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + step(20));
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x44, 20));
+	KUNIT_EXPECT_EQ(test, ledger_of(test)->allocs, 1);
+}
+
+/* Not the last block: a copy, and the old block stays as it was. */
+static void expect_realloc_copies(struct kunit *test, struct wsheap *heap,
+				  u8 *old, size_t old_size, size_t new_size)
+{
+	size_t before = requested(test, heap);
+	u8 *p;
+
+	memset(old, 0x55, old_size);
+	p = realloc_ok(test, heap, old, old_size, new_size);
+	KUNIT_EXPECT_PTR_NE(test, p, old);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x55, min(old_size, new_size)));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), before + new_size);
+	memset(p, 0x66, new_size);
+	KUNIT_EXPECT_NULL(test, memchr_inv(old, 0x55, old_size));
+	KUNIT_EXPECT_TRUE(test, ledger_owns(ledger_of(test), p, new_size));
+}
+
+static void realloc_of_earlier_block_copies(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_mark mark;
+	u8 *a;
+
+	/* Another allocation since. */
+	a = alloc_ok(test, heap, 24);
+	alloc_ok(test, heap, 8);
+	expect_realloc_copies(test, heap, a, 24, 64);
+	/* A zero-byte allocation since is an allocation too. */
+	a = alloc_ok(test, heap, 24);
+	alloc_ok(test, heap, 0);
+	expect_realloc_copies(test, heap, a, 24, 8);
+	/* A rollback since, even to a mark taken after the block. */
+	a = alloc_ok(test, heap, 24);
+	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
+	expect_realloc_copies(test, heap, a, 24, 64);
+}
+
+static void realloc_after_reset_does_not_resize_in_place(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	u8 *a, *p;
+
+	a = alloc_ok(test, heap, 24);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	/* a is invalid now, but the same address is handed out again. */
+	KUNIT_ASSERT_PTR_EQ(test, (u8 *)alloc_ok(test, heap, 8), a);
+	p = realloc_ok(test, heap, NULL, 0, 8);
+	KUNIT_EXPECT_PTR_EQ(test, p, a + step(8));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+}
+
+static void realloc_without_room_copies(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	u8 *a;
+
+	a = alloc_ok(test, heap, 100);
+	/* Far more than the first chunk holds. */
+	expect_realloc_copies(test, heap, a, 100, 200 * KiB);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+}
+
+/* A block too large for the current chunk has a chunk of its own. */
+static void realloc_grows_block_in_own_chunk_in_place(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	u8 *small, *big, *next;
+
+	small = alloc_ok(test, heap, 64);
+	big = alloc_ok(test, heap, 64 * KiB);
+	KUNIT_ASSERT_EQ(test, l->allocs, 2);
+	memset(big, 0x77, 64 * KiB);
+	/* Its chunk was rounded up to a page: room for a few bytes more. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, big, 64 * KiB,
+					     64 * KiB + 1000), big);
+	KUNIT_EXPECT_TRUE(test, ledger_owns(l, big, 64 * KiB + 1000));
+	KUNIT_EXPECT_NULL(test, memchr_inv(big, 0x77, 64 * KiB));
+	memset(big, 0x78, 64 * KiB + 1000);
+	/* The bump pointer still runs through the first chunk. */
+	next = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, next, small + step(64));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 64 * KiB + 1072);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+}
+
+/* old_size above REQUESTED_SIZE is a caller bug, refused before any change. */
+static void realloc_refuses_old_size_above_requested(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 100, 100);
+	void *sentinel = SENTINEL, *p = sentinel;
+	struct wsheap_error err = {};
+	void *a = alloc_ok(test, heap, 8);
+
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 64, 0, &p, &err),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 8);
+	/* REQUESTED_SIZE did not wrap: the quota still holds */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 150, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	/* old_size equal to REQUESTED_SIZE is a resize like any other */
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 8, 16, &p, NULL), 0);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+	/* realloc of NULL ignores old_size */
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 1000, 4, &p, NULL), 0);
+}
+
+static void realloc_refusals_leave_old_block(struct kunit *test)
+{
+	/* One 1 KiB chunk, 992 bytes to carve, holds this whole quota. */
+	struct wsheap *heap = new_heap(test, 900, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+	u8 *a, *b;
+
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(NULL, NULL, 0, 8, &p, &err),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 0, 8, NULL, NULL),
+			-EINVAL);
+	a = alloc_ok(test, heap, 300);
+	memset(a, 0x12, 300);
+	/* In place, by more than the quota has left. */
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, 901, &p, &err),
+			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 300);
+	/* By a copy: the old block is still counted. */
+	b = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, 600, &p, NULL),
+			-EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 308);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x12, 300));
+	/* The last block still grows in place to exactly the quota. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, b, 8, 600), b);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 900);
+}
+
+static void realloc_out_of_memory_leaves_old_block(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+	size_t held;
+	u8 *a;
+
+	a = alloc_ok(test, heap, 300);
+	memset(a, 0x13, 300);
+	held = actual(test, heap);
+	l->fail_from = l->attempts + 1;
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, MiB, &p, &err),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 300);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x13, 300));
+	l->fail_from = 0;
+	/* Still the last block: it grows in place within its chunk. */
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 300, 400), a);
+}
+
+/* ---- v2: memdup, strdup, asprintf ---- */
+
+static void memdup_copies_and_counts(struct kunit *test)
+{
+	static const u8 src[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	void *sentinel = (void *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	void *p = sentinel;
+
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, NULL, 4, &p, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, src, 4, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(NULL, src, 4, &p, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, src, 2 * MiB, &p, NULL),
+			-EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
+	KUNIT_ASSERT_EQ(test, wsheap_memdup(heap, src, sizeof(src), &p, NULL),
+			0);
+	KUNIT_EXPECT_PTR_NE(test, p, (void *)src);
+	KUNIT_EXPECT_EQ(test, memcmp(p, src, sizeof(src)), 0);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(src));
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, src, 0, &p, NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(src));
+}
+
+static void strdup_copies_with_nul(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *sentinel = (char *)0x5a5a5a50UL;
+	char buf[] = "temperature";
+	struct wsheap_error err = {};
+	char *s = sentinel, *e;
+
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(heap, NULL, &s, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(heap, buf, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(NULL, buf, &s, NULL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, s, sentinel);
+
+	KUNIT_ASSERT_EQ(test, wsheap_strdup(heap, buf, &s, NULL), 0);
+	buf[0] = 'X';
+	KUNIT_EXPECT_STREQ(test, s, "temperature");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(buf));
+	KUNIT_ASSERT_EQ(test, wsheap_strdup(heap, "", &e, NULL), 0);
+	KUNIT_EXPECT_STREQ(test, e, "");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(buf) + 1);
+}
+
+static __printf(4, 5) int call_vasprintf(struct wsheap *heap, char **str,
+					  struct wsheap_error *error,
+					  const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	va_end(args);
+	return ret;
+}
+
+/* wsheap_vasprintf() with a NULL format, which no __printf caller passes. */
+static int vasprintf_null_format(struct wsheap *heap, char **str,
+				 struct wsheap_error *error, ...)
+{
+	const char *fmt = NULL;
+	va_list args;
+	int ret;
+
+	OPTIMIZER_HIDE_VAR(fmt);
+	va_start(args, error);
+	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	va_end(args);
+	return ret;
+}
+
+static void asprintf_formats_exactly_once(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	char *sentinel = (char *)0x5a5a5a50UL;
+	struct wsheap_error err = {};
+	char *s = sentinel, *t;
+
+	KUNIT_ASSERT_EQ(test, wsheap_asprintf(heap, &s, NULL, "%s-%u", "rx",
+					      42U), 0);
+	KUNIT_EXPECT_STREQ(test, s, "rx-42");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 6);
+	/* The block is exactly the string: the next one follows at once. */
+	KUNIT_ASSERT_EQ(test, call_vasprintf(heap, &t, NULL, "%08x", 0xbeefU),
+			0);
+	KUNIT_EXPECT_STREQ(test, t, "0000beef");
+	KUNIT_EXPECT_PTR_EQ(test, t, s + step(6));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 15);
+	KUNIT_ASSERT_EQ(test, wsheap_asprintf(heap, &t, NULL, "%s", ""), 0);
+	KUNIT_EXPECT_STREQ(test, t, "");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+
+	s = sentinel;
+	KUNIT_EXPECT_EQ(test, vasprintf_null_format(heap, &s, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, NULL, NULL, "x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(NULL, &s, NULL, "x"), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, s, sentinel);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+}
+
+static void asprintf_longer_than_a_chunk(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	const size_t len = 40 * KiB;
+	char *s;
+
+	KUNIT_ASSERT_EQ(test, wsheap_asprintf(heap, &s, NULL, "%*s|", (int)len,
+					      "end"), 0);
+	KUNIT_EXPECT_EQ(test, strlen(s), len + 1);
+	KUNIT_EXPECT_EQ(test, s[len + 1], '\0');
+	KUNIT_EXPECT_STREQ(test, s + len - 3, "end|");
+	KUNIT_EXPECT_EQ(test, requested(test, heap), len + 2);
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, &s, NULL, "%*s", (int)MiB,
+					      ""), -EDQUOT);
+}
+
+/* ---- v2: mark and rollback ---- */
+
+static void mark_and_rollback_reject_null(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_error err = {};
+	struct wsheap_mark mark;
+
+	KUNIT_EXPECT_EQ(test, wsheap_mark(NULL, &mark, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, NULL, NULL), -EINVAL);
+	mark_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(NULL, &mark, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, NULL, NULL), -EINVAL);
+}
+
+static void rollback_takes_back_what_followed_the_mark(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_mark mark;
+	u8 *a, *b, *c;
+
+	a = alloc_ok(test, heap, 40);
+	memset(a, 0x21, 40);
+	mark_ok(test, heap, &mark);
+	b = alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 200);
+	memset(b, 0x22, 100);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 340);
+
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 40);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x21, 40));
+	/* The position is the mark's again. */
+	c = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, c, b);
+	/* And the same mark again. */
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 40);
+	KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 8), b);
+}
+
+/* Chunks acquired after the mark stay, and serve the allocations after. */
+static void rollback_keeps_chunks_for_reuse(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+	struct wsheap_mark mark;
+	unsigned int allocs, round;
+	size_t held;
+	void *first;
+
+	alloc_ok(test, heap, 24);
+	mark_ok(test, heap, &mark);
+	first = alloc_ok(test, heap, 8);
+	replay_round(test, heap, 99, 3000);
+	held = actual(test, heap);
+	allocs = l->allocs;
+	KUNIT_ASSERT_GT(test, allocs, 3);
+
+	for (round = 0; round < 3; round++) {
+		rollback_ok(test, heap, &mark);
+		KUNIT_EXPECT_EQ(test, requested(test, heap), 24);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), held);
+		KUNIT_EXPECT_EQ(test, l->frees, 0);
+		KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 8), first);
+		replay_round(test, heap, 99, 3000);
+		KUNIT_EXPECT_EQ_MSG(test, l->allocs, allocs,
+				    "round %u needed new chunks", round);
+	}
+	/* The next reset applies the trim. */
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/* A mark taken in a chunk other than the last one resumes in that chunk. */
+static void rollback_resumes_in_the_marked_chunk(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap_mark empty, mid;
+	u8 *at_mark, *p;
+	unsigned int i;
+
+	mark_ok(test, heap, &empty);
+	/* 30000 bytes: more than the first chunk, less than two. */
+	for (i = 0; i < 150; i++)
+		alloc_ok(test, heap, 200);
+	KUNIT_ASSERT_EQ(test, l->allocs, 2);
+	mark_ok(test, heap, &mid);
+	at_mark = alloc_ok(test, heap, 8);
+	for (i = 0; i < 1000; i++)
+		alloc_ok(test, heap, 200);
+	KUNIT_ASSERT_GT(test, l->allocs, 3);
+
+	rollback_ok(test, heap, &mid);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 150 * 200);
+	p = alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_PTR_EQ(test, p, at_mark);
+	/* Back to a mark of the empty heap: everything is spare. */
+	rollback_ok(test, heap, &empty);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	for (i = 0; i < 1150; i++)
+		alloc_ok(test, heap, 200);
+	KUNIT_EXPECT_EQ(test, l->frees, 0);
+	expect_actual_is_ledger(test, heap);
+}
+
+static void rollback_nested_marks(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, 0);
+	struct wsheap_mark outer, inner;
+	u8 *a, *b, *c;
+
+	a = alloc_ok(test, heap, 16);
+	mark_ok(test, heap, &outer);
+	b = alloc_ok(test, heap, 16);
+	mark_ok(test, heap, &inner);
+	c = alloc_ok(test, heap, 16);
+	memset(a, 1, 16);
+	memset(b, 2, 16);
+	rollback_ok(test, heap, &inner);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 32);
+	KUNIT_EXPECT_NULL(test, memchr_inv(b, 2, 16));
+	KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 16), c);
+	rollback_ok(test, heap, &outer);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 16);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 1, 16));
+	KUNIT_EXPECT_PTR_EQ(test, alloc_ok(test, heap, 16), b);
+}
+
+/*
+ * A block from before a mark is copied, not resized in place, after it:
+ * a rollback would otherwise undo the resize under the caller.
+ */
+static void realloc_after_mark_copies(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	struct wsheap_mark mark;
+	u8 *a, *b, *p = NULL;
+
+	/* grow: the 40 bytes would reach past the mark */
+	a = alloc_ok(test, heap, 12);
+	memset(a, 0x5a, 12);
+	mark_ok(test, heap, &mark);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 12, 40, (void **)&p,
+					     NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, p, a);
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 12);
+	b = alloc_ok(test, heap, 16);
+	KUNIT_EXPECT_TRUE(test, b >= a + 12 || b + 16 <= a);
+	memset(b, 0xa5, 16);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x5a, 12));
+
+	/* shrink: all 100 bytes stay the caller's after the rollback */
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	a = alloc_ok(test, heap, 100);
+	memset(a, 0x3c, 100);
+	mark_ok(test, heap, &mark);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 100, 20, (void **)&p,
+					     NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, p, a);
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 100);
+	b = alloc_ok(test, heap, 64);
+	memset(b, 0xc3, 64);
+	/* KASAN builds: every byte of a is still accessible */
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x3c, 100));
+
+	/* after the mark, the block carved after it still grows in place */
+	b = alloc_ok(test, heap, 8);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, b, 8, 24, (void **)&p,
+					     NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, p, b);
+}
+
+/*
+ * A mark of a heap that holds nothing yet names no chunk: only the mark's
+ * identity tells the heaps apart, also when a freed heap's object comes
+ * back as a new heap at the same address.
+ */
+static void rollback_refuses_marks_of_fresh_heaps(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	struct wsheap *other = new_heap(test, MiB, MiB);
+	struct wsheap *gone = NULL, *again = NULL;
+	struct wsheap_mark mark, old;
+
+	mark_ok(test, heap, &mark);
+	alloc_ok(test, other, 64);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(other, &mark, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, requested(test, other), 64);
+
+	/*
+	 * A freed heap's object is parked on its CPU, and the next create
+	 * there takes it: the same address, a new heap.
+	 */
+	migrate_disable();
+	KUNIT_EXPECT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &gone, NULL), 0);
+	if (gone) {
+		wsheap_mark(gone, &old, NULL);
+		wsheap_free(gone);
+		KUNIT_EXPECT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &again,
+						    NULL), 0);
+	}
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, again);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							again), 0);
+	KUNIT_ASSERT_PTR_EQ(test, again, gone);
+	alloc_ok(test, again, 32);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(again, &old, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, requested(test, again), 32);
+}
+
+static void rollback_refuses_foreign_and_stale_marks(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, MiB, MiB);
+	struct wsheap *other = new_heap(test, MiB, MiB);
+	struct wsheap_mark stale, foreign;
+	struct wsheap_error err = {};
+
+	alloc_ok(test, other, 64);
+	mark_ok(test, other, &foreign);
+	alloc_ok(test, heap, 64);
+	mark_ok(test, heap, &stale);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	/* The same position in the new round: still from before the reset. */
+	alloc_ok(test, heap, 64);
+	alloc_ok(test, heap, 32);
+
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &stale, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &foreign, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 96);
+	KUNIT_EXPECT_EQ(test, requested(test, other), 64);
+	/* Both heaps carry on. */
+	alloc_ok(test, heap, 8);
+	rollback_ok(test, other, &foreign);
+}
+
+/* ---- v2: managed lifetime ---- */
+
+static void devm_create_rejects_null_device(struct kunit *test)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ(test, devm_wsheap_create(NULL, MiB, 0, NULL, 0, &heap,
+						 &err), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, heap, sentinel);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+}
+
+static void devm_heap_is_freed_when_device_goes(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = NULL, *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *bad = sentinel;
+	struct device *dev;
+	size_t too_long = 99;
+	struct wsheap_property p = {
+		.id = WSHEAP_PROPERTY_MAX_SIZE, .value = &too_long,
+		.value_size = sizeof(too_long),
+	};
+
+	dev = kunit_device_register(test, "wsheap-kunit");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_EXPECT_EQ(test, devm_wsheap_create(dev, MiB, 0, &p, 1, &bad,
+						 NULL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, bad, sentinel);
+	KUNIT_ASSERT_EQ(test, devm_wsheap_create(dev, MiB, 0, NULL, 0, &heap,
+						 NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	alloc_ok(test, heap, 40 * KiB);
+	alloc_ok(test, heap, 40 * KiB);
+	KUNIT_ASSERT_EQ(test, l->nr_live, 2);
+	kunit_device_unregister(test, dev);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+	KUNIT_EXPECT_EQ(test, l->frees, 2);
+}
+
+#ifdef DEFINE_FREE
+static void scoped_heap_is_freed_at_scope_end(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *kept;
+
+	{
+		struct wsheap *heap __free(wsheap) = NULL;
+
+		KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, NULL, 0, &heap,
+						    NULL), 0);
+		alloc_ok(test, heap, 100);
+		KUNIT_ASSERT_EQ(test, l->nr_live, 1);
+	}
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+	{
+		struct wsheap *heap __free(wsheap) = NULL;
+
+		KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, NULL, 0, &heap,
+						    NULL), 0);
+		alloc_ok(test, heap, 100);
+		kept = no_free_ptr(heap);
+	}
+	KUNIT_EXPECT_EQ(test, l->nr_live, 1);
+	wsheap_free(kept);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+#endif
+
+/* ---- v2: NAME and ACCOUNT ---- */
+
+static struct wsheap *heap_with_props(struct kunit *test,
+				      const struct wsheap_property *props,
+				      unsigned int n)
+{
+	struct wsheap *heap = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, props, n, &heap, NULL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							heap), 0);
+	return heap;
+}
+
+static void expect_create_refused(struct kunit *test,
+				  const struct wsheap_property *props,
+				  unsigned int n, const char *what)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ_MSG(test, wsheap_create(MiB, 0, props, n, &heap, &err),
+			    -EINVAL, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, heap, sentinel, "%s", what);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+}
+
+static void create_refuses_malformed_properties(struct kunit *test)
+{
+	static const char long_name[] = "a-name-of-exactly-32-characters!";
+	static const char unterminated[4] = { 'a', 'b', 'c', 'd' };
+	bool yes = true;
+	struct wsheap_property p[2] = {};
+
+	BUILD_BUG_ON(sizeof(long_name) != WSHEAP_NAME_MAX + 1);
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, long_name,
+					 sizeof(long_name) };
+	expect_create_refused(test, p, 1, "name of WSHEAP_NAME_MAX chars");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, unterminated,
+					 sizeof(unterminated) };
+	expect_create_refused(test, p, 1, "name not NUL-terminated");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, "rx", 2 };
+	expect_create_refused(test, p, 1, "NUL past value_size");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, NULL, 8 };
+	expect_create_refused(test, p, 1, "NULL name");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, &yes,
+					 sizeof(int) };
+	expect_create_refused(test, p, 1, "ACCOUNT of sizeof(int)");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, NULL,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 1, "NULL ACCOUNT");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, "rx", 3 };
+	p[1] = p[0];
+	expect_create_refused(test, p, 2, "NAME twice");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, &yes,
+					 sizeof(bool) };
+	p[1] = p[0];
+	expect_create_refused(test, p, 2, "ACCOUNT twice");
+	p[1] = (struct wsheap_property){ (enum wsheap_property_id)6, &yes,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 2, "unknown id after a good one");
+	p[1] = (struct wsheap_property){ (enum wsheap_property_id)-1, &yes,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 2, "id -1");
+}
+
+static void name_is_copied_and_read_back(struct kunit *test)
+{
+	char name[WSHEAP_NAME_MAX] = "sensor-rx";
+	char longest[WSHEAP_NAME_MAX];
+	struct wsheap_property p = { WSHEAP_PROPERTY_NAME, name, sizeof(name) };
+	char buf[WSHEAP_NAME_MAX + 8];
+	struct wsheap_error err = {};
+	struct wsheap *heap;
+
+	heap = heap_with_props(test, &p, 1);
+	memset(name, 'X', sizeof(name) - 1);
+	memset(buf, 0x7f, sizeof(buf));
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, sizeof(buf), NULL), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "sensor-rx");
+	KUNIT_EXPECT_EQ(test, buf[10], 0x7f);	/* nothing after the NUL */
+	/* Exactly length + 1 is enough; one byte less is not. */
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 10, NULL), 0);
+	memset(buf, 0x7f, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 9, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, buf[0], 0x7f);
+
+	/* The longest name, with value_size just large enough. */
+	memset(longest, 'n', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	p = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, longest,
+				      sizeof(longest) };
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, sizeof(buf), NULL), 0);
+	KUNIT_EXPECT_STREQ(test, buf, longest);
+
+	/* An unnamed heap reads "". */
+	heap = new_heap(test, MiB, 0);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, buf[0], '\0');
+}
+
+static bool account_of(struct kunit *test, struct wsheap *heap)
+{
+	bool value = false;
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_ACCOUNT,
+						  &value, sizeof(value), NULL),
+			0);
+	return value;
+}
+
+/* An accounted heap charges its object as well as its chunks. */
+static void account_charges_the_heap_object(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_ACCOUNT, &yes,
+				     sizeof(yes) };
+
+	kunit_activate_static_stub(test, wsheap_object_alloc,
+				   recording_object_alloc);
+	new_heap(test, MiB, 0);
+	KUNIT_EXPECT_FALSE(test, l->object_gfp & __GFP_ACCOUNT);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_NOWARN);
+	heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_ACCOUNT);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_NOWARN);
+	kunit_deactivate_static_stub(test, wsheap_object_alloc);
+}
+
+static void account_charges_every_chunk(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	bool yes = true, no = false, buf = false;
+	struct wsheap_property p = { WSHEAP_PROPERTY_ACCOUNT, &yes,
+				     sizeof(yes) };
+	size_t wide = 0;
+	struct wsheap *heap;
+
+	heap = new_heap(test, SIZE_MAX, 0);
+	KUNIT_EXPECT_FALSE(test, account_of(test, heap));
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_ACCOUNT);
+
+	p.value = &no;
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_FALSE(test, account_of(test, heap));
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_ACCOUNT);
+
+	p.value = &yes;
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_TRUE(test, account_of(test, heap));
+	l->gfp_seen = 0;
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 200 * KiB);
+	KUNIT_EXPECT_EQ(test, l->attempts, 4);
+	KUNIT_EXPECT_TRUE(test, l->gfp_seen & __GFP_ACCOUNT);
+	/* Still no warning on a refusal. */
+	KUNIT_EXPECT_TRUE(test, l->gfp_seen & __GFP_NOWARN);
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_ACCOUNT,
+						  &wide, sizeof(wide), NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wide, 0);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &buf, sizeof(buf), NULL),
+			-EINVAL);
+}
+
+static struct kunit_case wsheap_v2_cases[] = {
+	KUNIT_CASE(zalloc_zeroes_memory_reused_after_reset),
+	KUNIT_CASE(zalloc_refuses_as_alloc_does),
+	KUNIT_CASE(aligned_rejects_bad_alignment),
+	KUNIT_CASE(aligned_blocks_are_aligned_and_padding_uncounted),
+	KUNIT_CASE(aligned_padding_is_not_quota),
+	KUNIT_CASE(aligned_new_chunk_fits_the_request),
+	KUNIT_CASE(realloc_of_null_allocates),
+	KUNIT_CASE(realloc_last_block_grows_and_shrinks_in_place),
+	KUNIT_CASE(realloc_of_earlier_block_copies),
+	KUNIT_CASE(realloc_after_reset_does_not_resize_in_place),
+	KUNIT_CASE(realloc_without_room_copies),
+	KUNIT_CASE(realloc_grows_block_in_own_chunk_in_place),
+	KUNIT_CASE(realloc_after_mark_copies),
+	KUNIT_CASE(realloc_refuses_old_size_above_requested),
+	KUNIT_CASE(realloc_refusals_leave_old_block),
+	KUNIT_CASE(realloc_out_of_memory_leaves_old_block),
+	KUNIT_CASE(memdup_copies_and_counts),
+	KUNIT_CASE(strdup_copies_with_nul),
+	KUNIT_CASE(asprintf_formats_exactly_once),
+	KUNIT_CASE(asprintf_longer_than_a_chunk),
+	KUNIT_CASE(mark_and_rollback_reject_null),
+	KUNIT_CASE(rollback_takes_back_what_followed_the_mark),
+	KUNIT_CASE(rollback_keeps_chunks_for_reuse),
+	KUNIT_CASE(rollback_resumes_in_the_marked_chunk),
+	KUNIT_CASE(rollback_nested_marks),
+	KUNIT_CASE(rollback_refuses_marks_of_fresh_heaps),
+	KUNIT_CASE(rollback_refuses_foreign_and_stale_marks),
+	KUNIT_CASE(devm_create_rejects_null_device),
+	KUNIT_CASE(devm_heap_is_freed_when_device_goes),
+#ifdef DEFINE_FREE
+	KUNIT_CASE(scoped_heap_is_freed_at_scope_end),
+#endif
+	KUNIT_CASE(create_refuses_malformed_properties),
+	KUNIT_CASE(name_is_copied_and_read_back),
+	KUNIT_CASE(account_charges_every_chunk),
+	KUNIT_CASE(account_charges_the_heap_object),
+	{}
+};
+
+static struct kunit_suite wsheap_v2_suite = {
+	.name = "wsheap_contract_v2",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_v2_cases,
+};
+
+kunit_test_suite(wsheap_v2_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suite for the wsheap v2 contract");
+MODULE_AUTHOR("The wsheap developers");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite wsheap_internals: what wsheap.h does not promise but the
+ * implementation relies on.
+ *
+ * The growth policy and where chunks come from (slab, then vmalloc), the
+ * per-CPU parking of short-lived heaps, the size of the heap object, the
+ * statistics behind /sys/kernel/debug/wsheap/heaps, and the misuse checks
+ * of CONFIG_WSHEAP_DEBUG builds.
+ *
+ * The chunk ledger every case runs with, and the helpers the suites share,
+ * are in wsheap_kunit.h.
+ */
+#include <linux/module.h>
+#include <linux/sched.h>
+
+#include "wsheap_kunit.h"
+
+/* ---- short-lived heaps: one chunk, no slab call ---- */
+
+static void *counting_slab_alloc(size_t bytes, gfp_t gfp, int node)
+{
+	ledger_of(kunit_get_current_test())->slab_allocs++;
+	return kmalloc_node(bytes, gfp, node);
+}
+
+/* One heap's life: create, eight small objects, free.  Never asserts. */
+static void short_heap_life(struct kunit *test,
+			    const struct wsheap_property *props,
+			    unsigned int prop_count)
+{
+	struct wsheap *heap;
+	unsigned int i;
+	void *p;
+
+	if (wsheap_create(KiB, 0, props, prop_count, &heap, NULL)) {
+		KUNIT_FAIL(test, "create failed");
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8 + 8 * i, &p, NULL), 0);
+	wsheap_free(heap);
+}
+
+/*
+ * A heap for one short job takes one chunk, and on a CPU that ran such a
+ * heap before, neither its object nor its chunk is a slab call: both were
+ * parked there by the last free.  An ACCOUNT heap's memory is never
+ * parked (its charge would follow it), so its every life costs two.
+ */
+static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
+{
+	bool account = true;
+	struct wsheap_property charged = {
+		WSHEAP_PROPERTY_ACCOUNT, &account, sizeof(account)
+	};
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int i, chunks, slab, charged_slab;
+
+	kunit_activate_static_stub(test, wsheap_slab_alloc,
+				   counting_slab_alloc);
+	migrate_disable();
+	short_heap_life(test, NULL, 0);
+	chunks = l->allocs;
+	l->slab_allocs = 0;
+	for (i = 0; i < 10; i++)
+		short_heap_life(test, NULL, 0);
+	chunks = l->allocs - chunks;
+	slab = l->slab_allocs;
+	l->slab_allocs = 0;
+	for (i = 0; i < 10; i++)
+		short_heap_life(test, &charged, 1);
+	charged_slab = l->slab_allocs;
+	migrate_enable();
+
+	KUNIT_EXPECT_EQ(test, chunks, 10);
+	KUNIT_EXPECT_EQ(test, slab, 0);
+	KUNIT_EXPECT_EQ(test, charged_slab, 20);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/* A 4 KiB quota is one 4 KiB chunk, and a 4 KiB trim keeps it. */
+static void trim_equal_to_quota_keeps_its_chunk(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 4 * KiB, 4 * KiB);
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int round, i;
+
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 8; i++)
+			alloc_ok(test, heap, 400);
+		KUNIT_EXPECT_EQ(test, l->allocs, 1);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
+		KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+		KUNIT_EXPECT_EQ(test, l->frees, 0);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
+	}
+	/* A 1 KiB quota: one 1 KiB object, not a 2 KiB one. */
+	heap = new_heap(test, KiB, 0);
+	alloc_ok(test, heap, 8);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], KiB);
+}
+
+/*
+ * A heap object is one kmalloc-192 object at most (without the debug
+ * checks, which add a magic and a flag): a short-lived heap pays for no
+ * larger slab class.
+ */
+static void heap_object_fits_kmalloc_192(struct kunit *test)
+{
+	if (IS_ENABLED(CONFIG_WSHEAP_DEBUG))
+		kunit_skip(test, "the misuse checks add fields of their own");
+	KUNIT_EXPECT_LE(test, kmalloc_size_roundup(sizeof(struct wsheap)),
+			192);
+}
+
+/*
+ * Slab chunks are asked for with the heap's plain flags; only the large,
+ * vmalloc'd ones may give up early (__GFP_RETRY_MAYFAIL).
+ */
+static void only_large_chunks_may_give_up_early(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+
+	/* gfp_t is a sparse bitwise type: compare, do not cast */
+	KUNIT_EXPECT_TRUE(test, wsheap_chunk_gfp(64, GFP_KERNEL) == GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, wsheap_chunk_gfp(16 * KiB, GFP_KERNEL) ==
+				GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, wsheap_chunk_gfp(16 * KiB + PAGE_SIZE,
+						 GFP_KERNEL) ==
+				(GFP_KERNEL | __GFP_RETRY_MAYFAIL));
+	/* the heap's own flags never carry it */
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 4 * MiB);
+	KUNIT_EXPECT_EQ(test, l->allocs, 2);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_RETRY_MAYFAIL);
+}
+
+/*
+ * Short-lived heaps live on slab chunks; past WSHEAP_MIN_CHUNK (16 KiB)
+ * chunks are vmalloc()'d.  Both kinds count in ACTUAL_SIZE as allocated.
+ */
+static void chunks_come_from_slab_then_vmalloc(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, SIZE_MAX, SIZE_MAX);
+	unsigned int i;
+	u8 *p;
+
+	p = alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_EQ(test, l->sizes[0], 16 * KiB);
+	/* A request beyond 16 KiB gets a vmalloc()'d chunk of its own. */
+	p = alloc_ok(test, heap, 40 * KiB);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	/* 16 KiB chunks until the heap holds 128 KiB, larger ones after. */
+	for (i = 0; i < 2000; i++)
+		alloc_ok(test, heap, 500);
+	KUNIT_EXPECT_GT(test, l->slab_chunks, 1);
+	KUNIT_EXPECT_GT(test, l->vmalloc_chunks, 3);
+	expect_actual_is_ledger(test, heap);
+	/* Reset and reuse treat both kinds alike. */
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), l->live_bytes);
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(alloc_ok(test, heap, 100)));
+	alloc_ok(test, heap, 40 * KiB);
+	for (i = 0; i < 2000; i++)
+		alloc_ok(test, heap, 500);
+	KUNIT_EXPECT_EQ(test, l->frees, 0);
+	KUNIT_EXPECT_EQ(test, l->allocs, l->slab_chunks + l->vmalloc_chunks);
+	release_heap(test, heap);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/* ---- growth policy and chunk accounting ---- */
+
+static void growth_policy_sizes_are_bounded(struct kunit *test)
+{
+	size_t b;
+
+	/* First chunk of a big heap: the minimum, exactly 16 KiB. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, 8), 16 * KiB);
+
+	/*
+	 * Never more than the quota has left, as the slab class it rounds
+	 * up to, the header inside: a 1 KiB quota is one 1 KiB object.
+	 */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 256, 8), 256);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, KiB, 8), KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 1000, 8), KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 4 * KiB, 8), 4 * KiB);
+	/* The request itself fits whole: the next class up. */
+	b = wsheap_chunk_bytes(1024 * MiB, 256, 256);
+	KUNIT_EXPECT_GE(test, b, 256 + 32);
+	KUNIT_EXPECT_LE(test, b, 512);
+	KUNIT_EXPECT_EQ(test, b, kmalloc_size_roundup(b));
+	/* A quota smaller than the header still gets a chunk that holds it. */
+	KUNIT_EXPECT_GE(test, wsheap_chunk_bytes(0, 8, 8), 8 + 32);
+
+	/* An eighth of what the heap holds. */
+	b = wsheap_chunk_bytes(800 * MiB, SIZE_MAX, 8);
+	KUNIT_EXPECT_GE(test, b, 100 * MiB);
+	KUNIT_EXPECT_LE(test, b, 100 * MiB + PAGE_SIZE);
+
+	/* A request above that gets a chunk sized to it. */
+	b = wsheap_chunk_bytes(0, SIZE_MAX, 3 * MiB + 1);
+	KUNIT_EXPECT_GE(test, b, 3 * MiB + 1);
+	KUNIT_EXPECT_LE(test, b, 3 * MiB + 1 + PAGE_SIZE);
+
+	/* Sizes that would wrap when rounded are refused, not wrapped. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, SIZE_MAX), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX,
+						 SIZE_MAX - PAGE_SIZE), 0);
+}
+
+static void growth_needs_logarithmically_few_chunks(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	const size_t target = 48 * MiB;
+	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
+	size_t sum = 0, used = 0, held;
+	unsigned int i;
+
+	while (sum < target) {
+		alloc_ok(test, heap, 200);
+		sum += 200;
+		used += step(200);
+	}
+	/* 16 KiB to 48 MiB at 9/8 per chunk: about 70 chunks. */
+	KUNIT_EXPECT_LE(test, l->allocs, 80);
+	for (i = 1; i < l->allocs && i < LEDGER_MAX_CHUNKS; i++)
+		KUNIT_EXPECT_GE_MSG(test, l->sizes[i], l->sizes[i - 1],
+				    "chunk %u is smaller than chunk %u", i,
+				    i - 1);
+	held = actual(test, heap);
+	expect_actual_is_ledger(test, heap);
+	/* Memory held but not handed out stays near an eighth. */
+	KUNIT_EXPECT_LE(test, held, used + used / 7);
+}
+
+#ifdef CONFIG_WSHEAP_DEBUG
+/* ---- misuse checks of debug builds ---- */
+
+static void ledger_report_misuse(const struct wsheap *heap, const char *what)
+{
+	struct chunk_ledger *l = ledger_of(kunit_get_current_test());
+
+	l->misuse_reports++;
+	l->misuse_what = what;
+}
+
+static void debug_refuses_a_call_inside_another(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, MiB, 0);
+
+	kunit_activate_static_stub(test, wsheap_report_misuse,
+				   ledger_report_misuse);
+	l->reenter = heap;
+	/* The first allocation needs a chunk: the ledger calls back in. */
+	alloc_ok(test, heap, 64);
+	KUNIT_EXPECT_PTR_EQ(test, l->reenter, NULL);
+	KUNIT_EXPECT_EQ(test, l->reenter_ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, l->misuse_reports, 1);
+	KUNIT_ASSERT_NOT_NULL(test, l->misuse_what);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(l->misuse_what, "two calls"));
+	/* The refused call changed nothing; later calls are fine. */
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 64);
+	alloc_ok(test, heap, 64);
+	KUNIT_EXPECT_EQ(test, l->misuse_reports, 1);
+}
+
+static void debug_refuses_use_after_free(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap = new_heap(test, MiB, 0);
+
+	kunit_activate_static_stub(test, wsheap_report_misuse,
+				   ledger_report_misuse);
+	alloc_ok(test, heap, 64);
+	l->reenter = heap;
+	l->reenter_on_free = true;
+	/* Freeing the chunk calls back into the heap being freed. */
+	release_heap(test, heap);
+	KUNIT_EXPECT_PTR_EQ(test, l->reenter, NULL);
+	KUNIT_EXPECT_EQ(test, l->reenter_ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, l->misuse_reports, 1);
+	KUNIT_ASSERT_NOT_NULL(test, l->misuse_what);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(l->misuse_what, "wsheap_free"));
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+#endif
+
+#ifdef CONFIG_DEBUG_FS
+/* ---- statistics behind /sys/kernel/debug/wsheap/heaps ---- */
+
+static void stats_follow_the_heap(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 64 * KiB, 64 * KiB);
+	struct wsheap_mark mark;
+	void *p;
+	u8 *a, *c;
+
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 0);
+	a = alloc_ok(test, heap, 1000);
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 1);
+	/* Refusals, each by its cause. */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 70000, &p, NULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 1000, 70000, &p, NULL),
+			-EDQUOT);
+	ledger_of(test)->fail_from = ledger_of(test)->attempts + 1;
+	/* more than the 16 KiB chunk has left */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 20000, &p, NULL), -ENOMEM);
+	ledger_of(test)->fail_from = 0;
+	KUNIT_EXPECT_EQ(test, heap->stats.quota_refusals, 2);
+	KUNIT_EXPECT_EQ(test, heap->stats.oom_refusals, 1);
+	/* The peak survives whatever lowers REQUESTED_SIZE. */
+	mark_ok(test, heap, &mark);
+	alloc_ok(test, heap, 2000);
+	rollback_ok(test, heap, &mark);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 3000);
+	c = alloc_ok(test, heap, 5000);
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, c, 5000, 10), c);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 6000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 6000);
+	KUNIT_EXPECT_EQ(test, heap->stats.resets, 2);
+	/* A new high, taken back by a reset, is the peak. */
+	alloc_ok(test, heap, 7000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 7000);
+	/* Chunks trimmed away leave the count. */
+	heap = new_heap(test, MiB, 0);
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 40 * KiB);
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 2);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 0);
+}
+#endif
+
+static struct kunit_case wsheap_internal_cases[] = {
+	KUNIT_CASE(growth_policy_sizes_are_bounded),
+	KUNIT_CASE(chunks_come_from_slab_then_vmalloc),
+	KUNIT_CASE(only_large_chunks_may_give_up_early),
+	KUNIT_CASE(heap_object_fits_kmalloc_192),
+	KUNIT_CASE(short_lived_heaps_cost_no_slab_call),
+	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
+#ifdef CONFIG_DEBUG_FS
+	KUNIT_CASE(stats_follow_the_heap),
+#endif
+	KUNIT_CASE(growth_needs_logarithmically_few_chunks),
+#ifdef CONFIG_WSHEAP_DEBUG
+	KUNIT_CASE(debug_refuses_a_call_inside_another),
+	KUNIT_CASE(debug_refuses_use_after_free),
+#endif
+	{}
+};
+
+static struct kunit_suite wsheap_internal_suite = {
+	.name = "wsheap_internals",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_internal_cases,
+};
+
+kunit_test_suite(wsheap_internal_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suite for the wsheap internals");
+MODULE_AUTHOR("The wsheap developers");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

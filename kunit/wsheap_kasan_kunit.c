@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite wsheap_kasan: the sanitizers see the heap's blocks.
+ *
+ * In generic KASAN kernels with KASAN_VMALLOC the shadow of heap memory
+ * follows the blocks handed out, resized, rolled back, reset and parked;
+ * under KMSAN the bytes a realloc in place kept stay initialised.  Cases
+ * skip in kernels without the sanitizer they check.
+ *
+ * The chunk ledger every case runs with, and the helpers the suites share,
+ * are in wsheap_kunit.h.
+ */
+#include <linux/kasan.h>
+#include <linux/kmsan-checks.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+
+#include "wsheap_kunit.h"
+
+/* ---- KASAN: the shadow of heap memory ---- */
+
+/*
+ * Shadow values wsheap writes (see wsheap_kasan.c).  Memory never handed
+ * out reads 0xF8 (vmalloc-out-of-bounds) or 0xFC (slab-out-of-bounds) by
+ * the kind of its chunk: SHADOW_NEVER_HANDED_OUT stands for either.
+ */
+#define SHADOW_NEVER_HANDED_OUT	(-1)
+#define SHADOW_TAKEN_BACK	0xFF
+
+static int shadow_expected(const void *p, int value)
+{
+	if (value != SHADOW_NEVER_HANDED_OUT)
+		return value;
+	return is_vmalloc_addr(p) ? 0xF8 : 0xFC;
+}
+
+#if WSHEAP_KASAN
+static u8 __no_sanitize_address shadow_of(const void *p)
+{
+	return *(const u8 *)kasan_mem_to_shadow(p);
+}
+#else
+/* Never reached: every case that reads the shadow skips first. */
+static u8 shadow_of(const void *p)
+{
+	return 0;
+}
+#endif
+
+static void require_kasan(struct kunit *test)
+{
+	if (!WSHEAP_KASAN)
+		kunit_skip(test, "needs generic KASAN with KASAN_VMALLOC");
+}
+
+/*
+ * Exactly @size bytes at @p are accessible: whole granules read 0, a
+ * partial last one the count of its valid bytes, and the granule after
+ * the block holds @after (its redzone, or what follows a shrunk block).
+ */
+static void expect_block_shadow(struct kunit *test, const u8 *p, size_t size,
+				int after)
+{
+	size_t off;
+
+	for (off = 0; off + 8 <= size; off += 8)
+		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), 0,
+				    "granule at %zu of %zu bytes", off, size);
+	if (size % 8) {
+		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off), size % 8,
+				    "last granule of %zu bytes", size);
+		off += 8;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off),
+			    shadow_expected(p, after),
+			    "granule after %zu bytes", size);
+}
+
+static void expect_shadow_is(struct kunit *test, const u8 *p, size_t size,
+			     int value)
+{
+	size_t off;
+
+	for (off = 0; off < size; off += 8)
+		KUNIT_EXPECT_EQ_MSG(test, shadow_of(p + off),
+				    shadow_expected(p, value),
+				    "granule at %zu of %zu", off, size);
+}
+
+static void kasan_block_is_exactly_its_size(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *odd, *even;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	odd = alloc_ok(test, heap, 13);
+	even = alloc_ok(test, heap, 16);
+	expect_block_shadow(test, odd, 13, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, even, 16, SHADOW_NEVER_HANDED_OUT);
+	/* Past the bump pointer: never handed out. */
+	expect_shadow_is(test, even + 24, 4096, SHADOW_NEVER_HANDED_OUT);
+	/* The chunk header stays accessible, for vfree_atomic(). */
+	KUNIT_EXPECT_EQ(test, shadow_of(ledger_of(test)->live[0].mem), 0);
+	/* A zero-byte block touches nothing. */
+	alloc_ok(test, heap, 0);
+	expect_shadow_is(test, even + 24, 8, SHADOW_NEVER_HANDED_OUT);
+	/* The redzones are chunk memory, not requested bytes. */
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 29);
+}
+
+static void kasan_aligned_padding_stays_poisoned(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *b;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	a = alloc_ok(test, heap, 8);
+	b = aligned_ok(test, heap, 24, 256);
+	KUNIT_ASSERT_GE(test, b - a, 24);
+	/* a's redzone and the padding up to b */
+	expect_shadow_is(test, a + 8, b - a - 8, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, b, 24, SHADOW_NEVER_HANDED_OUT);
+}
+
+static void kasan_realloc_shadow_follows_the_block(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *copy;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	a = alloc_ok(test, heap, 100);
+	/* Shrunk in place: the tail is taken back. */
+	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 100, 20), a);
+	expect_block_shadow(test, a, 20, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, a + 24, 80, SHADOW_TAKEN_BACK);
+	/* Grown in place: exactly the new size. */
+	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 20, 301), a);
+	expect_block_shadow(test, a, 301, SHADOW_NEVER_HANDED_OUT);
+	/* Copied: the old block stays valid, the copy is exact. */
+	alloc_ok(test, heap, 8);
+	copy = realloc_ok(test, heap, a, 301, 50);
+	KUNIT_ASSERT_PTR_NE(test, copy, a);
+	expect_block_shadow(test, a, 301, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, copy, 50, SHADOW_NEVER_HANDED_OUT);
+}
+
+static void kasan_rollback_poisons_what_followed(struct kunit *test)
+{
+	struct wsheap *heap;
+	struct wsheap_mark mark;
+	u8 *kept, *small, *big, *again;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, 0);
+	kept = alloc_ok(test, heap, 40);
+	mark_ok(test, heap, &mark);
+	small = alloc_ok(test, heap, 100);
+	big = alloc_ok(test, heap, 100 * KiB);	/* a chunk of its own */
+	rollback_ok(test, heap, &mark);
+	expect_block_shadow(test, kept, 40, SHADOW_NEVER_HANDED_OUT);
+	expect_shadow_is(test, small, 104, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, big, 100 * KiB, SHADOW_TAKEN_BACK);
+	/* Handed out again, it is accessible again. */
+	again = alloc_ok(test, heap, 50);
+	KUNIT_EXPECT_PTR_EQ(test, again, small);
+	expect_block_shadow(test, again, 50, SHADOW_TAKEN_BACK);
+}
+
+static void kasan_reset_poisons_and_reuse_unpoisons(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *b, *c, *z;
+
+	require_kasan(test);
+	heap = new_heap(test, MiB, MiB);
+	a = alloc_ok(test, heap, 64);
+	b = alloc_ok(test, heap, 3000);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	expect_shadow_is(test, a, 64, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, b, 3000, SHADOW_TAKEN_BACK);
+	c = alloc_ok(test, heap, 64);
+	KUNIT_EXPECT_PTR_EQ(test, c, a);
+	expect_block_shadow(test, c, 64, SHADOW_TAKEN_BACK);
+	KUNIT_ASSERT_EQ(test, wsheap_zalloc(heap, 10, (void **)&z, NULL), 0);
+	expect_block_shadow(test, z, 10, SHADOW_TAKEN_BACK);
+}
+
+/*
+ * A freed heap's memory parked on its CPU for the next heap still reads
+ * as freed: a block used after wsheap_free() is reported.
+ */
+static void kasan_parked_memory_stays_poisoned(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *a, *obj;
+
+	require_kasan(test);
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
+	a = alloc_ok(test, heap, 64);
+	obj = (u8 *)heap;
+	migrate_disable();
+	wsheap_free(heap);
+	expect_shadow_is(test, a, 64, SHADOW_TAKEN_BACK);
+	expect_shadow_is(test, obj + 64, 64, SHADOW_TAKEN_BACK);
+	migrate_enable();
+}
+
+/*
+ * KMSAN: a block resized in place keeps its bytes as initialised as they
+ * were; only the tail it grew by reads as uninitialised.  A use of an
+ * uninitialised byte is a KMSAN report, which fails the kunit-kmsan stage.
+ */
+static void kmsan_realloc_keeps_what_it_kept(struct kunit *test)
+{
+	struct wsheap *heap;
+	char *s = NULL, *p = NULL;
+
+	if (!IS_ENABLED(CONFIG_KMSAN))
+		kunit_skip(test, "needs KMSAN");
+	heap = new_heap(test, MiB, 0);
+	KUNIT_ASSERT_EQ(test, wsheap_strdup(heap, "abc", &s, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, s, 4, 64, (void **)&p,
+					     NULL), 0);
+	KUNIT_ASSERT_PTR_EQ(test, p, s);
+	/* strlen() reads the kept bytes: no report */
+	KUNIT_EXPECT_EQ(test, strlen(p), 3);
+	kmsan_check_memory(p, 4);
+	kunit_info(test, "KMSAN checked the bytes a realloc in place kept\n");
+}
+
+static struct kunit_case wsheap_kasan_cases[] = {
+	KUNIT_CASE(kasan_block_is_exactly_its_size),
+	KUNIT_CASE(kasan_aligned_padding_stays_poisoned),
+	KUNIT_CASE(kasan_realloc_shadow_follows_the_block),
+	KUNIT_CASE(kasan_rollback_poisons_what_followed),
+	KUNIT_CASE(kasan_reset_poisons_and_reuse_unpoisons),
+	KUNIT_CASE(kasan_parked_memory_stays_poisoned),
+	KUNIT_CASE(kmsan_realloc_keeps_what_it_kept),
+	{}
+};
+
+static struct kunit_suite wsheap_kasan_suite = {
+	.name = "wsheap_kasan",
+	.init = wsheap_test_init,
+	.test_cases = wsheap_kasan_cases,
+};
+
+kunit_test_suite(wsheap_kasan_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suite for wsheap under KASAN and KMSAN");
+MODULE_AUTHOR("The wsheap developers");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the wsheap KUnit suites share: the chunk ledger and the helpers
+ * around it.  Each suite is a module of its own (wsheap_contract_kunit.c,
+ * wsheap_contract_v2_kunit.c, wsheap_internals_kunit.c,
+ * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c), so everything here
+ * is static inline: each suite gets its own copy and its own ledger.
+ *
+ * Every case runs with the chunk allocator redirected through a ledger
+ * (static stubs on wsheap_chunk_mem_alloc/wsheap_chunk_mem_free) that
+ * records each chunk, so that cases can count backing allocations, check
+ * that ACTUAL_SIZE is the memory really held, and make the Nth chunk
+ * allocation fail.  The ledger still gets its memory from wsheap's own
+ * allocator (slab or vmalloc, by size), so KASAN sees real chunks.  A
+ * suite hands wsheap_test_init to its .init to get it.
+ */
+#ifndef _WSHEAP_KUNIT_H
+#define _WSHEAP_KUNIT_H
+
+#include <kunit/static_stub.h>
+#include <kunit/test.h>
+#include <linux/align.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "../wsheap.h"
+#include "../wsheap_internal.h"
+
+#define KiB	1024UL
+#define MiB	(1024UL * 1024UL)
+
+/* An output pointer no call may touch when it fails. */
+#define SENTINEL	((void *)0x5a5a5a50UL)
+
+#define LEDGER_MAX_CHUNKS	512
+
+struct ledger_chunk {
+	void *mem;
+	size_t bytes;
+};
+
+/* What the stubs saw; test->priv of every case. */
+struct chunk_ledger {
+	unsigned int attempts;		/* chunk allocations tried */
+	unsigned int fail_from;		/* fail attempts >= this; 0: never */
+	unsigned int allocs;		/* chunk allocations that succeeded */
+	unsigned int frees;
+	size_t live_bytes;
+	unsigned int nr_live;
+	struct ledger_chunk live[LEDGER_MAX_CHUNKS];
+	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
+	unsigned int slab_chunks, vmalloc_chunks;	/* of the successes */
+	gfp_t gfp_seen;			/* every flag any attempt passed */
+	unsigned int slab_allocs;	/* wsheap_slab_alloc() calls, if counted */
+	gfp_t object_gfp;		/* of the last heap object, if recorded */
+	/* Re-enter this heap once from inside a chunk allocation or free. */
+	struct wsheap *reenter;
+	bool reenter_on_free;
+	int reenter_ret;
+	unsigned int misuse_reports;
+	const char *misuse_what;
+};
+
+/* Misuse on purpose: call into a heap from inside a call on it. */
+static inline void ledger_reenter(struct chunk_ledger *l, bool on_free)
+{
+	void *p;
+
+	if (!l->reenter || l->reenter_on_free != on_free)
+		return;
+	l->reenter_ret = wsheap_alloc(l->reenter, 8, &p, NULL);
+	l->reenter = NULL;
+}
+
+static inline struct chunk_ledger *ledger_of(struct kunit *test)
+{
+	return test->priv;
+}
+
+static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct chunk_ledger *l = ledger_of(test);
+	void *mem;
+
+	l->attempts++;
+	l->gfp_seen |= gfp;
+	ledger_reenter(l, false);
+	if (l->fail_from && l->attempts >= l->fail_from)
+		return NULL;
+	mem = __wsheap_chunk_mem_alloc(bytes, gfp, node);
+	if (!mem)
+		return NULL;
+	if (l->nr_live == LEDGER_MAX_CHUNKS) {
+		KUNIT_FAIL(test, "ledger full: more than %d live chunks",
+			   LEDGER_MAX_CHUNKS);
+		kvfree(mem);
+		return NULL;
+	}
+	if (is_vmalloc_addr(mem)) {
+		l->vmalloc_chunks++;
+	} else {
+		/* Only chunks of up to 16 KiB may come from the slab. */
+		KUNIT_EXPECT_LE(test, bytes, 16 * KiB);
+		l->slab_chunks++;
+		/* ACTUAL_SIZE counts all the slab gives: nothing is hidden. */
+		KUNIT_EXPECT_EQ(test, kmalloc_size_roundup(bytes), bytes);
+	}
+	l->live[l->nr_live].mem = mem;
+	l->live[l->nr_live].bytes = bytes;
+	l->nr_live++;
+	if (l->allocs < LEDGER_MAX_CHUNKS)
+		l->sizes[l->allocs] = bytes;
+	l->allocs++;
+	l->live_bytes += bytes;
+	return mem;
+}
+
+static inline void ledger_chunk_mem_free(void *mem, gfp_t gfp)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int i;
+
+	ledger_reenter(l, true);
+	for (i = 0; i < l->nr_live; i++) {
+		if (l->live[i].mem != mem)
+			continue;
+		l->live_bytes -= l->live[i].bytes;
+		l->live[i] = l->live[--l->nr_live];
+		l->frees++;
+		__wsheap_chunk_mem_free(mem, gfp);
+		return;
+	}
+	KUNIT_FAIL(test, "free of %p, which is no live chunk", mem);
+}
+
+static inline struct wsheap *failing_object_alloc(gfp_t gfp)
+{
+	return NULL;
+}
+
+/* A heap object allocated as wsheap does, its flags recorded. */
+static inline struct wsheap *recording_object_alloc(gfp_t gfp)
+{
+	ledger_of(kunit_get_current_test())->object_gfp = gfp;
+	return kzalloc(sizeof(struct wsheap), gfp);
+}
+
+static inline int wsheap_test_init(struct kunit *test)
+{
+	test->priv = kunit_kzalloc(test, sizeof(struct chunk_ledger),
+				   GFP_KERNEL);
+	if (!test->priv)
+		return -ENOMEM;
+	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
+				   ledger_chunk_mem_alloc);
+	kunit_activate_static_stub(test, wsheap_chunk_mem_free,
+				   ledger_chunk_mem_free);
+	return 0;
+}
+
+/* Is [p, p + size) inside one live chunk, past its header? */
+static inline bool ledger_owns(struct chunk_ledger *l, const void *p,
+			       size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr_live; i++) {
+		const char *start = l->live[i].mem;
+		const char *end = start + l->live[i].bytes;
+
+		if ((const char *)p > start && (const char *)p <= end &&
+		    size <= (size_t)(end - (const char *)p))
+			return true;
+	}
+	return false;
+}
+
+static inline void free_heap_action(void *heap)
+{
+	wsheap_free(heap);
+}
+
+/* A heap that is freed when the case ends, however it ends. */
+static inline struct wsheap *new_heap(struct kunit *test, size_t max_size,
+				      size_t trim_size)
+{
+	struct wsheap *heap = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(max_size, trim_size, NULL, 0,
+					    &heap, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							heap), 0);
+	return heap;
+}
+
+static inline void release_heap(struct kunit *test, struct wsheap *heap)
+{
+	kunit_release_action(test, free_heap_action, heap);
+}
+
+static inline size_t prop(struct kunit *test, struct wsheap *heap,
+			  enum wsheap_property_id id)
+{
+	size_t value = 0;
+
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, id, &value,
+						  sizeof(value), NULL), 0);
+	return value;
+}
+
+static inline size_t requested(struct kunit *test, struct wsheap *heap)
+{
+	return prop(test, heap, WSHEAP_PROPERTY_REQUESTED_SIZE);
+}
+
+static inline size_t actual(struct kunit *test, struct wsheap *heap)
+{
+	return prop(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
+}
+
+static inline void *alloc_ok(struct kunit *test, struct wsheap *heap,
+			     size_t size)
+{
+	void *p = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, size, &p, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+/* ACTUAL_SIZE must be exactly the chunk memory the ledger saw handed out. */
+static inline void expect_actual_is_ledger(struct kunit *test,
+					   struct wsheap *heap)
+{
+	KUNIT_EXPECT_EQ(test, actual(test, heap), ledger_of(test)->live_bytes);
+}
+
+/*
+ * Where the block after one of @size bytes starts: blocks follow each
+ * other at the alignment, plus the redzone that KASAN builds put between.
+ */
+static inline size_t step(size_t size)
+{
+	return ALIGN(size, 8) + WSHEAP_REDZONE;
+}
+
+static inline u8 pattern_byte(unsigned int index)
+{
+	return (u8)(index * 31 + 7);
+}
+
+/* ---- objects remembered by where they are and what they hold ---- */
+
+struct span {
+	const u8 *start;
+	size_t size;
+	unsigned int index;
+};
+
+static inline int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Every span lies inside a live chunk and no two overlap.  Zero-byte
+ * spans carry no memory and are left out by the callers.
+ */
+static inline void expect_disjoint_owned_spans(struct kunit *test,
+					       struct span *s, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, ledger_owns(ledger_of(test),
+							s[i].start, s[i].size),
+				      "object %u is not inside a chunk",
+				      s[i].index);
+	sort(s, n, sizeof(*s), span_cmp, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      s[i - 1].start + s[i - 1].size <= s[i].start,
+				      "objects %u and %u overlap",
+				      s[i - 1].index, s[i].index);
+}
+
+/* Sizes of one round of a replayable workload, oversize objects included. */
+static inline size_t round_size(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	return r % 50 ? r % 300 : 30 * KiB + r % (100 * KiB);
+}
+
+static inline void replay_round(struct kunit *test, struct wsheap *heap,
+				u32 seed, unsigned int n)
+{
+	struct rnd_state rnd;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, seed);
+	for (i = 0; i < n; i++) {
+		size_t size = round_size(&rnd);
+		u8 *p = alloc_ok(test, heap, size);
+
+		memset(p, pattern_byte(i), size);
+	}
+}
+
+/* ---- v2 calls that must succeed ---- */
+
+static inline void *aligned_ok(struct kunit *test, struct wsheap *heap,
+			       size_t size, size_t align)
+{
+	void *p = NULL;
+
+	KUNIT_ASSERT_EQ_MSG(test, wsheap_alloc_aligned(heap, size, align, &p,
+						       NULL), 0,
+			    "size %zu align %zu", size, align);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static inline void *realloc_ok(struct kunit *test, struct wsheap *heap,
+			       void *old, size_t old_size, size_t new_size)
+{
+	void *p = NULL;
+
+	KUNIT_ASSERT_EQ_MSG(test, wsheap_realloc(heap, old, old_size, new_size,
+						 &p, NULL), 0,
+			    "%zu -> %zu", old_size, new_size);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static inline void mark_ok(struct kunit *test, struct wsheap *heap,
+			   struct wsheap_mark *mark)
+{
+	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, mark, NULL), 0);
+}
+
+static inline void rollback_ok(struct kunit *test, struct wsheap *heap,
+			       const struct wsheap_mark *mark)
+{
+	KUNIT_ASSERT_EQ(test, wsheap_rollback(heap, mark, NULL), 0);
+}
+
+#endif /* _WSHEAP_KUNIT_H */
