@@ -243,19 +243,18 @@ WSHEAP_VISIBLE_FOR_TEST gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp)
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_gfp);
 
 /*
- * Linux 6.10 exported __vmalloc_node() (a macro since, hence the test);
- * earlier kernels export only vmalloc_node(), which allocates with
- * GFP_KERNEL: there a placed chunk gets neither __GFP_ACCOUNT nor
- * __GFP_RETRY_MAYFAIL.
+ * vmalloc() on a node: no kernel exports __vmalloc_node() to modules, and
+ * vmalloc_node() allocates with GFP_KERNEL only (no __GFP_NOWARN, no
+ * __GFP_ACCOUNT).  kvmalloc_node() takes the heap's flags; it tries
+ * kmalloc() first, so wsheap_chunk_alloc() sizes a placed chunk for
+ * either.
  */
-#ifdef __vmalloc_node
-#define wsheap_vmalloc_node(bytes, gfp, node)				\
-	__vmalloc_node(bytes, 1, gfp, node, __builtin_return_address(0))
-#else
-#define wsheap_vmalloc_node(bytes, gfp, node)				\
-	((node) == NUMA_NO_NODE ? __vmalloc(bytes, gfp) :		\
-	 vmalloc_node(bytes, node))
-#endif
+static void *wsheap_vmalloc_node(size_t bytes, gfp_t gfp, int node)
+{
+	if (node == NUMA_NO_NODE)
+		return __vmalloc(bytes, gfp);
+	return kvmalloc_node(bytes, gfp, node);
+}
 
 /* A heap whose calls may run where sleeping is not allowed. */
 static bool wsheap_gfp_is_atomic(gfp_t gfp)
@@ -476,7 +475,10 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_bytes);
 /*
  * An atomic heap's chunk of @bytes, for a request that needs @size: what
  * kmalloc() gives for it (whole page orders past a few pages), at most
- * KMALLOC_MAX_SIZE; 0 when @size itself does not fit that.
+ * KMALLOC_MAX_SIZE; 0 when @size itself does not fit that.  A placed
+ * heap's large chunks come from kvmalloc_node(), which may also give
+ * whole page orders: they are rounded the same way, so that ACTUAL_SIZE
+ * counts what either allocator gives.
  */
 static size_t wsheap_atomic_chunk_bytes(size_t bytes, size_t size)
 {
@@ -496,6 +498,8 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 
 	if (bytes && wsheap_gfp_is_atomic(heap->gfp))
 		bytes = wsheap_atomic_chunk_bytes(bytes, size);
+	else if (bytes > WSHEAP_SLAB_CHUNK_MAX && heap->node != NUMA_NO_NODE)
+		bytes = kmalloc_size_roundup(bytes);
 	if (!bytes)
 		return NULL;
 	chunk = wsheap_chunk_mem_alloc(bytes, heap->gfp, heap->node);

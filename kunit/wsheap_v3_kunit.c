@@ -474,9 +474,14 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->slab_calls, 1);
 	KUNIT_EXPECT_EQ(test, st->slab_node, node);
 	KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(small)), node);
+	/* kvmalloc_node(): from the slab or vmalloc(), on the node */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 256 * KiB, &big, NULL), 0);
-	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(big));
-	KUNIT_EXPECT_EQ(test, page_to_nid(vmalloc_to_page(big)), node);
+	KUNIT_EXPECT_EQ(test, page_to_nid(is_vmalloc_addr(big) ?
+					  vmalloc_to_page(big) :
+					  virt_to_page(big)), node);
+	/* whichever it was, ACTUAL_SIZE counts what it gives */
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+			16 * KiB + 512 * KiB);
 }
 
 static struct kunit_case wsheap_v3_cases[] = {
