@@ -64,4 +64,9 @@ lint:
 deb:
 	@bash scripts/deb.sh
 
-.PHONY: all modules clean kdir-check demo test bench bench-smp lint deb
+# Documentation/*.rst to HTML in DOCS (default ~/.cache/wsheap/docs/html),
+# with Sphinx and the kernel-doc of the 6.12 source; any warning fails
+docs:
+	@bash scripts/docs.sh "$(DOCS)"
+
+.PHONY: all modules clean kdir-check demo test bench bench-smp lint deb docs

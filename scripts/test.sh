@@ -16,7 +16,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint faults endurance"
+ALL_STAGES="kunit kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint docs faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
@@ -34,6 +34,7 @@ declare -A script=(
 	[debian]=debian.sh
 	[dkms]=dkms.sh
 	[lint]=lint.sh
+	[docs]=docs.sh
 	[faults]=faults.sh
 	[endurance]=endurance.sh
 )
