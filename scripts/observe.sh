@@ -76,10 +76,10 @@ echo "-----------------------------"
 actual=$(prop actual)
 [ -n "$actual" ] || { warn "the client printed no properties"; rc=1; }
 expect "debugfs header" "$(head -n 1 <<<"$heaps")" \
-	"name max trim requested actual peak chunks resets quota_refusals oom_refusals"
+	"name max trim requested actual peak chunks resets quota_refusals oom_refusals reserve flags"
 line=$(grep '^observe-demo ' <<<"$heaps" || true)
-expect "debugfs fields" "$(wc -w <<<"$line")" 10
-read -r _ max trim req act peak chunks resets quota oom <<<"$line"
+expect "debugfs fields" "$(wc -w <<<"$line")" 12
+read -r _ max trim req act peak chunks resets quota oom reserve flags <<<"$line"
 expect "max = MAX_SIZE" "${max:-}" "$(prop max)"
 expect "trim = TRIM_SIZE" "${trim:-}" "$(prop trim)"
 expect "requested = REQUESTED_SIZE" "${req:-}" "$(prop requested)"
@@ -89,6 +89,8 @@ expect "chunks" "${chunks:-}" 1
 expect "resets" "${resets:-}" 1
 expect "quota refusals" "${quota:-}" 1
 expect "out-of-memory refusals" "${oom:-}" 0
+expect "reserve = RESERVE" "${reserve:-}" 0
+expect "flags (none)" "${flags:-}" -
 
 # The sequence's events, each once and in this order.
 events=(
