@@ -279,8 +279,8 @@ static bool wsheap_gfp_is_atomic(gfp_t gfp)
  * Context: Any context @gfp allows.
  * Return: the memory, or NULL; never warns.
  */
-WSHEAP_VISIBLE_FOR_TEST void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp,
-							int node)
+WSHEAP_VISIBLE_FOR_TEST
+void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
 {
 	void *mem;
 
@@ -320,8 +320,8 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
  * Context: Process context.  May sleep.
  * Return: the memory, or NULL; never warns.
  */
-WSHEAP_VISIBLE_FOR_TEST void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp,
-						      int node)
+WSHEAP_VISIBLE_FOR_TEST
+void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_alloc, bytes, gfp, node);
 

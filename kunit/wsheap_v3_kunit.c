@@ -121,7 +121,7 @@ static void v3_properties_read_back_defaults(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &gfp, sizeof(gfp), NULL), 0);
-	KUNIT_EXPECT_EQ(test, gfp, GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, gfp == GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_RESERVE), 0);
 	KUNIT_EXPECT_EQ(test,
 			wsheap_get_property(heap, WSHEAP_PROPERTY_NUMA_NODE,
@@ -156,7 +156,7 @@ static void v3_properties_are_kept(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &gfp, sizeof(gfp), NULL), 0);
-	KUNIT_EXPECT_EQ(test, gfp, GFP_NOIO);
+	KUNIT_EXPECT_TRUE(test, gfp == GFP_NOIO);
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_RESERVE),
 			1000);
 	KUNIT_EXPECT_EQ(test,
@@ -229,15 +229,9 @@ static void v3_create_refuses_malformed_properties(struct kunit *test)
 
 /* ---- atomic heaps ---- */
 
-/* A check that may run in hard interrupt context: no KUnit call there. */
-#define V3_CHECK(cond)							\
-	do {								\
-		if (!(cond))						\
-			return __LINE__;				\
-	} while (0)
-
 /*
- * Every call of an atomic heap once, with its results checked.
+ * Every call of an atomic heap once, with its results checked.  It may
+ * run in hard interrupt context, so no KUnit call here.
  * Return: 0, or the line of the first check that failed.
  */
 static int v3_atomic_round(gfp_t gfp)
@@ -250,29 +244,49 @@ static int v3_atomic_round(gfp_t gfp)
 	u8 *a, *z;
 	void *al;
 
-	V3_CHECK(!wsheap_create(64 * KiB, 4 * KiB, &p, 1, &heap, NULL));
-	V3_CHECK(!wsheap_alloc(heap, 100, (void **)&a, NULL));
+	if (wsheap_create(64 * KiB, 4 * KiB, &p, 1, &heap, NULL))
+		return __LINE__;
+	if (wsheap_alloc(heap, 100, (void **)&a, NULL))
+		return __LINE__;
 	memset(a, 0x11, 100);
-	V3_CHECK(!wsheap_zalloc(heap, 40, (void **)&z, NULL));
-	V3_CHECK(!memchr_inv(z, 0, 40));
-	V3_CHECK(!wsheap_mark(heap, &mark, NULL));
-	V3_CHECK(!wsheap_alloc_aligned(heap, 24, 64, &al, NULL));
-	V3_CHECK(IS_ALIGNED((unsigned long)al, 64));
-	V3_CHECK(!wsheap_strdup(heap, "rx", &s, NULL));
-	V3_CHECK(!wsheap_asprintf(heap, &t, NULL, "q%d", 7));
-	V3_CHECK(!strcmp(t, "q7"));
-	V3_CHECK(!wsheap_realloc(heap, t, 3, 30, (void **)&t, NULL));
-	V3_CHECK(!strcmp(t, "q7"));
-	V3_CHECK(!wsheap_memdup(heap, a, 100, (void **)&z, NULL));
-	V3_CHECK(!memcmp(z, a, 100));
+	if (wsheap_zalloc(heap, 40, (void **)&z, NULL))
+		return __LINE__;
+	if (memchr_inv(z, 0, 40))
+		return __LINE__;
+	if (wsheap_mark(heap, &mark, NULL))
+		return __LINE__;
+	if (wsheap_alloc_aligned(heap, 24, 64, &al, NULL))
+		return __LINE__;
+	if (!IS_ALIGNED((unsigned long)al, 64))
+		return __LINE__;
+	if (wsheap_strdup(heap, "rx", &s, NULL))
+		return __LINE__;
+	if (wsheap_asprintf(heap, &t, NULL, "q%d", 7))
+		return __LINE__;
+	if (strcmp(t, "q7"))
+		return __LINE__;
+	if (wsheap_realloc(heap, t, 3, 30, (void **)&t, NULL))
+		return __LINE__;
+	if (strcmp(t, "q7"))
+		return __LINE__;
+	if (wsheap_memdup(heap, a, 100, (void **)&z, NULL))
+		return __LINE__;
+	if (memcmp(z, a, 100))
+		return __LINE__;
 	/* A block larger than a slab chunk: still not vmalloc()'d. */
-	V3_CHECK(!wsheap_alloc(heap, 40 * KiB, &al, NULL));
-	V3_CHECK(!is_vmalloc_addr(al));
-	V3_CHECK(!wsheap_rollback(heap, &mark, NULL));
-	V3_CHECK(!wsheap_get_property(heap, WSHEAP_PROPERTY_REQUESTED_SIZE,
-				      &requested, sizeof(requested), NULL));
-	V3_CHECK(requested == 140);
-	V3_CHECK(!wsheap_reset(heap, NULL));
+	if (wsheap_alloc(heap, 40 * KiB, &al, NULL))
+		return __LINE__;
+	if (is_vmalloc_addr(al))
+		return __LINE__;
+	if (wsheap_rollback(heap, &mark, NULL))
+		return __LINE__;
+	if (wsheap_get_property(heap, WSHEAP_PROPERTY_REQUESTED_SIZE,
+				&requested, sizeof(requested), NULL))
+		return __LINE__;
+	if (requested != 140)
+		return __LINE__;
+	if (wsheap_reset(heap, NULL))
+		return __LINE__;
 	wsheap_free(heap);
 	return 0;
 }
@@ -382,7 +396,7 @@ static int v3_reserve_round(struct wsheap *heap, size_t budget,
 		}
 		if (ret)
 			return ret;
-		memset(p, 0x3c, 1);
+		*(u8 *)p = 0x3c;
 	}
 	return 0;
 }
