@@ -165,12 +165,19 @@ static void wsheap_debug_init(struct wsheap *heap)
  * other kmalloc-192 user) the call goes undetected.  KASAN builds report
  * the read itself as a use-after-free with both stacks, the better report.
  */
-static bool wsheap_enter(struct wsheap *heap)
+static bool wsheap_alive(struct wsheap *heap)
 {
 	if (READ_ONCE(heap->magic) != WSHEAP_MAGIC) {
 		wsheap_report_misuse(heap, "used after wsheap_free()");
 		return false;
 	}
+	return true;
+}
+
+static bool wsheap_enter(struct wsheap *heap)
+{
+	if (!wsheap_alive(heap))
+		return false;
 	if (atomic_xchg(&heap->in_call, 1)) {
 		wsheap_report_misuse(heap, "entered by two calls at once");
 		return false;
@@ -189,10 +196,27 @@ static void wsheap_debug_poison(struct wsheap *heap)
 }
 #else
 static inline void wsheap_debug_init(struct wsheap *heap) { }
+static inline bool wsheap_alive(struct wsheap *heap) { return true; }
 static inline bool wsheap_enter(struct wsheap *heap) { return true; }
 static inline void wsheap_leave(struct wsheap *heap) { }
 static inline void wsheap_debug_poison(struct wsheap *heap) { }
 #endif
+
+/*
+ * The calls that may run at once on a concurrent heap (allocation and
+ * get_property) check only that it is alive; on any other heap, and for
+ * every other call, a call is alone in the heap.
+ */
+static bool wsheap_enter_shared(struct wsheap *heap)
+{
+	return heap->concurrent ? wsheap_alive(heap) : wsheap_enter(heap);
+}
+
+static void wsheap_leave_shared(struct wsheap *heap)
+{
+	if (!heap->concurrent)
+		wsheap_leave(heap);
+}
 
 #ifdef CONFIG_FAIL_WSHEAP
 static DECLARE_FAULT_ATTR(fail_wsheap);
@@ -365,6 +389,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
 
 /**
  * wsheap_object_alloc() - allocate a zeroed heap object
+ * @size: its size, wsheap_object_size() of the heap
  * @gfp: the heap's flags, so that an accounted heap charges its object too
  *
  * Separate from wsheap_create() so that the KUnit suite, the only user of
@@ -373,23 +398,26 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
  * Context: Process context.  May sleep.
  * Return: the object, or NULL.
  */
-WSHEAP_VISIBLE_FOR_TEST struct wsheap *wsheap_object_alloc(gfp_t gfp)
+WSHEAP_VISIBLE_FOR_TEST
+struct wsheap *wsheap_object_alloc(size_t size, gfp_t gfp)
 {
 	struct wsheap *heap;
 
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_object_alloc, gfp);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_object_alloc, size, gfp);
 
-	heap = wsheap_cache_take_object(gfp);
-	if (heap)
-		return heap;
-	return wsheap_slab_alloc(sizeof(*heap), gfp | __GFP_ZERO, NUMA_NO_NODE);
+	if (size == sizeof(*heap)) {
+		heap = wsheap_cache_take_object(gfp);
+		if (heap)
+			return heap;
+	}
+	return wsheap_slab_alloc(size, gfp | __GFP_ZERO, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_object_alloc);
 
 /* The heap object goes to this CPU's slot, or back to the slab. */
 static void wsheap_object_free(struct wsheap *heap)
 {
-	if (!wsheap_cache_park_object(heap))
+	if (heap->concurrent || !wsheap_cache_park_object(heap))
 		kfree(heap);
 }
 
@@ -492,7 +520,8 @@ static size_t wsheap_atomic_chunk_bytes(size_t bytes, size_t size)
 static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 					       size_t size)
 {
-	size_t quota_left = heap->fast.max_size - heap->fast.requested;
+	size_t quota_left = heap->fast.max_size -
+			    READ_ONCE(heap->fast.requested);
 	size_t bytes = wsheap_chunk_bytes(heap->actual, quota_left, size);
 	struct wsheap_chunk *chunk;
 
@@ -510,7 +539,7 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 	wsheap_kasan_new_chunk(wsheap_chunk_start(chunk),
 			       wsheap_chunk_room(chunk));
 	list_add_tail(&chunk->node, &heap->chunks);
-	heap->actual += bytes;
+	WRITE_ONCE(heap->actual, heap->actual + bytes);
 	wsheap_stats_chunks(heap, 1);
 	trace_wsheap_chunk_alloc(heap, bytes, is_vmalloc_addr(chunk));
 	return chunk;
@@ -520,7 +549,7 @@ static void wsheap_chunk_release(struct wsheap *heap,
 				 struct wsheap_chunk *chunk)
 {
 	list_del(&chunk->node);
-	heap->actual -= chunk->bytes;
+	WRITE_ONCE(heap->actual, heap->actual - chunk->bytes);
 	wsheap_stats_chunks(heap, -1);
 	trace_wsheap_chunk_free(heap, chunk->bytes, is_vmalloc_addr(chunk));
 	wsheap_chunk_mem_free(chunk, heap->gfp);
@@ -534,26 +563,6 @@ static void wsheap_chunk_take_back(struct wsheap_chunk *chunk)
 	wsheap_kasan_take_back(wsheap_chunk_start(chunk),
 			       wsheap_chunk_room(chunk));
 	chunk->seq = 0;
-}
-
-/*
- * Bytes a block of @size takes from its chunk: its size rounded to the
- * alignment, and the redzone that KASAN builds put after it.
- */
-static size_t wsheap_footprint(size_t size)
-{
-	return ALIGN(size, WSHEAP_ALIGN) + WSHEAP_REDZONE;
-}
-
-/*
- * Does a block of @size bytes, with the redzone after it, fit in @room
- * bytes?  @room is a multiple of WSHEAP_ALIGN, so once @size fits,
- * ALIGN(size) cannot wrap.
- */
-static bool wsheap_fits(size_t size, size_t room)
-{
-	return size <= room &&
-	       room - ALIGN(size, WSHEAP_ALIGN) >= WSHEAP_REDZONE;
 }
 
 /*
@@ -585,7 +594,7 @@ static struct wsheap_chunk *wsheap_chunk_find_spare(struct wsheap *heap,
  * new chunk, and keep the bump pointer in whichever chunk then has more
  * room.  The block is remembered as a stray when it stays behind.
  */
-static void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
+void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
 {
 	size_t needed = wsheap_room_needed(size, align);
 	struct wsheap_chunk *chunk;
@@ -699,9 +708,6 @@ static int wsheap_parse_value(const struct wsheap_property *prop,
 		return 0;
 	case WSHEAP_PROPERTY_CONCURRENT:
 		set->concurrent = *(const bool *)prop->value;
-		if (set->concurrent)
-			return wsheap_fail(error, -EINVAL,
-					   "CONCURRENT heaps are not supported yet");
 		return 0;
 	case WSHEAP_PROPERTY_GFP:
 		set->gfp = *(const gfp_t *)prop->value;
@@ -805,7 +811,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 		might_sleep();
 
 	gfp = set.gfp | WSHEAP_GFP_FLAGS | (set.account ? __GFP_ACCOUNT : 0);
-	new = wsheap_object_alloc(gfp);
+	new = wsheap_object_alloc(wsheap_object_size(set.concurrent), gfp);
 	if (!new)
 		return wsheap_fail(error, -ENOMEM,
 				   "out of memory for the heap object");
@@ -815,6 +821,9 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	INIT_LIST_HEAD(&new->chunks);
 	new->gfp = gfp;
 	new->node = set.node;
+	new->concurrent = set.concurrent;
+	if (set.concurrent)
+		wsheap_concurrent_init(new);
 	if (set.name)
 		strscpy(new->name, set.name, sizeof(new->name));
 	if (set.reserve && !wsheap_reserve_alloc(new, set.reserve)) {
@@ -867,6 +876,30 @@ static int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error,
 			   "out of memory for a heap chunk");
 }
 
+/* wsheap_carve() of a concurrent heap: see wsheap_concurrent.c. */
+static int wsheap_carve_shared(struct wsheap *heap, size_t size,
+			       size_t align, void **ptr,
+			       struct wsheap_error *error, unsigned long caller)
+{
+	void *obj;
+
+	if (!wsheap_concurrent_charge(heap, size))
+		return wsheap_refuse(heap, error, -EDQUOT, size, caller);
+	if (wsheap_zero_size_ptr_fits(size, align)) {
+		obj = ZERO_SIZE_PTR;
+	} else {
+		obj = wsheap_concurrent_carve(heap, size, align);
+		if (!obj) {
+			wsheap_concurrent_uncharge(heap, size);
+			return wsheap_refuse(heap, error, -ENOMEM, size,
+					     caller);
+		}
+		wsheap_sanitize_hand_out(obj, size);
+	}
+	*ptr = obj;
+	return 0;
+}
+
 /*
  * Quota, then the bump pointer, then the slow path.  Only @size counts
  * against the quota, never the padding before an aligned block.
@@ -877,6 +910,9 @@ static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 {
 	void *obj;
 
+	if (heap->concurrent)
+		return wsheap_carve_shared(heap, size, align, ptr, error,
+					   caller);
 	if (size > heap->fast.max_size - heap->fast.requested)
 		return wsheap_refuse(heap, error, -EDQUOT, size, caller);
 
@@ -899,16 +935,40 @@ static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 }
 
 /* The checks every allocating call shares: arguments, then misuse. */
-static int wsheap_enter_alloc(struct wsheap *heap, const void *out,
-			      struct wsheap_error *error)
+static int wsheap_check_call(struct wsheap *heap, const void *out,
+			     struct wsheap_error *error, bool shared)
 {
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap is NULL");
 	if (!out)
 		return wsheap_fail(error, -EINVAL, "output pointer is NULL");
-	if (!wsheap_enter(heap))
+	if (!(shared ? wsheap_enter_shared(heap) : wsheap_enter(heap)))
 		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
 	return 0;
+}
+
+/* An allocation call: with others at once on a concurrent heap. */
+static int wsheap_enter_alloc(struct wsheap *heap, const void *out,
+			      struct wsheap_error *error)
+{
+	return wsheap_check_call(heap, out, error, true);
+}
+
+/* Mark or rollback: alone in the heap, with its bump pointer. */
+static int wsheap_enter_exclusive(struct wsheap *heap, const void *out,
+				  struct wsheap_error *error)
+{
+	int ret = wsheap_check_call(heap, out, error, false);
+
+	if (!ret)
+		wsheap_concurrent_exclusive(heap, true);
+	return ret;
+}
+
+static void wsheap_leave_exclusive(struct wsheap *heap)
+{
+	wsheap_concurrent_exclusive(heap, false);
+	wsheap_leave(heap);
 }
 
 /* @caller: where the driver called in, for the refusal tracepoint */
@@ -922,7 +982,7 @@ static int wsheap_alloc_common(struct wsheap *heap, size_t size,
 	if (ret)
 		return ret;
 	ret = wsheap_carve(heap, size, align, ptr, error, caller);
-	wsheap_leave(heap);
+	wsheap_leave_shared(heap);
 	return ret;
 }
 
@@ -1009,20 +1069,44 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 	return true;
 }
 
+/* In place if @old is still the last block; else the caller copies. */
+static bool wsheap_realloc_shared(struct wsheap *heap, char *old,
+				  size_t old_size, size_t new_size)
+{
+	if (!old || old == ZERO_SIZE_PTR ||
+	    !wsheap_concurrent_resize(heap, old, old_size, new_size))
+		return false;
+	if (new_size < old_size) {
+		wsheap_kasan_take_back(old + ALIGN(new_size, WSHEAP_ALIGN),
+				       ALIGN(old_size, WSHEAP_ALIGN) -
+				       ALIGN(new_size, WSHEAP_ALIGN));
+	}
+	wsheap_sanitize_resize(old, old_size, new_size);
+	return true;
+}
+
 static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 				 size_t old_size, size_t new_size, void **ptr,
 				 struct wsheap_error *error, unsigned long caller)
 {
-	size_t quota_left = heap->fast.max_size - heap->fast.requested;
-	char *limit = wsheap_last_limit(heap, old);
+	char *limit = NULL;
 	void *obj;
 	int ret;
 
 	/* a caller bug that would wrap REQUESTED_SIZE below zero */
-	if (old && old_size > heap->fast.requested)
+	if (old && old_size > READ_ONCE(heap->fast.requested))
 		return wsheap_fail(error, -EINVAL,
 				   "old_size is larger than REQUESTED_SIZE");
-	if (limit && new_size > old_size && new_size - old_size > quota_left)
+	if (heap->concurrent) {
+		if (wsheap_realloc_shared(heap, old, old_size, new_size)) {
+			*ptr = old;
+			return 0;
+		}
+	} else {
+		limit = wsheap_last_limit(heap, old);
+	}
+	if (limit && new_size > old_size &&
+	    new_size - old_size > heap->fast.max_size - heap->fast.requested)
 		return wsheap_refuse(heap, error, -EDQUOT,
 				     new_size - old_size, caller);
 	if (limit &&
@@ -1052,7 +1136,7 @@ int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
 		return ret;
 	ret = wsheap_realloc_locked(heap, old, old_size, new_size, ptr, error,
 				    _RET_IP_);
-	wsheap_leave(heap);
+	wsheap_leave_shared(heap);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(wsheap_realloc);
@@ -1118,7 +1202,7 @@ int wsheap_vasprintf_from(struct wsheap *heap, char **str,
 		vsnprintf(obj, len, fmt, args);
 		*str = obj;
 	}
-	wsheap_leave(heap);
+	wsheap_leave_shared(heap);
 	return ret;
 }
 
@@ -1161,7 +1245,7 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
 
 	wsheap_might_sleep(heap);
 
-	ret = wsheap_enter_alloc(heap, mark, error);
+	ret = wsheap_enter_exclusive(heap, mark, error);
 	if (ret)
 		return ret;
 	mark->priv[WSHEAP_MARK_EPOCH] = heap->epoch;
@@ -1175,7 +1259,7 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
 	 */
 	heap->fast.last = NULL;
 	heap->stray = NULL;
-	wsheap_leave(heap);
+	wsheap_leave_exclusive(heap);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(wsheap_mark);
@@ -1245,11 +1329,11 @@ int wsheap_rollback(struct wsheap *heap, const struct wsheap_mark *mark,
 
 	wsheap_might_sleep(heap);
 
-	ret = wsheap_enter_alloc(heap, mark, error);
+	ret = wsheap_enter_exclusive(heap, mark, error);
 	if (ret)
 		return ret;
 	ret = wsheap_rollback_locked(heap, mark, error);
-	wsheap_leave(heap);
+	wsheap_leave_exclusive(heap);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(wsheap_rollback);
@@ -1290,11 +1374,12 @@ int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)
 		return wsheap_fail(error, -EINVAL, "heap is NULL");
 	if (!wsheap_enter(heap))
 		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
+	wsheap_concurrent_exclusive(heap, true);
 	requested = heap->fast.requested;
 	wsheap_stats_reset(heap);
 	wsheap_trim(heap);
 	trace_wsheap_reset(heap, requested, heap->actual);
-	wsheap_leave(heap);
+	wsheap_leave_exclusive(heap);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(wsheap_reset);
@@ -1325,11 +1410,12 @@ static int wsheap_size_property(const struct wsheap *heap,
 	case WSHEAP_PROPERTY_TRIM_SIZE:
 		*value = heap->trim_size;
 		return 0;
+	/* concurrent allocation calls may change these two meanwhile */
 	case WSHEAP_PROPERTY_REQUESTED_SIZE:
-		*value = heap->fast.requested;
+		*value = READ_ONCE(heap->fast.requested);
 		return 0;
 	case WSHEAP_PROPERTY_ACTUAL_SIZE:
-		*value = heap->actual;
+		*value = READ_ONCE(heap->actual);
 		return 0;
 	case WSHEAP_PROPERTY_RESERVE:
 		*value = heap->reserve;
@@ -1348,7 +1434,7 @@ static size_t wsheap_flag_property(const struct wsheap *heap,
 		*(bool *)value = heap->gfp & __GFP_ACCOUNT;
 		return sizeof(bool);
 	case WSHEAP_PROPERTY_CONCURRENT:
-		*(bool *)value = false;
+		*(bool *)value = heap->concurrent;
 		return sizeof(bool);
 	case WSHEAP_PROPERTY_GFP:
 		*(gfp_t *)value = heap->gfp & ~(WSHEAP_GFP_FLAGS | __GFP_ACCOUNT);
@@ -1413,10 +1499,10 @@ int wsheap_get_property(struct wsheap *heap, enum wsheap_property_id id,
 	if (!buf)
 		return wsheap_fail(error, -EINVAL, "buf is NULL");
 
-	if (!wsheap_enter(heap))
+	if (!wsheap_enter_shared(heap))
 		return wsheap_fail(error, -EINVAL, WSHEAP_MISUSE_MSG);
 	ret = wsheap_read_property(heap, id, buf, buf_size, error);
-	wsheap_leave(heap);
+	wsheap_leave_shared(heap);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(wsheap_get_property);

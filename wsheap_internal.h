@@ -84,12 +84,31 @@ struct wsheap {
 	s16 node;			/* NUMA_NODE, or NUMA_NO_NODE */
 	u16 stats_cpu;			/* whose list of heaps it is on */
 	char name[WSHEAP_NAME_MAX];
+	bool concurrent;		/* CONCURRENT: see wsheap_concurrent.c */
 	struct wsheap_stats stats;
 #ifdef CONFIG_WSHEAP_DEBUG
 	u32 magic;			/* WSHEAP_MAGIC until wsheap_free() */
 	atomic_t in_call;		/* a call is inside this heap */
 #endif
 };
+
+/* May the calls on this heap run where sleeping is not allowed? */
+static inline bool wsheap_heap_is_atomic(const struct wsheap *heap)
+{
+	return !gfpflags_allow_blocking(heap->gfp);
+}
+
+void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align);
+
+/* wsheap_concurrent.c: the shared bump pointer of a concurrent heap */
+size_t wsheap_object_size(bool concurrent);
+void wsheap_concurrent_init(struct wsheap *heap);
+bool wsheap_concurrent_charge(struct wsheap *heap, size_t size);
+void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size);
+void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align);
+bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
+			      size_t old_size, size_t new_size);
+void wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
 
 /* wsheap_cache.c: each CPU's parked heap object and chunk */
 void *wsheap_slab_alloc(size_t bytes, gfp_t gfp, int node);
@@ -168,6 +187,26 @@ static inline void wsheap_kasan_unpark(const void *mem, size_t size) { }
 #endif
 
 /*
+ * Bytes a block of @size takes from its chunk: its size rounded to the
+ * alignment, and the redzone that KASAN builds put after it.
+ */
+static inline size_t wsheap_footprint(size_t size)
+{
+	return ALIGN(size, WSHEAP_ALIGN) + WSHEAP_REDZONE;
+}
+
+/*
+ * Does a block of @size bytes, with the redzone after it, fit in @room
+ * bytes?  @room is a multiple of WSHEAP_ALIGN, so once @size fits,
+ * ALIGN(size) cannot wrap.
+ */
+static inline bool wsheap_fits(size_t size, size_t room)
+{
+	return size <= room &&
+	       room - ALIGN(size, WSHEAP_ALIGN) >= WSHEAP_REDZONE;
+}
+
+/*
  * A block handed out: accessible to KASAN for exactly @size bytes, and
  * uninitialised to KMSAN (kmsan_poison_memory() is empty without it).
  */
@@ -204,7 +243,7 @@ static inline void wsheap_sanitize_resize(const char *obj, size_t old_size,
 
 struct wsheap;
 
-struct wsheap *wsheap_object_alloc(gfp_t gfp);
+struct wsheap *wsheap_object_alloc(size_t size, gfp_t gfp);
 gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp);
 void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node);
 void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node);

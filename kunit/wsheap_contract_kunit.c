@@ -659,9 +659,9 @@ static void get_property_rejects_bad_arguments(struct kunit *test)
 						  WSHEAP_PROPERTY_MAX_SIZE,
 						  &buf, 0, NULL),
 			-EINVAL);
-	/* 4 and 5 are NAME and ACCOUNT since v2: 6 is the first unknown. */
+	/* 4..5 are v2's NAME and ACCOUNT, 6..9 v3's: 10 is the first unknown. */
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
-						  (enum wsheap_property_id)6,
+						  (enum wsheap_property_id)10,
 						  &buf, sizeof(buf), NULL),
 			-EINVAL);
 	err = (struct wsheap_error){};

@@ -854,7 +854,7 @@ static void create_refuses_malformed_properties(struct kunit *test)
 					 sizeof(bool) };
 	p[1] = p[0];
 	expect_create_refused(test, p, 2, "ACCOUNT twice");
-	p[1] = (struct wsheap_property){ (enum wsheap_property_id)6, &yes,
+	p[1] = (struct wsheap_property){ (enum wsheap_property_id)10, &yes,
 					 sizeof(bool) };
 	expect_create_refused(test, p, 2, "unknown id after a good one");
 	p[1] = (struct wsheap_property){ (enum wsheap_property_id)-1, &yes,

@@ -192,11 +192,11 @@ static void growth_policy_sizes_are_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 4 * KiB, 8), 4 * KiB);
 	/* The request itself fits whole: the next class up. */
 	b = wsheap_chunk_bytes(1024 * MiB, 256, 256);
-	KUNIT_EXPECT_GE(test, b, 256 + 32);
+	KUNIT_EXPECT_GE(test, b, 256 + WSHEAP_CHUNK_HDR);
 	KUNIT_EXPECT_LE(test, b, 512);
 	KUNIT_EXPECT_EQ(test, b, kmalloc_size_roundup(b));
 	/* A quota smaller than the header still gets a chunk that holds it. */
-	KUNIT_EXPECT_GE(test, wsheap_chunk_bytes(0, 8, 8), 8 + 32);
+	KUNIT_EXPECT_GE(test, wsheap_chunk_bytes(0, 8, 8), 8 + WSHEAP_CHUNK_HDR);
 
 	/* An eighth of what the heap holds. */
 	b = wsheap_chunk_bytes(800 * MiB, SIZE_MAX, 8);

@@ -140,16 +140,16 @@ static inline void ledger_chunk_mem_free(void *mem, gfp_t gfp)
 	KUNIT_FAIL(test, "free of %p, which is no live chunk", mem);
 }
 
-static inline struct wsheap *failing_object_alloc(gfp_t gfp)
+static inline struct wsheap *failing_object_alloc(size_t size, gfp_t gfp)
 {
 	return NULL;
 }
 
 /* A heap object allocated as wsheap does, its flags recorded. */
-static inline struct wsheap *recording_object_alloc(gfp_t gfp)
+static inline struct wsheap *recording_object_alloc(size_t size, gfp_t gfp)
 {
 	ledger_of(kunit_get_current_test())->object_gfp = gfp;
-	return kzalloc(sizeof(struct wsheap), gfp);
+	return kzalloc(size, gfp);
 }
 
 static inline int wsheap_test_init(struct kunit *test)

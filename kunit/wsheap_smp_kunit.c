@@ -449,8 +449,204 @@ static void smp_independent_heaps_on_every_cpu(struct kunit *test)
 		   n, rounds, reads);
 }
 
+/* ---- one concurrent heap fed by every CPU ---- */
+
+#define SMP_FEED_QUOTA		(256 * 1024)
+#define SMP_FEED_KEEP		4096
+
+struct smp_feeder {
+	unsigned int cpu;
+	struct task_struct *task;
+	struct wsheap *heap;
+	struct completion *go;
+	struct completion done;		/* its results are in */
+	struct rnd_state rnd;
+	size_t requested;		/* what its calls took from the quota */
+	unsigned long errors;
+	const char *first_error;
+	struct smp_block *kept;		/* SMP_FEED_KEEP of them */
+	unsigned int nkept;
+	bool stopped_by_quota;
+};
+
+static void smp_feed_error(struct smp_feeder *f, const char *what)
+{
+	if (!f->errors++)
+		f->first_error = what;
+}
+
+static void smp_feed_keep(struct smp_feeder *f, u8 *ptr, size_t size)
+{
+	struct smp_block *b;
+
+	if (f->nkept == SMP_FEED_KEEP) {
+		smp_feed_error(f, "more blocks than the feeder can keep");
+		return;
+	}
+	b = &f->kept[f->nkept++];
+	b->ptr = ptr;
+	b->size = size;
+	b->tag = (u8)(f->cpu * 41 + f->nkept * 7);
+	memset(ptr, b->tag, size);
+}
+
+/*
+ * One allocation, or a realloc of this CPU's last block: in place when no
+ * other CPU carved after it, by a copy otherwise.  Return: the call's
+ * result.
+ */
+static int smp_feed_one(struct smp_feeder *f)
+{
+	size_t size = 1 + prandom_u32_state(&f->rnd) % 200;
+	struct smp_block *last = f->nkept ? &f->kept[f->nkept - 1] : NULL;
+	void *p;
+	int ret;
+
+	switch (prandom_u32_state(&f->rnd) % 4) {
+	case 0:
+		ret = wsheap_zalloc(f->heap, size, &p, NULL);
+		if (!ret && memchr_inv(p, 0, size))
+			smp_feed_error(f, "zalloc gave memory that is not zero");
+		break;
+	case 1:
+		ret = wsheap_alloc_aligned(f->heap, size, 64, &p, NULL);
+		if (!ret && !IS_ALIGNED((unsigned long)p, 64))
+			smp_feed_error(f, "a block is not aligned");
+		break;
+	case 2:
+		if (last && last->size < size) {
+			ret = wsheap_realloc(f->heap, last->ptr, last->size,
+					     size, &p, NULL);
+			if (ret)
+				return ret;
+			if (memchr_inv(p, last->tag, last->size))
+				smp_feed_error(f, "realloc lost the contents");
+			if (p == last->ptr) {
+				f->requested += size - last->size;
+				f->nkept--;
+			} else {
+				f->requested += size;
+			}
+			smp_feed_keep(f, p, size);
+			return 0;
+		}
+		fallthrough;
+	default:
+		ret = wsheap_alloc(f->heap, size, &p, NULL);
+	}
+	if (!ret) {
+		f->requested += size;
+		smp_feed_keep(f, p, size);
+	}
+	return ret;
+}
+
+static int smp_feeder_fn(void *data)
+{
+	struct smp_feeder *f = data;
+	unsigned int i;
+	int ret;
+
+	wait_for_completion(f->go);
+	do {
+		ret = smp_feed_one(f);
+	} while (!ret && !f->errors);
+	f->stopped_by_quota = ret == -EDQUOT;
+	for (i = 0; i < f->nkept; i++)
+		if (memchr_inv(f->kept[i].ptr, f->kept[i].tag,
+			       f->kept[i].size))
+			smp_feed_error(f, "a block lost its contents");
+	complete(&f->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static unsigned int smp_start_feeders(struct kunit *test,
+				      struct smp_feeder *feeders,
+				      unsigned int nfeeders,
+				      struct wsheap *heap,
+				      struct completion *go)
+{
+	unsigned int cpu, n = 0;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct smp_feeder *f = &feeders[n];
+
+		if (n == nfeeders)
+			break;
+		f->cpu = cpu;
+		f->heap = heap;
+		f->go = go;
+		init_completion(&f->done);
+		prandom_seed_state(&f->rnd, 0x66656564ULL + cpu);
+		f->kept = kunit_kcalloc(test, SMP_FEED_KEEP, sizeof(*f->kept),
+					GFP_KERNEL);
+		if (!f->kept)
+			break;
+		f->task = kthread_create(smp_feeder_fn, f, "wsheap_feed/%u",
+					 cpu);
+		if (IS_ERR(f->task))
+			break;
+		get_task_struct(f->task);
+		kthread_bind(f->task, cpu);
+		wake_up_process(f->task);
+		n++;
+	}
+	cpus_read_unlock();
+	return n;
+}
+
+/*
+ * Every CPU allocates from one concurrent heap at once until its quota
+ * runs out: no block is disturbed by another CPU's, the quota holds
+ * exactly (the blocks end within one request of MAX_SIZE, never past
+ * it), and REQUESTED_SIZE is the sum of what every call took.
+ */
+static void smp_one_concurrent_heap_fed_by_every_cpu(struct kunit *test)
+{
+	unsigned int i, n, nfeeders = num_online_cpus();
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	struct smp_feeder *feeders;
+	struct completion go;
+	struct wsheap *heap;
+	size_t requested = 0, sum = 0;
+
+	feeders = kunit_kcalloc(test, nfeeders, sizeof(*feeders), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, feeders);
+	KUNIT_ASSERT_EQ(test, wsheap_create(SMP_FEED_QUOTA, 0, &p, 1, &heap,
+					    NULL), 0);
+	init_completion(&go);
+	n = smp_start_feeders(test, feeders, nfeeders, heap, &go);
+	KUNIT_EXPECT_EQ(test, n, nfeeders);
+	complete_all(&go);
+	for (i = 0; i < n; i++) {
+		wait_for_completion(&feeders[i].done);
+		kthread_stop(feeders[i].task);
+		put_task_struct(feeders[i].task);
+		KUNIT_EXPECT_EQ_MSG(test, feeders[i].errors, 0, "CPU %u: %s",
+				    feeders[i].cpu,
+				    feeders[i].first_error ?: "");
+		KUNIT_EXPECT_TRUE(test, feeders[i].stopped_by_quota);
+		sum += feeders[i].requested;
+	}
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_REQUESTED_SIZE,
+						  &requested, sizeof(requested),
+						  NULL), 0);
+	KUNIT_EXPECT_EQ(test, requested, sum);
+	KUNIT_EXPECT_LE(test, sum, SMP_FEED_QUOTA);
+	KUNIT_EXPECT_GT(test, sum, SMP_FEED_QUOTA - 200);
+	kunit_info(test, "%u CPUs fed one concurrent heap %zu bytes\n", n, sum);
+	wsheap_free(heap);
+}
+
 static struct kunit_case wsheap_smp_cases[] = {
 	KUNIT_CASE_SLOW(smp_independent_heaps_on_every_cpu),
+	KUNIT_CASE(smp_one_concurrent_heap_fed_by_every_cpu),
 	{}
 };
 

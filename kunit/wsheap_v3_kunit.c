@@ -14,7 +14,9 @@
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -132,6 +134,16 @@ static void v3_properties_read_back_defaults(struct kunit *test)
 					    &concurrent, sizeof(concurrent),
 					    NULL), 0);
 	KUNIT_EXPECT_FALSE(test, concurrent);
+	concurrent = true;
+	heap = v3_heap(test, KiB, 0, &(struct wsheap_property){
+			WSHEAP_PROPERTY_CONCURRENT, &concurrent,
+			sizeof(concurrent) }, 1);
+	concurrent = false;
+	KUNIT_EXPECT_EQ(test,
+			wsheap_get_property(heap, WSHEAP_PROPERTY_CONCURRENT,
+					    &concurrent, sizeof(concurrent),
+					    NULL), 0);
+	KUNIT_EXPECT_TRUE(test, concurrent);
 	/* A buffer of another size is refused and left alone. */
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &wide, sizeof(wide), NULL),
@@ -206,8 +218,9 @@ static void v3_create_refuses_malformed_properties(struct kunit *test)
 	}
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_GFP, &kernel, 8 };
 	v3_expect_refused(test, p, 1, "GFP of 8 bytes");
-	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve, 4 };
-	v3_expect_refused(test, p, 1, "RESERVE of 4 bytes");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve,
+					 sizeof(reserve) / 2 };
+	v3_expect_refused(test, p, 1, "RESERVE of half a size_t");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NUMA_NODE, &node, 8 };
 	v3_expect_refused(test, p, 1, "NUMA_NODE of 8 bytes");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_CONCURRENT, &no, 4 };
@@ -221,10 +234,10 @@ static void v3_create_refuses_malformed_properties(struct kunit *test)
 	p[0] = v3_gfp(&kernel);
 	p[1] = p[0];
 	v3_expect_refused(test, p, 2, "GFP twice");
-	/* Not built yet: refused rather than half-kept. */
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_CONCURRENT, &yes,
 					 sizeof(yes) };
-	v3_expect_refused(test, p, 1, "CONCURRENT true");
+	p[1] = p[0];
+	v3_expect_refused(test, p, 2, "CONCURRENT twice");
 }
 
 /* ---- atomic heaps ---- */
@@ -470,6 +483,163 @@ static void v3_reserve_that_cannot_be_had_holds_nothing(struct kunit *test)
 	st->fail_chunks = false;
 }
 
+/* ---- concurrent heaps ---- */
+
+#define V3_THREAD_BLOCKS	4096
+#define V3_IRQ_BLOCKS		128
+
+/* A block and the byte it is filled with. */
+struct v3_block {
+	u8 *p;
+	u16 size;
+	u8 fill;
+};
+
+/* What the thread and the interrupt carved from one concurrent heap. */
+struct v3_race {
+	struct hrtimer timer;
+	struct wsheap *heap;
+	struct v3_block irq[V3_IRQ_BLOCKS];
+	unsigned int nr_irq;
+	unsigned int irq_refused;
+	bool stop;
+};
+
+/* Fill with one byte, then check it is still there: no block overlaps. */
+static bool v3_block_carve(struct wsheap *heap, struct v3_block *b,
+			   size_t size, u8 fill)
+{
+	void *p;
+
+	if (wsheap_alloc(heap, size, &p, NULL))
+		return false;
+	b->p = p;
+	b->size = size;
+	b->fill = fill;
+	memset(p, fill, size);
+	return true;
+}
+
+static bool v3_block_intact(const struct v3_block *b)
+{
+	return !memchr_inv(b->p, b->fill, b->size);
+}
+
+static enum hrtimer_restart v3_race_irq(struct hrtimer *timer)
+{
+	struct v3_race *r = container_of(timer, struct v3_race, timer);
+	unsigned int n = r->nr_irq;
+
+	if (READ_ONCE(r->stop) || n == V3_IRQ_BLOCKS)
+		return HRTIMER_NORESTART;
+	if (v3_block_carve(r->heap, &r->irq[n], 8 + n % 57, 0x80 | (n % 127)))
+		r->nr_irq = n + 1;
+	else
+		r->irq_refused++;
+	hrtimer_forward_now(timer, ns_to_ktime(20 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/*
+ * An hrtimer interrupts the thread that allocates from a concurrent heap
+ * and allocates from the same heap: even on one CPU the interrupt lands
+ * between a thread's reads and its cmpxchg.  Every block keeps its own
+ * fill, and REQUESTED_SIZE is the sum of every block carved.
+ */
+static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
+{
+	gfp_t gfp = GFP_ATOMIC;
+	bool yes = true;
+	struct wsheap_property p[] = {
+		v3_gfp(&gfp),
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+	};
+	struct v3_block *mine;
+	struct v3_race *r;
+	unsigned int n, i, bad = 0;
+	size_t sum = 0;
+	unsigned long end;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	mine = kunit_kcalloc(test, V3_THREAD_BLOCKS, sizeof(*mine),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	r->heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	r->timer.function = v3_race_irq;
+	hrtimer_start(&r->timer, ns_to_ktime(20 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	/*
+	 * Carve until the interrupt has carved its share; each of the
+	 * thread's slots is checked before it is reused.
+	 */
+	end = jiffies + 5 * HZ;
+	for (n = 0; time_before(jiffies, end) &&
+		    READ_ONCE(r->nr_irq) < V3_IRQ_BLOCKS; n++) {
+		struct v3_block *b = &mine[n % V3_THREAD_BLOCKS];
+
+		if (n >= V3_THREAD_BLOCKS)
+			bad += !v3_block_intact(b);
+		KUNIT_ASSERT_TRUE(test, v3_block_carve(r->heap, b,
+						       1 + n % 91, n % 127));
+		sum += b->size;
+		if (n % 8 == 7)
+			udelay(50);	/* a bounded heap, and the timer in */
+	}
+	WRITE_ONCE(r->stop, true);
+	hrtimer_cancel(&r->timer);
+
+	for (i = 0; i < min(n, V3_THREAD_BLOCKS); i++)
+		bad += !v3_block_intact(&mine[i]);
+	for (i = 0; i < r->nr_irq; i++) {
+		bad += !v3_block_intact(&r->irq[i]);
+		sum += r->irq[i].size;
+	}
+	kunit_info(test, "%u blocks by the thread, %u by the interrupt\n", n,
+		   r->nr_irq);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, r->irq_refused, 0);
+	KUNIT_EXPECT_EQ(test, r->nr_irq, V3_IRQ_BLOCKS);
+	KUNIT_EXPECT_EQ(test, v3_size(test, r->heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
+}
+
+/*
+ * The quota holds exactly under concurrent requests too: the blocks end
+ * at most MAX_SIZE, within one request of it, and REQUESTED_SIZE is their
+ * sum; realloc grows the last block in place and copies any other.
+ */
+static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
+{
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	struct wsheap *heap = v3_heap(test, 10000, 0, &p, 1);
+	size_t sum = 0;
+	void *a, *b, *q;
+
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100, &a, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 100, 300, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, a);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100, &b, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 300, 400, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, q, a);
+	sum = 300 + 100 + 400;
+	while (wsheap_alloc(heap, 64, &q, NULL) == 0)
+		sum += 64;
+	KUNIT_EXPECT_LE(test, sum, 10000);
+	KUNIT_EXPECT_GT(test, sum, 10000 - 64);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &q, NULL), -EDQUOT);
+	/* exclusive calls still work, and the heap goes on after them */
+	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &q, NULL), 0);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+}
+
 /* ---- placement ---- */
 
 static void v3_numa_node_places_every_chunk(struct kunit *test)
@@ -505,6 +675,8 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_atomic_heap_under_a_spinlock),
 	KUNIT_CASE(v3_atomic_heap_in_hard_interrupt),
 	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
+	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
+	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
 	KUNIT_CASE(v3_reserve_carries_rounds_without_memory),
 	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
 	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),
