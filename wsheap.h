@@ -424,12 +424,13 @@ __printf(4, 5)
 int wsheap_asprintf(struct wsheap *heap, char **str,
 		    struct wsheap_error *error, const char *fmt, ...);
 
-/**
- * struct wsheap_mark - a position in a heap, for wsheap_rollback()
- * @priv: private to wsheap
- *
- * Owned by the caller (on the stack, say) and opaque.  It names both the
- * heap and the round (the span between two resets) it was taken in.
+/*
+ * struct wsheap_mark: a position in a heap, for wsheap_rollback().  Owned
+ * by the caller (on the stack, say) and opaque (@priv is private to
+ * wsheap).  It names both the heap and the round (the span between two
+ * resets) it was taken in.  A plain comment, not kernel-doc: the struct
+ * and wsheap_mark() share a name, which Sphinx's C domain takes for a
+ * duplicate; Documentation/wsheap.rst describes it under "Marks".
  */
 struct wsheap_mark {
 	unsigned long priv[4];

@@ -174,6 +174,8 @@ struct bench_case {
 	unsigned int share;	/* reset rows: after n_objects / share objects */
 	unsigned int objs;	/* short jobs: objects per cycle */
 	bool per_call;		/* the unit is not an object: no ratio to W */
+	bool atomic;		/* GFP_ATOMIC: kmalloc's, or an atomic heap */
+	bool concurrent;	/* the heap is a CONCURRENT one */
 	/* Warm-heap rows: what fills the heap, n objects. */
 	int (*fill)(struct wsheap *heap, unsigned int n);
 };
@@ -397,12 +399,15 @@ static int bench_wsheap_alloc(const struct bench_case *bc, u64 *ns, u64 *units)
  * A heap that has been filled once by the row's fill and reset, keeping
  * all its chunks.
  */
+static int bench_create(const struct bench_case *bc, size_t max_size,
+			size_t trim_size, struct wsheap **heap);
+
 static int bench_wsheap_warm(const struct bench_case *bc, u64 *ns, u64 *units)
 {
 	struct wsheap *heap;
 	int ret;
 
-	ret = wsheap_create(SIZE_MAX, SIZE_MAX, NULL, 0, &heap, NULL);
+	ret = bench_create(bc, SIZE_MAX, SIZE_MAX, &heap);
 	if (ret)
 		return ret;
 	ret = bc->fill(heap, n_objects) ?: wsheap_reset(heap, NULL);
@@ -499,6 +504,11 @@ static void *bench_kmalloc_one(unsigned int i)
 static void *bench_ksmall_one(unsigned int i)
 {
 	return kmalloc(bench_small_size(i), GFP_KERNEL);
+}
+
+static void *bench_ksmall_atomic_one(unsigned int i)
+{
+	return kmalloc(bench_small_size(i), GFP_ATOMIC);
 }
 
 static void *bench_kzalloc_one(unsigned int i)
@@ -736,7 +746,28 @@ bench_time_cycles(const struct bench_case *bc, void *ctx,
 static int bench_kjob_cycle(const struct bench_case *bc, void *ctx,
 			    unsigned int c)
 {
+	if (bc->atomic)
+		return bench_kalloc_n(bench_ksmall_atomic_one, c * bc->objs,
+				      bc->objs);
 	return bench_kalloc_n(bench_ksmall_one, c * bc->objs, bc->objs);
+}
+
+/* A heap with the v3 properties of the row: atomic, concurrent. */
+static int bench_create(const struct bench_case *bc, size_t max_size,
+			size_t trim_size, struct wsheap **heap)
+{
+	gfp_t atomic = GFP_ATOMIC;
+	bool yes = true;
+	struct wsheap_property props[2];
+	unsigned int n = 0;
+
+	if (bc->atomic)
+		props[n++] = (struct wsheap_property){ WSHEAP_PROPERTY_GFP,
+						       &atomic, sizeof(atomic) };
+	if (bc->concurrent)
+		props[n++] = (struct wsheap_property){
+			WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) };
+	return wsheap_create(max_size, trim_size, props, n, heap, NULL);
 }
 
 static int bench_kjob(const struct bench_case *bc, u64 *ns, u64 *units)
@@ -751,7 +782,7 @@ static int bench_heap_job_cycle(const struct bench_case *bc, void *ctx,
 	struct wsheap *heap;
 	int ret;
 
-	ret = wsheap_create(bc->heap_size, 0, NULL, 0, &heap, NULL);
+	ret = bench_create(bc, bc->heap_size, 0, &heap);
 	if (ret)
 		return ret;
 	ret = bench_fill_by(heap, c * bc->objs, bc->objs, bench_small_one);
@@ -1122,6 +1153,9 @@ static const struct bench_case bench_cases[] = {
 	{ .key = "W",
 	  .label = "wsheap_alloc, mixed 8-256 B, warm heap (chunks kept by the trim)",
 	  .run = bench_wsheap_warm, .fill = bench_fill },
+	{ .key = "C",
+	  .label = "wsheap_alloc, same, warm CONCURRENT heap, one CPU (cmpxchg bump)",
+	  .run = bench_wsheap_warm, .fill = bench_fill, .concurrent = true },
 	{ .key = "K",
 	  .label = "kmalloc of the same sequence, kfree of each at the end",
 	  .run = bench_kmalloc },
@@ -1193,6 +1227,14 @@ static const struct bench_case bench_cases[] = {
 	  .label = "short job: 1 KiB heap: create, the same 8 objects, free",
 	  .run = bench_heap_job, .note = bench_job_note, .heap_size = SZ_1K,
 	  .objs = 8, .yard = "K8" },
+	{ .key = "KA8",
+	  .label = "short job: kmalloc(GFP_ATOMIC) of 8 objects of 8-127 B, kfree of the 8",
+	  .run = bench_kjob, .note = bench_job_note, .objs = 8,
+	  .atomic = true },
+	{ .key = "HA8",
+	  .label = "short job: 1 KiB GFP_ATOMIC heap: create, the same 8 objects, free",
+	  .run = bench_heap_job, .note = bench_job_note, .heap_size = SZ_1K,
+	  .objs = 8, .atomic = true, .yard = "KA8" },
 	{ .key = "AR8",
 	  .label = "short job: one 1 KiB heap kept: the same 8 objects, reset",
 	  .run = bench_reuse, .note = bench_job_note, .heap_size = SZ_1K,

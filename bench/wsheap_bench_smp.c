@@ -71,6 +71,7 @@ struct bench_row {
 	const char *what;
 	bool keeps_heap;
 	int (*job)(struct bench_cpu *c, unsigned int i);
+	bool shares_heap;	/* one CONCURRENT heap for every CPU */
 };
 
 static size_t job_size(unsigned int i, unsigned int j)
@@ -126,6 +127,12 @@ static int job_reset(struct bench_cpu *c, unsigned int i)
 	return ret ?: wsheap_reset(c->heap, NULL);
 }
 
+/* 8 allocations into the heap every CPU of the run shares */
+static int job_shared(struct bench_cpu *c, unsigned int i)
+{
+	return job_fill(c->heap, i);
+}
+
 static int job_rollback(struct bench_cpu *c, unsigned int i)
 {
 	struct wsheap_mark mark;
@@ -143,6 +150,8 @@ static const struct bench_row bench_rows[] = {
 	{ "H8", "create, 8 allocations, free", false, job_heap },
 	{ "AR8", "8 allocations, reset", true, job_reset },
 	{ "MR8", "mark, 8 allocations, rollback", true, job_rollback },
+	{ "C8", "8 allocations, one CONCURRENT heap shared", false, job_shared,
+	  true },
 };
 
 static int bench_cpu_fn(void *data)
@@ -178,7 +187,8 @@ static int bench_cpu_start(struct bench_cpu *c, struct completion *start)
 	}
 	c->task = kthread_create(bench_cpu_fn, c, "wsheap_bench/%u", c->cpu);
 	if (IS_ERR(c->task)) {
-		wsheap_free(c->heap);
+		if (c->row->keeps_heap)
+			wsheap_free(c->heap);
 		c->heap = NULL;
 		return PTR_ERR(c->task);
 	}
@@ -196,12 +206,22 @@ static s64 bench_run(const struct bench_row *row, const struct cpumask *cpus,
 		     struct bench_cpu *pcs)
 {
 	DECLARE_COMPLETION_ONSTACK(start);
+	bool yes = true;
+	struct wsheap_property concurrent = { WSHEAP_PROPERTY_CONCURRENT,
+					      &yes, sizeof(yes) };
+	struct wsheap *shared = NULL;
 	unsigned int n = 0, i, cpu;
 	u64 slowest = 0;
 	int err = 0;
 
+	if (row->shares_heap) {
+		err = wsheap_create(SIZE_MAX, 0, &concurrent, 1, &shared, NULL);
+		if (err)
+			return err;
+	}
 	for_each_cpu(cpu, cpus) {
-		pcs[n] = (struct bench_cpu){ .row = row, .cpu = cpu };
+		pcs[n] = (struct bench_cpu){ .row = row, .cpu = cpu,
+					     .heap = shared };
 		err = bench_cpu_start(&pcs[n], &start);
 		if (err)
 			break;
@@ -212,10 +232,12 @@ static s64 bench_run(const struct bench_row *row, const struct cpumask *cpus,
 		wait_for_completion(&pcs[i].done);
 		kthread_stop(pcs[i].task);
 		put_task_struct(pcs[i].task);
-		wsheap_free(pcs[i].heap);
+		if (!row->shares_heap)
+			wsheap_free(pcs[i].heap);
 		err = err ?: pcs[i].err;
 		slowest = max(slowest, pcs[i].ns);
 	}
+	wsheap_free(shared);
 	return err ?: (s64)div_u64(slowest, iters);
 }
 

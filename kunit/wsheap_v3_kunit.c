@@ -616,6 +616,7 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
 				     sizeof(yes) };
 	struct wsheap *heap = v3_heap(test, 10000, 0, &p, 1);
+	struct wsheap_mark mark;
 	size_t sum = 0;
 	void *a, *b, *q;
 
@@ -636,6 +637,16 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	/* exclusive calls still work, and the heap goes on after them */
 	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &q, NULL), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
+	/* after a mark, the (inline) bump still goes through the shared one */
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 24, &a, NULL), 0);
+	memset(a, 0xa1, 24);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 24, &b, NULL), 0);
+	memset(b, 0xb2, 24);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0xa1, 24));
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE), 112);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
 }

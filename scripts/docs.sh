@@ -13,9 +13,9 @@
 # is the same here and there; kerneldoc_srctree is a scratch dir whose
 # lib/wsheap is a symlink to this project.
 #
-# Fails on any warning of Sphinx or of kernel-doc (but one, see
-# DOCS_WARN_ALLOW), and when a symbol that the sources export
-# (EXPORT_SYMBOL, EXPORT_SYMBOL_GPL) has no function entry in the HTML.
+# Fails on any warning of Sphinx or of kernel-doc, and when a symbol that
+# the sources export (EXPORT_SYMBOL, EXPORT_SYMBOL_GPL) has no function
+# entry in the HTML.
 #
 #	$CACHE/docs/html		the HTML, unless DOCS (or $1) names a dir
 #	$CACHE/docs/run.*		one run's conf.py, srctree and doctrees,
@@ -139,20 +139,9 @@ warnings=$(awk '
 	{ if (w != "") print w; w = "" }
 	END { if (w != "") print w }' "$log")
 
-# The one warning let through, until the C side renames one of the two:
-# struct wsheap_mark and the function wsheap_mark() share a name, Sphinx's
-# C domain keeps structs and functions in one namespace, and kernel-doc
-# cannot emit one without the other (it selects by name).  The kernel's
-# own 'make htmldocs' would warn the same.  Only that pair is allowed.
-DOCS_WARN_ALLOW="WARNING: Duplicate C declaration, also defined at [^ ]+ Declaration is '\.\. c:(function:: int wsheap_mark \(|struct:: wsheap_mark')"
-allowed=$(grep -E "$DOCS_WARN_ALLOW" <<<"$warnings" || true)
-bad=$(grep -vE "$DOCS_WARN_ALLOW" <<<"$warnings" | grep -v '^$' || true)
-if [ -n "$bad" ]; then
-	printf '%s\n' "$bad" | sed 's/^/  | /' >&2
+if [ -n "$warnings" ]; then
+	printf '%s\n' "$warnings" | sed 's/^/  | /' >&2
 	die "Sphinx or kernel-doc warned (full log: $log)"
-fi
-if [ -n "$allowed" ]; then
-	warn "docs: let through, until the C side renames one of them: struct wsheap_mark and wsheap_mark() collide in the C domain (Duplicate C declaration)"
 fi
 
 # Every export must have an entry of its own as a function: a signature
@@ -172,5 +161,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 	die "exported but not documented as a function in $out: ${missing[*]}"
 fi
 
-say "docs: $(find "$out" -maxdepth 1 -name '*.html' | wc -l) pages, all ${#syms[@]} exported symbols documented, $([ -n "$allowed" ] && echo "no warning but the one let through" || echo "no warning") ($(($(now) - t0)) s)"
+say "docs: $(find "$out" -maxdepth 1 -name '*.html' | wc -l) pages, all ${#syms[@]} exported symbols documented, no warning ($(($(now) - t0)) s)"
 say "docs: open $out/index.html"

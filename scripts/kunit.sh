@@ -5,12 +5,15 @@
 # own, under the build lock.  The raw kernel log must also be clean of
 # warnings and sanitizer reports.
 #
-#	scripts/kunit.sh [builtin|plain|smp|arm64|i386]
+#	scripts/kunit.sh [builtin|plain|atomic|smp|arm64|i386|kmsan]
 #
 #  builtin  UML, KASAN and UBSAN, in $CACHE/build/kunit
 #  plain    UML without KASAN: KASAN kernels take wsheap_alloc() out of
 #           line, so only this build runs its inline fast path (and the
 #           wsheap_kasan cases skip there)
+#  atomic   UML with KASAN, lockdep and DEBUG_ATOMIC_SLEEP, the v3 suite
+#           only: atomic heaps under a spinlock and in hard interrupts,
+#           concurrent heaps shared with an hrtimer
 #  smp      x86_64 under QEMU TCG with 2 vCPUs, KCSAN (strict), lockdep,
 #           DEBUG_ATOMIC_SLEEP and PREEMPT (KCSAN and KASAN exclude each
 #           other, see kunit/arch/smp.config)
@@ -42,6 +45,13 @@ plain)
 	kconfig_add=(CONFIG_KASAN=n CONFIG_KASAN_GENERIC=n CONFIG_KASAN_VMALLOC=n)
 	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n)
 	stage "KUnit built in without KASAN (kunit.py run, UML, UBSAN; inline fast path)" ;;
+atomic)
+	KUNIT_BUILD=$CACHE/build/kunit-atomic
+	kconfig_add=(CONFIG_PROVE_LOCKING=y CONFIG_DEBUG_ATOMIC_SLEEP=y)
+	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n wsheap_contract_v3)
+	live=('Lock dependency validator'
+	      'v3_concurrent_heap_shared_with_an_interrupt: .* by the interrupt')
+	stage "KUnit v3 suite in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
 smp)
 	stage "KUnit on x86_64 SMP (QEMU TCG, 2 vCPUs, KCSAN strict, lockdep, UBSAN)"
 	arch_args=(--arch=x86_64)

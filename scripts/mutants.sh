@@ -102,6 +102,11 @@ MUTANTS=(
 	"v3: offline node accepted|wsheap.c|s/return node == NUMA_NO_NODE \x7c\x7c\n/return 1 \x7c\x7c\n/"
 	"v3: GFP read back with its extra flags|wsheap.c|s/\*\(gfp_t \*\)value = heap->gfp & ~\(WSHEAP_GFP_FLAGS \x7c __GFP_ACCOUNT\);/*(gfp_t *)value = heap->gfp;/"
 	"v3: debugfs list lock not irq-safe|wsheap_debugfs.c|s/\tspin_lock_irqsave\(&list->lock, flags\);\n\tlist_add_tail\(&heap->stats.node, &list->heaps\);\n\tspin_unlock_irqrestore\(&list->lock, flags\);/\tflags = 0;\n\tspin_lock(\&list->lock);\n\tlist_add_tail(\&heap->stats.node, \&list->heaps);\n\tspin_unlock(\&list->lock);\n\t(void)flags;/|smp"
+	"v3: plain bump on a concurrent heap|wsheap_concurrent.c|s/\} while \(!try_cmpxchg\(&c->bump, &bump, obj \+ wsheap_footprint\(size\)\)\);/} while (0);\n\tWRITE_ONCE(c->bump, obj + wsheap_footprint(size));/|smp"
+	"v3: REQUESTED_SIZE updated without atomicity|wsheap_concurrent.c|s/\t\} while \(!try_cmpxchg\(&heap->fast.requested, &requested,\n\t\t\t      requested \+ size\)\);\n\treturn true;/\t} while (0);\n\theap->fast.requested = requested + size;\n\treturn true;/|smp"
+	"v3: check-then-add quota race|wsheap_concurrent.c|s/\tdo \{\n\t\tif \(size > heap->fast.max_size - requested\)\n\t\t\treturn false;\n\t\} while/\tif (size > heap->fast.max_size - requested)\n\t\treturn false;\n\twhile/|smp"
+	"v3: growth published without invalidating the limit|wsheap_concurrent.c|s/\tWRITE_ONCE\(c->limit, NULL\);\n\tsmp_wmb\(\);\t\/\* no CPU pairs/\tsmp_wmb();\t\/* no CPU pairs/|smp"
+	"v3: concurrent heap carved inline|wsheap_concurrent.c|s/\theap->fast.bump = NULL;\n\theap->fast.limit = NULL;\n\theap->fast.last = NULL;\n\theap->stray = NULL;\n\}/\theap->fast.last = NULL;\n\theap->stray = NULL;\n}/|plain"
 )
 
 [ -x "$BUILD/linux" ] || { echo "mutants: run 'make test' first ($BUILD/linux missing)" >&2; exit 1; }

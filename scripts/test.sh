@@ -8,21 +8,22 @@
 #	wsheap: N passed, N failed
 #
 # with the counts KUnit itself reported, summed over the built-in runs
-# (UML with and without KASAN; x86_64 SMP, arm64, i386 and KMSAN under
-# QEMU) and the module run.  Full logs are in
+# (UML with and without KASAN, UML in atomic context; x86_64 SMP, arm64,
+# i386 and KMSAN under QEMU) and the module run.  Full logs are in
 # $CACHE/logs.
 #
 # WSHEAP_STAGES="kunit lint" runs only those stages.
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint docs faults endurance"
+ALL_STAGES="kunit kunit-plain atomic kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint docs faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
 declare -A script=(
 	[kunit]=kunit.sh
 	[kunit-plain]="kunit.sh plain"
+	[atomic]="kunit.sh atomic"
 	[kunit-smp]="kunit.sh smp"
 	[kunit-arm64]="kunit.sh arm64"
 	[kunit-i386]="kunit.sh i386"
@@ -72,7 +73,7 @@ done
 
 passed=0
 nfailed=0
-for r in kunit-builtin kunit-plain kunit-smp kunit-arm64 kunit-i386 kunit-kmsan kunit-module; do
+for r in kunit-builtin kunit-plain kunit-atomic kunit-smp kunit-arm64 kunit-i386 kunit-kmsan kunit-module; do
 	if [ -f "$RESULTS/$r" ]; then
 		read -r p f _ <"$RESULTS/$r"
 		passed=$((passed + p))
