@@ -7,6 +7,10 @@
 # and the stress client's own allocations are left alone), then load
 # samples/wsheap_stress.ko, which drives heaps for a few seconds and
 # fails to load if any call gave a result the contract does not allow.
+# Then failslab and fail_page_alloc fail every allocation of one task
+# (task-filter, probability 100) and samples/wsheap_reserve.ko, which
+# marks its own task, shows that a reserve carries hundreds of rounds
+# while the injection is shown live in the same run.
 # Injected failures are silent (verbose=0); any other report in the
 # kernel log (a warning, a stack trace, KASAN...) fails the run.
 #
@@ -24,8 +28,10 @@ stage "fault injection: wsheap_stress under failslab, fail_page_alloc, fail_wshe
 ensure_deps
 build_uml_kernel
 build_uml_modules
-[ -f "$MODDIR/samples/wsheap_stress.ko" ] ||
-	die "samples/wsheap_stress.ko was not built (is samples/wsheap_stress.c there? log: $LOGS/uml-mod-modules.log)"
+for m in wsheap_stress wsheap_reserve; do
+	[ -f "$MODDIR/samples/$m.ko" ] ||
+		die "samples/$m.ko was not built (log: $LOGS/uml-mod-modules.log)"
+done
 
 # shellcheck disable=SC2016 # expanded by the init script
 body='D=/sys/kernel/debug
@@ -62,6 +68,19 @@ for f in failslab fail_page_alloc fail_wsheap; do
 	echo 0 >$D/$f/probability
 done
 step rmmod wsheap_stress
+for f in failslab fail_page_alloc; do
+	echo 0 >$D/$f/require-start
+	echo 18446744073709551615 >$D/$f/require-end
+	echo Y >$D/$f/task-filter
+	echo 100 >$D/$f/probability
+done
+mark "reserve-begin"
+step insmod $M/samples/wsheap_reserve.ko
+mark "reserve-end"
+for f in failslab fail_page_alloc; do
+	echo 0 >$D/$f/probability
+done
+step rmmod wsheap_reserve
 step rmmod wsheap'
 
 rc=0
@@ -84,6 +103,15 @@ if [ -n "$line" ]; then
 	fi
 else
 	warn "wsheap_stress printed no counts"
+	rc=1
+fi
+
+line=$(sed -n '/^WSHEAP-MARK: reserve-begin/,/^WSHEAP-MARK: reserve-end/p' "$UML_LOG" |
+	grep -E 'wsheap_reserve: rounds=' | tail -n 1 || true)
+if [ -n "$line" ]; then
+	say "reserve under total failure: ${line#*wsheap_reserve: }"
+else
+	warn "wsheap_reserve printed no counts"
 	rc=1
 fi
 
