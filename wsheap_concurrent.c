@@ -124,26 +124,6 @@ static void *wsheap_shared_bump(struct wsheap_concurrent *c, size_t size,
 	return obj;
 }
 
-static void wsheap_grow_lock(struct wsheap *heap, unsigned long *flags)
-{
-	struct wsheap_concurrent *c = wsheap_shared(heap);
-
-	if (wsheap_heap_is_atomic(heap))
-		raw_spin_lock_irqsave(&c->lock, *flags);
-	else
-		mutex_lock(&c->mutex);
-}
-
-static void wsheap_grow_unlock(struct wsheap *heap, unsigned long flags)
-{
-	struct wsheap_concurrent *c = wsheap_shared(heap);
-
-	if (wsheap_heap_is_atomic(heap))
-		raw_spin_unlock_irqrestore(&c->lock, flags);
-	else
-		mutex_unlock(&c->mutex);
-}
-
 /* Make the bump pointer that the slow path left in heap->fast current. */
 static void wsheap_shared_publish(struct wsheap_concurrent *c, char *bump,
 				  char *limit)
@@ -156,33 +136,50 @@ static void wsheap_shared_publish(struct wsheap_concurrent *c, char *bump,
 }
 
 /*
- * The current chunk is full: under the growth lock, carve from it if
- * another call has grown the heap meanwhile, else run the core's slow
- * path (a spare or a new chunk) on a snapshot of the shared bump.
+ * The current chunk is full, and the caller holds the growth lock: carve
+ * from it if another call has grown the heap meanwhile, else run the
+ * core's slow path (a spare or a new chunk) on a snapshot of the shared
+ * bump.
  */
+static void *wsheap_shared_grow_locked(struct wsheap *heap, size_t size,
+				       size_t align)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	char *bump = NULL, *limit = NULL;
+	void *obj;
+
+	obj = wsheap_shared_bump(c, size, align);
+	if (obj)
+		return obj;
+	wsheap_shared_snapshot(c, &bump, &limit);
+	heap->fast.bump = bump;
+	heap->fast.limit = limit;
+	obj = wsheap_alloc_slow(heap, size, align);
+	if (obj && heap->fast.bump != bump)
+		wsheap_shared_publish(c, heap->fast.bump, heap->fast.limit);
+	heap->fast.bump = NULL;
+	heap->fast.limit = NULL;
+	heap->stray = NULL;
+	return obj;
+}
+
+/* Growth may sleep, so only an atomic heap's lock is a spinlock. */
 static void *wsheap_shared_grow(struct wsheap *heap, size_t size,
 				size_t align)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
-	char *bump = NULL, *limit = NULL;
-	unsigned long flags = 0;
+	unsigned long flags;
 	void *obj;
 
-	wsheap_grow_lock(heap, &flags);
-	obj = wsheap_shared_bump(c, size, align);
-	if (!obj) {
-		wsheap_shared_snapshot(c, &bump, &limit);
-		heap->fast.bump = bump;
-		heap->fast.limit = limit;
-		obj = wsheap_alloc_slow(heap, size, align);
-		if (obj && heap->fast.bump != bump)
-			wsheap_shared_publish(c, heap->fast.bump,
-					      heap->fast.limit);
-		heap->fast.bump = NULL;
-		heap->fast.limit = NULL;
-		heap->stray = NULL;
+	if (wsheap_heap_is_atomic(heap)) {
+		raw_spin_lock_irqsave(&c->lock, flags);
+		obj = wsheap_shared_grow_locked(heap, size, align);
+		raw_spin_unlock_irqrestore(&c->lock, flags);
+	} else {
+		mutex_lock(&c->mutex);
+		obj = wsheap_shared_grow_locked(heap, size, align);
+		mutex_unlock(&c->mutex);
 	}
-	wsheap_grow_unlock(heap, flags);
 	return obj;
 }
 

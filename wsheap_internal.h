@@ -40,6 +40,14 @@
  */
 #define WSHEAP_SLAB_CHUNK_MAX	WSHEAP_MIN_CHUNK
 
+/*
+ * A refused request must not print a warning (callers may run with
+ * panic_on_warn): the heap object and every chunk are allocated with the
+ * heap's GFP (GFP_KERNEL unless the GFP property says otherwise) and
+ * these flags.  See wsheap_chunk_gfp() for the large chunks.
+ */
+#define WSHEAP_GFP_FLAGS	__GFP_NOWARN
+
 struct wsheap_chunk {
 	struct list_head node;		/* in wsheap->chunks, creation order */
 	size_t bytes;			/* the whole allocation */
@@ -109,6 +117,83 @@ void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align);
 bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 			      size_t old_size, size_t new_size);
 void wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
+
+#define WSHEAP_MISUSE_MSG	"heap already freed or in use by another call"
+
+/* wsheap_debug.c: the misuse checks of CONFIG_WSHEAP_DEBUG */
+#ifdef CONFIG_WSHEAP_DEBUG
+void wsheap_debug_init(struct wsheap *heap);
+bool wsheap_alive(struct wsheap *heap);
+bool wsheap_enter(struct wsheap *heap);
+void wsheap_leave(struct wsheap *heap);
+void wsheap_debug_poison(struct wsheap *heap);
+#else
+static inline void wsheap_debug_init(struct wsheap *heap) { }
+static inline bool wsheap_alive(struct wsheap *heap) { return true; }
+static inline bool wsheap_enter(struct wsheap *heap) { return true; }
+static inline void wsheap_leave(struct wsheap *heap) { }
+static inline void wsheap_debug_poison(struct wsheap *heap) { }
+#endif
+
+/*
+ * The calls that may run at once on a concurrent heap (allocation and
+ * get_property) check only that it is alive; on any other heap, and for
+ * every other call, a call is alone in the heap.
+ */
+static inline bool wsheap_enter_shared(struct wsheap *heap)
+{
+	return heap->concurrent ? wsheap_alive(heap) : wsheap_enter(heap);
+}
+
+static inline void wsheap_leave_shared(struct wsheap *heap)
+{
+	if (!heap->concurrent)
+		wsheap_leave(heap);
+}
+
+/* wsheap_fault.c: /sys/kernel/debug/fail_wsheap (CONFIG_FAIL_WSHEAP) */
+#ifdef CONFIG_FAIL_WSHEAP
+bool wsheap_should_fail(size_t bytes);
+void wsheap_fault_init(void);
+void wsheap_fault_exit(void);
+#else
+static inline bool wsheap_should_fail(size_t bytes) { return false; }
+static inline void wsheap_fault_init(void) { }
+static inline void wsheap_fault_exit(void) { }
+#endif
+
+/* might_sleep(), for every heap but an atomic one. */
+static inline void wsheap_might_sleep(const struct wsheap *heap)
+{
+	if (!heap || !wsheap_heap_is_atomic(heap))
+		might_sleep();
+}
+
+static inline int wsheap_fail(struct wsheap_error *error, int code, const char *msg)
+{
+	if (error) {
+		error->code = code;
+		error->msg = msg;
+	}
+	return code;
+}
+
+/* wsheap_property.c: what wsheap_create() takes from its properties */
+/* What wsheap_create() takes from its properties, checked before any use. */
+struct wsheap_settings {
+	const char *name;		/* NULL: unnamed */
+	bool account;
+	bool concurrent;
+	gfp_t gfp;
+	size_t reserve;
+	int node;
+	unsigned int seen;		/* bit per property id given */
+};
+
+int wsheap_parse_properties(const struct wsheap_property *props,
+			    unsigned int prop_count,
+			    struct wsheap_settings *set,
+			    struct wsheap_error *error);
 
 /* wsheap_cache.c: each CPU's parked heap object and chunk */
 void *wsheap_slab_alloc(size_t bytes, gfp_t gfp, int node);

@@ -575,9 +575,11 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	 * thread's slots is checked before it is reused.
 	 */
 	end = jiffies + 5 * HZ;
-	for (n = 0; time_before(jiffies, end) &&
-		    READ_ONCE(r->nr_irq) < V3_IRQ_BLOCKS; n++) {
+	for (n = 0; time_before(jiffies, end); n++) {
 		struct v3_block *b = &mine[n % V3_THREAD_BLOCKS];
+
+		if (READ_ONCE(r->nr_irq) == V3_IRQ_BLOCKS)
+			break;
 
 		if (n >= V3_THREAD_BLOCKS)
 			bad += !v3_block_intact(b);
@@ -585,7 +587,7 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 						       1 + n % 91, n % 127));
 		sum += b->size;
 		if (n % 8 == 7)
-			udelay(50);	/* a bounded heap, and the timer in */
+			usleep_range(20, 50);	/* a bounded heap */
 	}
 	WRITE_ONCE(r->stop, true);
 	hrtimer_cancel(&r->timer);
@@ -641,7 +643,8 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	/* after a mark, the (inline) bump still goes through the shared one */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 24, &a, NULL), 0);
 	memset(a, 0xa1, 24);
-	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 24, &b, NULL), 0);
+	/* and the out-of-line one carves after it */
+	KUNIT_ASSERT_EQ(test, wsheap_alloc_aligned(heap, 24, 8, &b, NULL), 0);
 	memset(b, 0xb2, 24);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0xa1, 24));
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap,

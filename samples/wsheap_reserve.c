@@ -52,7 +52,7 @@ static int reserve_round(struct wsheap *heap, size_t budget, unsigned int r)
 		}
 		if (ret)
 			return ret;
-		memset(p, r, 1);
+		*(u8 *)p = r;
 	}
 	return 0;
 }

@@ -19,7 +19,7 @@ rc=0
 # exports: build against the UML module kernel (KUnit on) without the
 # test option
 log=$LOGS/lint-uml-exports.log
-api=$(sed -nE 's/^EXPORT_SYMBOL_GPL\(([a-z_]+)\);/\1/p' "$PROJ/wsheap.c" | LC_ALL=C sort)
+api=$(sed -nE 's/^EXPORT_SYMBOL_GPL\(([a-z_]+)\);/\1/p' "$PROJ"/wsheap*.c | LC_ALL=C sort)
 if WSHEAP_CLEAN=1 build_modules lint-exports "$UML_BUILD" "$log" "" \
 		ARCH=um CONFIG_WSHEAP_KUNIT_TEST=; then
 	got=$(awk '$3 ~ /wsheap$/ {print $2}' "$MODDIR/Module.symvers" | LC_ALL=C sort)
