@@ -56,7 +56,7 @@ lib_parts() {
 # the condition of an ifeq block written out, with out-of-tree names
 # (wsheap_core.o, wsheap_X.o) mapped to in-tree ones (core.o, X.o).
 kbuild_objects() {
-	perl -ne '
+	perl -0777 -pe 's/\\\n//g' "$1" | perl -ne '
 		if (/^(ifeq|ifneq|ifdef|ifndef)\b(.*)$/) { $blk = "$1$2"; $blk =~ s/\s+//g; next }
 		if (/^endif/) { $blk = ""; next }
 		next unless /^wsheap-(\S+)\s*[:+]?=\s*(.*)$/;
@@ -65,7 +65,75 @@ kbuild_objects() {
 			next unless /\.o$/;
 			s/^wsheap_//;
 			print "$c $_\n";
-		}' "$1" | LC_ALL=C sort
+		}' | LC_ALL=C sort
+}
+
+# kbuild_to_makefile <Kbuild >Makefile: the module's part of Kbuild as
+# lib/wsheap/Makefile: objects named as in tree, a header of its own, and
+# without what only the out-of-tree build has (MODULE_VERSION's flag, the
+# trace header's -I, the test exports, which come with the tests, and
+# the samples and bench).  A statement it does not know stops it.
+kbuild_to_makefile() {
+	perl -e '
+		my @l = <STDIN>;
+		shift @l if $l[0] =~ /SPDX/;
+		# units: comment lines, then statements (continuations joined)
+		my (@u, $cur);
+		my $new = sub { $cur = { c => [], s => [], blank => $_[0] }; push @u, $cur };
+		$new->(0);
+		for (my $i = 0; $i < @l; $i++) {
+			my $x = $l[$i];
+			if ($x =~ /^\s*$/) { $new->(1); next }
+			if ($x =~ /^#/) {
+				$new->(0) if @{$cur->{s}};
+				push @{$cur->{c}}, $x; next;
+			}
+			$x .= $l[++$i] while $x =~ /\\\n\z/ && $i + 1 < @l;
+			push @{$cur->{s}}, $x;
+		}
+		# the first comments are about the out-of-tree layout: ours instead
+		shift @u while @u && !@{$u[0]{c}} && !@{$u[0]{s}};
+		$u[0]{c} = [] if @u;
+		for my $u (@u) {
+			my @s;
+			for (@{$u->{s}}) {
+				if (/^(?:ccflags-y|CFLAGS_wsheap_trace\.o|subdir-ccflags-y)\b/ ||
+				    /^obj-\S+\s*\+=\s*(?:kunit|samples|bench)\// ||
+				    /^obj-y\s*\+=\s*samples\//) { next }
+				if (/^(?:obj-\$\(CONFIG_WSHEAP\)\s*\+=\s*wsheap\.o|wsheap-\S+\s*:?\+?=|if(?:n?eq|n?def)\b|else\b|endif\b)/) {
+					s/\bwsheap_(\w+)\.o\b/$1.o/g;
+					push @s, $_; next;
+				}
+				die "Kbuild: statement not known to scripts/patches.sh: $_";
+			}
+			# conditionals left empty
+			my $again = 1;
+			while ($again) {
+				$again = 0;
+				for my $i (0 .. $#s - 1) {
+					if ($s[$i] =~ /^if/ && $s[$i + 1] =~ /^endif/) {
+						splice @s, $i, 2; $again = 1; last;
+					}
+				}
+			}
+			$u->{s} = \@s;
+		}
+		print "# SPDX-License-Identifier: GPL-2.0\n#\n",
+		      "# wsheap: the allocator core and each optional part in a file of its\n",
+		      "# own, linked in only where its option is on.\n";
+		my $first = 1;
+		for my $u (@u) {
+			next unless @{$u->{s}};
+			print "\n" if $u->{blank} && !$first;
+			for (@{$u->{c}}) {
+				s/;\s*define_trace\.h includes \S+ by path//;
+				s/\bwsheap_trace\.h\b/<trace\/events\/wsheap.h>/g;
+				s/\bwsheap_(\w+\.[ch])\b/$1/g;
+				print;
+			}
+			print @{$u->{s}};
+			$first = 0;
+		}'
 }
 
 # Kconfig symbols a Kbuild file builds objects for.
@@ -316,6 +384,46 @@ commit() {
 	N=$((N + 1))
 }
 
+# part_title X: what lib/wsheap/X is, from the title of its header
+# comment ("wsheap - TITLE").
+part_title() {
+	case $1 in
+	trace.c) echo "creates the trace events of include/trace/events/wsheap.h"; return ;;
+	internal.h) echo "what the files share"; return ;;
+	esac
+	awk 'NR > 2 && /^ \*(\/)?$/ { exit } NR > 2 { sub(/^ \* ?/, ""); printf "%s ", $0 }' \
+		"$PROJ/wsheap_$1" | sed -E 's/^wsheap - //; s/ $//'
+}
+
+# parts bullets|table: the parts of the library, as a list for a commit
+# message or as the cover letter's table.
+parts() {
+	local p
+	{
+		if [ "$1" = table ]; then
+			printf '%s\t%s\n' include/linux/wsheap.h "the API" \
+				include/trace/events/wsheap.h "the trace events" \
+				lib/wsheap/core.c "heaps, chunks, allocation, reset, marks"
+		fi
+		for p in "${PARTS[@]}"; do
+			printf '%s\t%s\n' "$p" "$(part_title "$p")"
+		done
+		if [ "$1" = table ]; then
+			printf '%s\t%s\n' "lib/wsheap/tests/, .kunitconfig" "the KUnit suites" \
+				Documentation/core-api/wsheap.rst "the guide and the API reference"
+		fi
+	} | MODE=$1 perl -MText::Wrap -ne '
+		chomp; my ($f, $t) = split /\t/;
+		$Text::Wrap::unexpand = 0;
+		$Text::Wrap::columns = $ENV{MODE} eq "table" ? 80 : 73;
+		if ($ENV{MODE} eq "table") {
+			$f = "lib/wsheap/$f" unless $f =~ m{/};
+			print wrap(sprintf("  %-35s", $f), " " x 37, $t), "\n";
+		} else {
+			print wrap("  - $f: ", "    ", $t), "\n";
+		}'
+}
+
 # suite_names FILE...: "a, b and c", the KUnit suites the files define.
 suite_names() {
 	sed -nE '/struct kunit_suite/,/^\}/ s/^\s*\.name\s*=\s*"([^"]+)".*/\1/p' "$@" |
@@ -333,35 +441,21 @@ _generate() {
 	mapfile -t PARTS < <(lib_parts)
 	mapfile -t TESTS < <(cd "$PROJ/kunit" && ls -- *.c *.h 2>/dev/null)
 
-	# The in-tree Makefile below must link what Kbuild links.
+	# The in-tree Makefile must link what Kbuild links, every source.
 	rm -rf "$GEN"
 	mkdir -p "$ST"
-	cat >"$GEN/Makefile.1" <<'EOF'
-# SPDX-License-Identifier: GPL-2.0
-#
-# wsheap: the allocator core and each optional concern in a file of its
-# own, linked in only where its option is on.
-obj-$(CONFIG_WSHEAP)		+= wsheap.o
-wsheap-y			:= core.o cache.o
-# KASAN hooks: generic mode with a real vmalloc shadow only.
-ifeq ($(CONFIG_KASAN_GENERIC)$(CONFIG_KASAN_VMALLOC),yy)
-wsheap-y			+= kasan.o
-endif
-# /sys/kernel/debug/wsheap/heaps
-wsheap-$(CONFIG_DEBUG_FS)	+= debugfs.o
-# the wsheap trace events
-wsheap-$(CONFIG_TRACEPOINTS)	+= trace.o
-EOF
+	kbuild_to_makefile <"$PROJ/Kbuild" >"$GEN/Makefile.1" ||
+		die "the in-tree Makefile could not be made from Kbuild"
 	objs_out=$(kbuild_objects "$PROJ/Kbuild")
 	objs_in=$(kbuild_objects "$GEN/Makefile.1")
 	if [ "$objs_out" != "$objs_in" ]; then
 		diff <(echo "$objs_out") <(echo "$objs_in") | sed 's/^/  | /' >&2
-		die "Kbuild links other objects than the in-tree Makefile in scripts/patches.sh ('<' Kbuild, '>' in tree)"
+		die "the in-tree Makefile links other objects than Kbuild ('<' Kbuild, '>' in tree)"
 	fi
 	for p in "${PARTS[@]}"; do
 		case $p in
 		*.c) grep -qw "${p%.c}.o" <<<"$objs_in" ||
-			die "wsheap_$p is not linked by the in-tree Makefile in scripts/patches.sh" ;;
+			die "wsheap_$p is not linked by Kbuild's module" ;;
 		esac
 	done
 	kunit_objs=$(grep -o '[A-Za-z0-9_]*\.o' "$PROJ/kunit/Kbuild" | sort -u)
@@ -436,18 +530,12 @@ needs O(log n) chunks and keeps its unused tail near 12.5%.  Each CPU
 parks one heap object and one small chunk, so that a short-lived heap
 costs no slab call.
 
-The optional parts are files of their own:
+The core is lib/wsheap/core.c.  The other parts are files of their own,
+several linked in only where their option is on (see the Makefile):
 
-  - debugfs.c: /sys/kernel/debug/wsheap/heaps lists the live heaps;
-  - kasan.c: with generic KASAN and KASAN_VMALLOC only the bytes handed
-    out are accessible, so overruns and uses after a reset or rollback
-    are reported;
-  - trace.c, include/trace/events/wsheap.h: trace events for chunks,
-    resets and refusals;
+$(parts bullets)
 
-and CONFIG_WSHEAP_DEBUG refuses concurrent calls on one heap and calls
-after wsheap_free(), CONFIG_FAIL_WSHEAP injects chunk allocation
-failures.  CONFIG_WSHEAP is tristate: built in, or the module wsheap.
+CONFIG_WSHEAP is tristate: built in, or the module wsheap.
 EOF
 	commit "$GEN/msg"
 
@@ -561,15 +649,7 @@ Where it goes: lib/wsheap/, not mm/.  wsheap is a client of the slab
 and vmalloc allocators, like lib/genalloc.c, and keeps no state of the
 memory-management core.  The parts:
 
-  include/linux/wsheap.h             the API
-  include/trace/events/wsheap.h      trace events (created in lib/wsheap/trace.c)
-  lib/wsheap/core.c                  heaps, chunks, allocation, reset, marks
-  lib/wsheap/cache.c                 one parked heap object and chunk per CPU
-  lib/wsheap/debugfs.c               /sys/kernel/debug/wsheap/heaps
-  lib/wsheap/kasan.c                 KASAN sees only the bytes handed out
-  lib/wsheap/internal.h              what the files share
-  lib/wsheap/tests/, .kunitconfig    KUnit suites
-  Documentation/core-api/wsheap.rst  the guide and the API reference
+$(parts table)
 
 struct wsheap stays private to lib/wsheap/ (internal.h): callers see
 only the few fields the inline allocation works on.  The trace events
