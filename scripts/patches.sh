@@ -524,11 +524,11 @@ optional struct wsheap_error with a static message.  The contract
 follows the Windows Web Services heap (WsCreateHeap and friends), which
 eases porting drivers that were written against it.
 
-Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc().
-A new chunk holds an eighth of what the heap holds, so a heap of n bytes
-needs O(log n) chunks and keeps its unused tail near 12.5%.  Each CPU
-parks one heap object and one small chunk, so that a short-lived heap
-costs no slab call.
+Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
+(from kmalloc() in atomic heaps).  A new chunk holds an eighth of what
+the heap holds, so a heap of n bytes needs O(log n) chunks and keeps its
+unused tail near 12.5%.  Each CPU parks one heap object and one small
+chunk, so that a short-lived heap costs no slab call.
 
 The core is lib/wsheap/core.c.  The other parts are files of their own,
 several linked in only where their option is on (see the Makefile):
@@ -674,7 +674,7 @@ Every change to the module regenerates the series and checks that it
 applies to linux-source-$base with git am, that checkpatch.pl --strict
 is silent on each patch, that each patch builds with CONFIG_WSHEAP=m and
 the whole series with =y and =m (ARCH=um, W=1 and sparse silent on
-lib/wsheap/), and that
+lib/wsheap/, which also compiles in a KASAN kernel), and that
 
   ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
 
