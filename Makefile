@@ -69,4 +69,10 @@ deb:
 docs:
 	@bash scripts/docs.sh "$(DOCS)"
 
-.PHONY: all modules clean kdir-check demo test bench bench-smp lint deb docs
+# wsheap as a git format-patch series for linux-source-6.12 (lib/wsheap/)
+# in PATCHES (default ~/.cache/wsheap/patches/series); make test's patches
+# stage applies, checks, builds and runs it
+patches:
+	@bash scripts/patches.sh "$(PATCHES)"
+
+.PHONY: all modules clean kdir-check demo test bench bench-smp lint deb docs patches

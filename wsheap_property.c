@@ -110,9 +110,9 @@ static int wsheap_parse_property(const struct wsheap_property *prop,
 }
 
 int wsheap_parse_properties(const struct wsheap_property *props,
-				   unsigned int prop_count,
-				   struct wsheap_settings *set,
-				   struct wsheap_error *error)
+			    unsigned int prop_count,
+			    struct wsheap_settings *set,
+			    struct wsheap_error *error)
 {
 	unsigned int i;
 	int ret;

@@ -16,7 +16,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain atomic kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint docs faults endurance"
+ALL_STAGES="kunit kunit-plain atomic kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint docs patches faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
@@ -36,6 +36,7 @@ declare -A script=(
 	[dkms]=dkms.sh
 	[lint]=lint.sh
 	[docs]=docs.sh
+	[patches]=patches-check.sh
 	[faults]=faults.sh
 	[endurance]=endurance.sh
 )

@@ -1,0 +1,241 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The patches stage of make test: the series of 'make patches'
+# (scripts/patches.sh) applied to a scratch copy of linux-source-6.12 and
+# checked there as upstream would check it:
+#
+#  1. git am of every patch but the cover letter, whitespace errors fatal;
+#  2. scripts/checkpatch.pl --strict, in tree, silent on every patch;
+#  3. scripts/kernel-doc on every kernel-doc directive of the page, silent;
+#  4. every patch that changes code builds with CONFIG_WSHEAP=m (its KUnit
+#     option =m, CONFIG_WSHEAP_DEBUG=y), the whole series with =y in step
+#     5; W=1 and sparse (C=2) silent on lib/wsheap/ in both;
+#  5. tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap passes,
+#     with a kernel log free of warnings and sanitizer reports;
+#  6. lib/wsheap/ compiles in a KASAN kernel (generic, KASAN_VMALLOC: the
+#     one config with kasan.c), W=1 and sparse silent; every .c of
+#     lib/wsheap/ has been compiled by one of the builds.
+#
+# ARCH=um throughout.  Steps 4 and 5 share $CACHE/build/patches: kunit.py's
+# config plus CONFIG_MODULES=y and the trace events, so that =m and =y
+# differ only in wsheap's options and each switch rebuilds little more
+# than lib/wsheap/ (the scratch copy keeps the mtimes of the files the
+# series does not touch, see scripts/series.sh).  Step 6 compiles only
+# lib/wsheap/, in $CACHE/build/patches-kasan.  The KUnit counts go to
+# $CACHE/patches/kunit-counts, not to $RESULTS: the other stages count the
+# same suites already.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/uml.sh"
+. "$(dirname "$0")/series.sh"
+
+t0=$(now)
+stage "patches: the upstream series applied, checkpatch'ed, built (=y, =m) and KUnit-tested in linux-source-6.12"
+ensure_deps
+# checkpatch's SPDX check runs scripts/spdxcheck.py, which needs both
+ensure_pkgs python3-ply python3-git
+
+PB=$CACHE/build/patches
+PK=$CACHE/build/patches-kasan
+SERIES=$CACHE/patches/check-series
+COUNTS=$CACHE/patches/kunit-counts
+# What the builds add to lib/wsheap/.kunitconfig: modules, the trace
+# events (trace.c), no virtio (it warns at boot), a release name that
+# does not follow the commit checked out (which would rebuild and relink
+# more at each), and for the KASAN dir the sanitizer kasan.c is for.
+KCONFIG_ADD=(CONFIG_MODULES=y CONFIG_ENABLE_DEFAULT_TRACERS=y
+	     CONFIG_UML_PCI_OVER_VIRTIO=n CONFIG_LOCALVERSION_AUTO=n)
+KASAN_ADD=(CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y CONFIG_KASAN_VMALLOC=y)
+KUNIT_ARGS=(--kunitconfig=lib/wsheap "${KCONFIG_ADD[@]/#/--kconfig_add=}")
+export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the scratch tree
+
+# quiet_lines LOG [FILTER-RE]: fail, showing them, if LOG has compiler or
+# sparse warnings or errors (those matching FILTER-RE only, when given).
+quiet_lines() {
+	local bad
+	bad=$(grep -E '(warning|error):' "$1" | grep -E "${2:-.}" || true)
+	[ -z "$bad" ] && return 0
+	printf '%s\n' "$bad" | head -n 40 | sed 's/^/  | /' >&2
+	warn "warnings in $1"
+	return 1
+}
+
+# kmake LOG ARGS...: make in the scratch tree for ARCH=um in $PB (in $O
+# when set).
+kmake() {
+	local log=$1
+	shift
+	run_logged "$log" make -C "$SERIES_GIT" ARCH=um O="${O:-$PB}" -j"$JOBS" "$@"
+}
+
+# lib_quiet WHAT: lib/wsheap/ compiled again with W=1 and sparse, silent.
+lib_quiet() {
+	local log=$LOGS/patches-w1-$1.log
+	kmake "$log" W=1 C=2 lib/wsheap/ && quiet_lines "$log"
+}
+
+# kunit_config DIR [OPTION...]: DIR/.config as kunit.py makes it from
+# lib/wsheap/.kunitconfig, KCONFIG_ADD and the OPTIONs.
+kunit_config() {
+	local dir=$1
+	shift
+	run_logged "$LOGS/patches-config-${dir##*/}.log" \
+		python3 "$SERIES_GIT/tools/testing/kunit/kunit.py" config \
+		"${KUNIT_ARGS[@]}" "${@/#/--kconfig_add=}" --build_dir="$dir"
+}
+
+# build_m WHAT: the checked-out commit with wsheap (and its KUnit option,
+# where the commit has it) as modules: the whole kernel and its modules,
+# then lib/wsheap/ with W=1 and sparse.
+build_m() {
+	local what=$1 log=$LOGS/patches-build-m-$1.log cfg=$PB/.config
+	"$SERIES_GIT/scripts/config" --file "$cfg" -m WSHEAP -m WSHEAP_KUNIT_TEST \
+		-e WSHEAP_DEBUG
+	kmake "$LOGS/patches-config-m-$what.log" olddefconfig || return 1
+	grep -qx 'CONFIG_WSHEAP=m' "$cfg" || { warn "$what: CONFIG_WSHEAP=m did not stick ($cfg)"; return 1; }
+	if grep -q '^config WSHEAP_KUNIT_TEST' "$SERIES_GIT/lib/wsheap/Kconfig"; then
+		grep -qx 'CONFIG_WSHEAP_KUNIT_TEST=m' "$cfg" ||
+			{ warn "$what: CONFIG_WSHEAP_KUNIT_TEST=m did not stick ($cfg)"; return 1; }
+	fi
+	say "$what: building with CONFIG_WSHEAP=m (log: $log)"
+	kmake "$log" || return 1
+	quiet_lines "$log" 'wsheap' || return 1
+	[ -f "$PB/lib/wsheap/wsheap.ko" ] || { warn "$what: no lib/wsheap/wsheap.ko"; return 1; }
+	lib_quiet "m-$what"
+}
+
+_builds() {
+	local c n=0 rc=0 head klog=$LOGS/patches-kunit.log
+	head=$(sgit rev-parse HEAD)
+	uml_tmpdir
+	# kunit.py's own config, the base of the =m builds
+	kunit_config "$PB" || return 1
+
+	# every patch that touches more than Documentation/ and MAINTAINERS
+	for c in $(sgit rev-list --reverse "$PRISTINE_REF..$head" -- . \
+			':!Documentation' ':!MAINTAINERS'); do
+		n=$((n + 1))
+		sgit checkout -q --detach "$c" || return 1
+		build_m "$n-$(sgit log -1 --format=%f "$c" | cut -c1-40)" || { rc=1; break; }
+	done
+	sgit checkout -q --detach "$head" || return 1
+	[ "$rc" -eq 0 ] || return 1
+
+	say "the series: kunit.py run --kunitconfig=lib/wsheap, CONFIG_WSHEAP=y (log: $klog)"
+	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${KUNIT_ARGS[@]}" \
+		--build_dir="$PB" --jobs="$JOBS" --timeout=900) >"$klog" 2>&1 </dev/null || rc=$?
+	show_results "$klog"
+	if ! summary_counts "$klog" "$COUNTS"; then
+		warn "no KUnit summary in $klog (kunit.py exit $rc)"
+		tail -n 30 "$klog" | sed 's/^/  | /' >&2
+		return 1
+	fi
+	read -r p f s <"$COUNTS"
+	say "KUnit in the patched tree: $p passed, $f failed, $s skipped (not counted in the summary)"
+	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
+		warn "kunit.py run failed (exit $rc; log: $klog)"
+		return 1
+	fi
+	check_log "$PB/test.log" ' # SKIP ' || return 1
+	grep -qx 'CONFIG_WSHEAP=y' "$PB/.config" || { warn "kunit.py's kernel lacks CONFIG_WSHEAP=y"; return 1; }
+	lib_quiet y || return 1
+
+	say "lib/wsheap/ in a KASAN kernel (compiled only, in $PK)"
+	kunit_config "$PK" "${KASAN_ADD[@]}" || return 1
+	O=$PK lib_quiet kasan || return 1
+	compiled_all
+}
+
+# compiled_all: every .c the series has in lib/wsheap/ was compiled by
+# one of the builds.
+compiled_all() {
+	local c missing=()
+	for c in $(sgit ls-files -- 'lib/wsheap/*.c'); do
+		[ -f "$PB/${c%.c}.o" ] || [ -f "$PK/${c%.c}.o" ] || missing+=("$c")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	warn "never compiled by this stage's builds: ${missing[*]}"
+	return 1
+}
+
+# kernel_doc_directives RST: kernel-doc run as the kerneldoc Sphinx
+# extension runs it, for each directive of RST; silent, and each gives
+# some output.
+kernel_doc_directives() {
+	local rst=$1 log=$LOGS/patches-kernel-doc.log list=$CACHE/patches/directives
+	local line args=() n=0 bad=0
+	: >"$log"
+	# one directive a line: FILE, then kernel-doc's options
+	perl -ne '
+		sub flush { print "$f @o\n" if defined $f; undef $f; @o = () }
+		if (/^\.\. kernel-doc::\s+(\S+)/) { flush(); $f = $1; next }
+		if (defined $f && /^\s+:([\w-]+):\s*(.*?)\s*$/) {
+			my ($k, $v) = ($1, $2);
+			if ($k eq "export" || $k eq "internal") {
+				push @o, "-$k", map { ("-export-file", $_) } split " ", $v;
+			} elsif ($k eq "identifiers" || $k eq "functions") {
+				push @o, map { ("-function", $_) } split " ", $v;
+			} elsif ($k eq "no-identifiers") {
+				push @o, map { ("-nosymbol", $_) } split " ", $v;
+			} else { die "kernel-doc option :$k: not known to scripts/patches-check.sh\n" }
+			next;
+		}
+		flush() unless /^\s/;
+		END { flush() }' "$rst" >"$list" || return 1
+	while IFS= read -r line; do
+		read -r -a args <<<"$line"
+		n=$((n + 1))
+		if ! out=$(cd "$SERIES_GIT" && perl scripts/kernel-doc -rst -Wall \
+				"${args[@]:1}" "${args[0]}" 2>>"$log") || [ -z "$out" ]; then
+			warn "kernel-doc gave nothing for: ${args[*]}"
+			bad=1
+		fi
+	done <"$list"
+	if [ -s "$log" ]; then
+		sed 's/^/  | /' "$log" >&2
+		bad=1
+	fi
+	[ "$bad" -eq 0 ] && say "kernel-doc: $n directives of the page, silent"
+	[ "$bad" -eq 0 ]
+}
+
+_check() {
+	local p patches=() out rc=0
+	export WSHEAP_SERIES_LOCK_HELD=1
+	bash "$(dirname "$0")/patches.sh" "$SERIES" || return 1
+	mapfile -t patches < <(find "$SERIES" -name '0*.patch' ! -name '0000-*' | LC_ALL=C sort)
+	[ ${#patches[@]} -gt 0 ] || { warn "no patches in $SERIES"; return 1; }
+
+	reset_to_pristine || return 1
+	run_logged "$LOGS/patches-am.log" sgit am --whitespace=error-all "${patches[@]}" || return 1
+	say "git am: ${#patches[@]} patches applied to the pristine tree"
+
+	for p in "${patches[@]}"; do
+		# Debian's python3 for scripts/spdxcheck.py (python3-ply, -git)
+		out=$(cd "$SERIES_GIT" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl \
+			--strict --show-types --terse --no-summary "$p" 2>&1) || rc=1
+		if [ -n "$out" ]; then
+			printf '%s\n' "$out" | sed 's/^/  | /' >&2
+			rc=1
+		fi
+	done
+	if [ "$rc" -eq 0 ]; then
+		say "checkpatch --strict (in tree): silent on all ${#patches[@]} patches"
+	else
+		warn "checkpatch --strict has findings (above)"
+	fi
+
+	kernel_doc_directives "$SERIES_GIT/Documentation/core-api/wsheap.rst" || rc=1
+	locked _builds || rc=1
+	return "$rc"
+}
+
+rc=0
+series_locked _check || rc=1
+if [ "$rc" -eq 0 ]; then
+	say "patches: the series is good ($(($(now) - t0)) s; patches in $SERIES)"
+else
+	warn "patches: the series failed a check (logs: $LOGS/patches-*.log)"
+fi
+exit "$rc"

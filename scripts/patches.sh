@@ -1,0 +1,691 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make patches PATCHES=DIR: wsheap as a git format-patch series that adds
+# it to linux-source-6.12 as a library, lib/wsheap/:
+#
+#	0000  cover letter
+#	0001  lib/wsheap: the library, its Kconfig and Makefile hooks in lib/,
+#	      include/linux/wsheap.h, include/trace/events/wsheap.h, the
+#	      MAINTAINERS entry
+#	0002  lib/wsheap/tests/: the KUnit suites, lib/wsheap/.kunitconfig
+#	0003  Documentation/core-api/wsheap.rst and its index entry
+#
+# The files are this tree's, renamed to say what each part is (wsheap.c
+# becomes lib/wsheap/core.c, wsheap_X.c lib/wsheap/X.c, wsheap_trace.h
+# include/trace/events/wsheap.h) and with what only the out-of-tree build
+# needs taken out (the wsheap_core.c include trick, MODULE_VERSION from
+# VERSION, the fallbacks for older kernels, the trace header's -I flag,
+# the page's blocks between ".. BEGIN out-of-tree only" and ".. END
+# out-of-tree only").  Test files, test headers and the page are found,
+# not listed: kunit/*.[ch] with kunit/Kbuild, Documentation/wsheap.rst.
+# What this script cannot place (a new top-level source file, an
+# out-of-tree include left over) stops it with a message saying so.
+#
+#	bash scripts/patches.sh [DIR]	(default: $PATCHES, else
+#					 $CACHE/patches/series)
+#
+# DIR gets the *.patch files (earlier ones there are removed).  Commits
+# are made in $SERIES_GIT (scripts/series.sh) without touching its work
+# tree; scripts/patches-check.sh applies and tests the result.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/series.sh"
+
+OUT=$(realpath -m "${1:-${PATCHES:-$CACHE/patches/series}}")
+GEN=$CACHE/patches/gen			# the new files, patch by patch
+ST=$GEN/tree
+
+MAINT_TITLE="WSHEAP ARENA HEAPS"
+
+# ---------------------------------------------------------------- discovery
+
+# Top-level library sources: wsheap.c is the core, wsheap_X.[ch] become
+# lib/wsheap/X.[ch]; wsheap_core.c (the include trick) is dropped and
+# wsheap_trace.h goes to include/trace/events/wsheap.h.
+lib_parts() {
+	local f n
+	for f in "$PROJ"/wsheap_*.[ch]; do
+		n=${f##*/wsheap_}
+		case $n in core.c | trace.h) continue ;; esac
+		echo "$n"
+	done
+}
+
+# "cond object" for every object of the module in a Kbuild or Makefile,
+# the condition of an ifeq block written out, with out-of-tree names
+# (wsheap_core.o, wsheap_X.o) mapped to in-tree ones (core.o, X.o).
+kbuild_objects() {
+	perl -0777 -pe 's/\\\n//g' "$1" | perl -ne '
+		if (/^(ifeq|ifneq|ifdef|ifndef)\b(.*)$/) { $blk = "$1$2"; $blk =~ s/\s+//g; next }
+		if (/^endif/) { $blk = ""; next }
+		next unless /^wsheap-(\S+)\s*[:+]?=\s*(.*)$/;
+		my $c = $1 . ($blk ne "" ? "\@$blk" : "");
+		for (split " ", $2) {
+			next unless /\.o$/;
+			s/^wsheap_//;
+			print "$c $_\n";
+		}' | LC_ALL=C sort
+}
+
+# kbuild_to_makefile <Kbuild >Makefile: the module's part of Kbuild as
+# lib/wsheap/Makefile: objects named as in tree, a header of its own, and
+# without what only the out-of-tree build has (MODULE_VERSION's flag, the
+# trace header's -I, the test exports, which come with the tests, and
+# the samples and bench).  A statement it does not know stops it.
+kbuild_to_makefile() {
+	perl -e '
+		my @l = <STDIN>;
+		shift @l if $l[0] =~ /SPDX/;
+		# units: comment lines, then statements (continuations joined)
+		my (@u, $cur);
+		my $new = sub { $cur = { c => [], s => [], blank => $_[0] }; push @u, $cur };
+		$new->(0);
+		for (my $i = 0; $i < @l; $i++) {
+			my $x = $l[$i];
+			if ($x =~ /^\s*$/) { $new->(1); next }
+			if ($x =~ /^#/) {
+				$new->(0) if @{$cur->{s}};
+				push @{$cur->{c}}, $x; next;
+			}
+			$x .= $l[++$i] while $x =~ /\\\n\z/ && $i + 1 < @l;
+			push @{$cur->{s}}, $x;
+		}
+		# the first comments are about the out-of-tree layout: ours instead
+		shift @u while @u && !@{$u[0]{c}} && !@{$u[0]{s}};
+		$u[0]{c} = [] if @u;
+		for my $u (@u) {
+			my @s;
+			for (@{$u->{s}}) {
+				if (/^(?:ccflags-y|CFLAGS_wsheap_trace\.o|subdir-ccflags-y)\b/ ||
+				    /^obj-\S+\s*\+=\s*(?:kunit|samples|bench)\// ||
+				    /^obj-y\s*\+=\s*samples\//) { next }
+				if (/^(?:obj-\$\(CONFIG_WSHEAP\)\s*\+=\s*wsheap\.o|wsheap-\S+\s*:?\+?=|if(?:n?eq|n?def)\b|else\b|endif\b)/) {
+					s/\bwsheap_(\w+)\.o\b/$1.o/g;
+					push @s, $_; next;
+				}
+				die "Kbuild: statement not known to scripts/patches.sh: $_";
+			}
+			# conditionals left empty
+			my $again = 1;
+			while ($again) {
+				$again = 0;
+				for my $i (0 .. $#s - 1) {
+					if ($s[$i] =~ /^if/ && $s[$i + 1] =~ /^endif/) {
+						splice @s, $i, 2; $again = 1; last;
+					}
+				}
+			}
+			$u->{s} = \@s;
+		}
+		print "# SPDX-License-Identifier: GPL-2.0\n#\n",
+		      "# wsheap: the allocator core and each optional part in a file of its\n",
+		      "# own, linked in only where its option is on.\n";
+		my $first = 1;
+		for my $u (@u) {
+			next unless @{$u->{s}};
+			print "\n" if $u->{blank} && !$first;
+			for (@{$u->{c}}) {
+				s/;\s*define_trace\.h includes \S+ by path//;
+				s/\bwsheap_trace\.h\b/<trace\/events\/wsheap.h>/g;
+				s/\bwsheap_(\w+\.[ch])\b/$1/g;
+				print;
+			}
+			print @{$u->{s}};
+			$first = 0;
+		}'
+}
+
+# Kconfig symbols a Kbuild file builds objects for.
+kbuild_syms() {
+	cat "$@" 2>/dev/null | grep -o 'CONFIG_[A-Z0-9_]*' | sed 's/^CONFIG_//' | sort -u
+}
+
+# kconfig_blocks FILE SYM...: FILE's leading comment and its config blocks
+# for the symbols named, in FILE's order.
+kconfig_blocks() {
+	local f=$1
+	shift
+	perl -e '
+		my %want = map { $_ => 1 } @ARGV[1 .. $#ARGV];
+		open(my $fh, "<", $ARGV[0]) or die;
+		my ($cur, @out) = ("");
+		my $keep = 1;		# the header
+		my $blk = "";
+		while (<$fh>) {
+			if (/^(?:config|menuconfig)\s+(\S+)/) {
+				push @out, $blk if $keep;
+				$blk = ""; $keep = $want{$1};
+			}
+			$blk .= $_;
+		}
+		push @out, $blk if $keep;
+		my $s = join "", @out;
+		$s =~ s/\n+\z/\n/;
+		print $s;' "$f" "$@"
+}
+
+# ---------------------------------------------------------------- transforms
+
+# Perl: reflow(TEXT, CONT-RE) re-fills what a longer name made wider
+# than 80 columns.  Lines where a name grew are marked with a leading
+# \x01; from such a line on, words move down into the lines after it that
+# continue the same paragraph (CONT-RE: the prefix, " * " in a comment,
+# the indent in the page, and text that starts no list or markup), until
+# one fits; a marked line that fits stays as it is.
+# shellcheck disable=SC2016 # Perl
+REFLOW_PL='
+sub width { my $t = shift; 1 while $t =~ s/\t+/" " x (length($&) * 8 - length($`) % 8)/e; length $t }
+sub reflow {
+	my ($text, $cont) = @_;
+	my @l = split /\n/, $text, -1;
+	for (my $i = 0; $i < @l; $i++) {
+		next unless $l[$i] =~ s/^\x01//;
+		my ($prefix) = $l[$i] =~ /^($cont)/ or next;
+		while (width($l[$i]) > 80) {
+			my $over = width($l[$i]) - length($l[$i]);
+			my $cut = rindex($l[$i], " ", 80 - $over);
+			last if $cut <= length($prefix);
+			my $rest = substr($l[$i], $cut + 1);
+			$l[$i] = substr($l[$i], 0, $cut);
+			if ($i + 1 < @l && $l[$i + 1] =~ /^\Q$prefix\E(?![\s*.:|=-]|\d+\.|\x01)\S/) {
+				$l[$i + 1] =~ s/^\Q$prefix\E/$prefix$rest /;
+			} else {
+				splice @l, $i + 1, 0, $prefix . $rest;
+			}
+			$i++;
+		}
+	}
+	return join "\n", @l;
+}
+'
+
+# to_tree KIND <in >out: a C file or header of the project as it goes
+# into the tree.  KIND: lib (lib/wsheap/), test (lib/wsheap/tests/),
+# api (include/linux/wsheap.h), events (include/trace/events/wsheap.h).
+# LIBPARTS: the X.[ch] of the wsheap_X.[ch] that go to lib/wsheap/.
+to_tree() {
+	KIND=$1 LIBPARTS="${PARTS[*]}" perl -0777 -pe "$REFLOW_PL"'
+		my $up = $ENV{KIND} eq "test" ? "../" : "";
+		# full paths in include/linux/wsheap.h, names in lib/wsheap/
+		my $dir = $ENV{KIND} eq "api" ? "lib/wsheap/" : "";
+		my %map = ("wsheap.c" => "${dir}core.c",
+			   "wsheap_trace.h" => "<trace/events/wsheap.h>");
+		$map{"wsheap_$_"} = "$dir$_" for split " ", $ENV{LIBPARTS};
+
+		# The trace events: in include/trace/events/ under the name
+		# of their system, found there by define_trace.h.  They read
+		# struct wsheap, which stays private: only trace.c, which
+		# creates them, needs internal.h, as for <trace/events/kmem.h>.
+		if ($ENV{KIND} eq "events") {
+			s{\n\n#include "wsheap_internal\.h"\n}{\n#include <linux/wsheap.h>\n\n/*\n * struct wsheap is private to lib/wsheap/: lib/wsheap/trace.c, which\n * creates the events, includes lib/wsheap/internal.h first, as\n * mm/slab_common.c includes mm/slab.h for <trace/events/kmem.h>.\n */\n};
+			s{^/\*[^\n]*\*/\n(?=#undef TRACE_INCLUDE_PATH)}{}m;
+			s{^#(?:undef|define) TRACE_INCLUDE_(?:PATH|FILE)\b.*\n}{}mg;
+			s{\n(#include <trace/define_trace\.h>)}{\n/* This part must be outside protection */\n$1}
+				unless m{outside protection};
+			s{_WSHEAP_TRACE_H\b}{_TRACE_WSHEAP_H}g;
+		}
+		s{\b_WSHEAP_H\b}{_LINUX_WSHEAP_H}g if $ENV{KIND} eq "api";
+		s{^(#define CREATE_TRACE_POINTS\n)}{#include "internal.h"\n\n$1}m
+			unless m{^#include "(?:wsheap_)?internal\.h"}m;
+
+		# includes: the public headers by their in-tree names, the
+		# others by their new names beside the file
+		s{^#include "(?:\.\./)?wsheap\.h"$}{#include <linux/wsheap.h>}mg;
+		s{^#include "(?:\.\./)?wsheap_trace\.h"$}{#include <trace/events/wsheap.h>}mg;
+		my $hdrs = join "|", map { quotemeta } grep { /\.h$/ } split " ", $ENV{LIBPARTS};
+		s{^#include "(?:\.\./)?wsheap_($hdrs)"$}{#include "$up$1"}mg if $hdrs ne "";
+
+		# Older kernels: no static stubs (6.1), no DEFINE_FREE (before 6.5).
+		# In tree <kunit/static_stub.h> is always there and makes the
+		# redirect vanish without KUnit.
+		s{^#ifdef WSHEAP_TEST_EXPORTS\n#include <kunit/static_stub\.h>\n#else\n(?:/\*.*\*/\n)*#define KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\) do \{\} while \(0\)\n#endif\n}{#include <kunit/static_stub.h>\n}mg;
+		s{^#ifdef DEFINE_FREE\n((?:(?!^#).*\n)*?)#endif\n}{$1}mg;
+
+		# MODULE_VERSION comes from VERSION, which stays out of tree
+		s{^MODULE_VERSION\(WSHEAP_VERSION\);\n}{}mg;
+
+		# file names in comments (wsheap.h keeps its name)
+		my $re = join "|", map { quotemeta } sort { length $b <=> length $a } keys %map;
+		s{^(?!#\s*include)(.*)$}{
+			my $l = $1;
+			$l = "\x01$l"
+				if $l =~ s{(?<![\w/.<-])($re)(?![\w.-]*\w)}{$map{$1}}g;
+			$l
+		}mge;
+		$_ = reflow($_, qr/[ \t]*\* /);
+	'
+}
+
+# What only the out-of-tree build has, in the files written to the tree.
+LEFTOVER_RE='#include "(\.\./)+wsheap|#include "wsheap(_internal|_trace)?\.h"|WSHEAP_VERSION|wsheap_core|KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\)|TRACE_INCLUDE_(PATH|FILE)|LINUX_VERSION_CODE|KERNEL_VERSION\(|#ifdef DEFINE_FREE|out-of-tree only'
+
+check_leftovers() {
+	local hits
+	hits=$(cd "$ST" && grep -rnE "$LEFTOVER_RE" -- include lib Documentation 2>/dev/null || true)
+	[ -z "$hits" ] && return 0
+	printf '%s\n' "$hits" | sed 's/^/  | /' >&2
+	die "out-of-tree constructs left in the series' files (above): teach to_tree() in scripts/patches.sh"
+}
+
+# rst_to_tree <in >out: the page as Documentation/core-api/wsheap.rst:
+# without its out-of-tree blocks, the sources by their in-tree paths in
+# directives (where the page may name them lib/wsheap/wsheap*, or as in
+# the project), the header as <linux/wsheap.h> in the text.
+rst_to_tree() {
+	LIBPARTS="${PARTS[*]}" perl -0777 -pe "$REFLOW_PL"'
+		s{^\.\. BEGIN out-of-tree only.*?^\.\. END out-of-tree only[^\n]*\n\n?}{}msg;
+		my %map = ("wsheap.c" => "lib/wsheap/core.c",
+			   "wsheap.h" => "include/linux/wsheap.h",
+			   "wsheap_trace.h" => "include/trace/events/wsheap.h");
+		$map{"wsheap_$_"} = "lib/wsheap/$_" for split " ", $ENV{LIBPARTS};
+		my $re = join "|", map { quotemeta } sort { length $b <=> length $a } keys %map;
+		my $fix = sub {
+			my $l = shift;
+			$l =~ s{(?:\.\./)?kunit/}{lib/wsheap/tests/}g;
+			$l =~ s{(?<![\w.-])(?:lib/wsheap/)?($re)(?![\w.-]*\w)}{$map{$1}}g;
+			$l;
+		};
+		# a directive and its options
+		s{^(\.\. [\w-]+::.*\n(?:[ \t]+:[\w-]+:.*\n)*)}{$fix->($1)}mge;
+		s{^(.*)``wsheap\.h``}{\x01$1``<linux/wsheap.h>``}mg;
+		s{``wsheap\.h``}{``<linux/wsheap.h>``}g;
+		$_ = reflow($_, qr/[ \t]*/);
+		s{^(\s*)#include "wsheap\.h"$}{$1#include <linux/wsheap.h>}mg;
+		$_ = ".. SPDX-License-Identifier: GPL-2.0\n\n$_"
+			unless /\A\.\. SPDX-License-Identifier:/;
+	'
+}
+
+# Paths in the page's file directives that are in neither the pristine
+# tree nor the series.
+check_rst_paths() {
+	local p bad=0
+	while read -r p; do
+		[ -e "$ST/$p" ] && continue
+		sgit cat-file -e "$PRISTINE_REF:$p" 2>/dev/null && continue
+		warn "Documentation/wsheap.rst: '$p' is not in the patched tree"
+		bad=1
+	done < <(sed -nE 's/^\.\. (kernel-doc|literalinclude|include):: +([^ ]+).*/\2/p;
+			s/^[[:space:]]+:export: +([^ ]+).*/\1/p' "$1")
+	[ "$bad" -eq 0 ] || die "the page refers to files the series does not have"
+}
+
+# ---------------------------------------------------------------- tree edits
+
+# pristine PATH: the pristine file, to edit.
+pristine() { sgit show "$PRISTINE_REF:$1"; }
+
+# put PATH: stdin becomes $ST/PATH.
+put() { mkdir -p "$(dirname "$ST/$1")"; cat >"$ST/$1"; }
+
+# insert_after PATH ANCHOR-RE TEXT: TEXT after the first line of the
+# pristine PATH (or its version in $ST) matching ANCHOR-RE (a Perl RE).
+insert_after() {
+	local path=$1 src
+	src=$ST/$1
+	mkdir -p "$(dirname "$src")"
+	[ -f "$src" ] || { pristine "$path" >"$src.new" || return 1; src=$src.new; }
+	ANCHOR=$2 TEXT=$3 perl -0777 -e '
+		local $_ = <STDIN>;
+		s/^($ENV{ANCHOR}\n)/$1$ENV{TEXT}/m or die "anchor not found\n";
+		print;' <"$src" >"$ST/$1.tmp" || die "$path: no line matching /$2/ to insert after"
+	mv "$ST/$1.tmp" "$ST/$1"
+	rm -f "$ST/$1.new"
+}
+
+# maintainers F-PATTERN...: the MAINTAINERS entry with these F: lines
+# (sorted, as checkpatch wants), before the first entry that sorts after
+# it.
+maintainers() {
+	local f
+	{
+		printf '%s\n' "$MAINT_TITLE"
+		printf 'M:\t%s <%s>\n' "$SERIES_NAME" "$SERIES_EMAIL"
+		printf 'L:\tlinux-mm@kvack.org\n'
+		printf 'S:\tMaintained\n'
+		for f in "$@"; do printf 'F:\t%s\n' "$f"; done | LC_ALL=C sort
+	} >"$GEN/entry"
+	pristine MAINTAINERS | ENTRY=$GEN/entry TITLE=$MAINT_TITLE perl -e '
+		open(my $e, "<", $ENV{ENTRY}) or die; my $entry = do { local $/; <$e> };
+		my @l = <STDIN>; my ($list, $done) = (0, 0);
+		for my $i (0 .. $#l) {
+			$list = 1 if $l[$i] =~ /^Maintainers List$/;
+			if ($list && !$done && $i > 0 && $l[$i - 1] eq "\n" &&
+			    $l[$i] =~ /^[A-Z0-9]/ && ($l[$i + 1] // "") =~ /^[A-Z]:\t/ &&
+			    $l[$i] ne "THE REST\n" && ($l[$i] cmp "$ENV{TITLE}\n") > 0) {
+				print $entry, "\n"; $done = 1;
+			}
+			print $l[$i];
+		}
+		die "no place for the entry\n" unless $done;' | put MAINTAINERS
+}
+
+# ---------------------------------------------------------------- commits
+
+PARENT=
+N=0
+# git with an index of this script's own, for its commits
+gidx() { GIT_INDEX_FILE=$GEN/index sgit "$@"; }
+# Dates of the project's last commit: the same sources give the same series.
+DATE=$(git -C "$PROJ" log -1 --format=%cI 2>/dev/null || date -R)
+export GIT_AUTHOR_DATE=$DATE GIT_COMMITTER_DATE=$DATE
+
+# commit MSGFILE: every file in $ST into the index, and a commit on
+# PARENT with MSGFILE and the Signed-off-by.
+commit() {
+	local tree
+	(cd "$ST" && find . -type f -printf '%P\n' | LC_ALL=C sort) >"$GEN/paths"
+	paste <(sed "s|^|$ST/|" "$GEN/paths" | sgit hash-object -w --stdin-paths |
+		sed 's/^/100644 /') "$GEN/paths" | gidx update-index --index-info
+	tree=$(gidx write-tree)
+	printf '\nSigned-off-by: %s <%s>\n' "$SERIES_NAME" "$SERIES_EMAIL" >>"$1"
+	PARENT=$(sgit commit-tree "$tree" -p "$PARENT" -F "$1")
+	N=$((N + 1))
+}
+
+# part_title X: what lib/wsheap/X is, from the title of its header
+# comment ("wsheap - TITLE").
+part_title() {
+	case $1 in
+	trace.c) echo "creates the trace events of include/trace/events/wsheap.h"; return ;;
+	internal.h) echo "what the files share"; return ;;
+	esac
+	awk 'NR > 2 && /^ \*(\/)?$/ { exit } NR > 2 { sub(/^ \* ?/, ""); printf "%s ", $0 }' \
+		"$PROJ/wsheap_$1" | sed -E 's/^wsheap - //; s/ $//'
+}
+
+# parts bullets|table: the parts of the library, as a list for a commit
+# message or as the cover letter's table.
+parts() {
+	local p
+	{
+		if [ "$1" = table ]; then
+			printf '%s\t%s\n' include/linux/wsheap.h "the API" \
+				include/trace/events/wsheap.h "the trace events" \
+				lib/wsheap/core.c "heaps, chunks, allocation, reset, marks"
+		fi
+		for p in "${PARTS[@]}"; do
+			printf '%s\t%s\n' "$p" "$(part_title "$p")"
+		done
+		if [ "$1" = table ]; then
+			printf '%s\t%s\n' "lib/wsheap/tests/, .kunitconfig" "the KUnit suites" \
+				Documentation/core-api/wsheap.rst "the guide and the API reference"
+		fi
+	} | MODE=$1 perl -MText::Wrap -ne '
+		chomp; my ($f, $t) = split /\t/;
+		$Text::Wrap::unexpand = 0;
+		$Text::Wrap::columns = $ENV{MODE} eq "table" ? 80 : 73;
+		if ($ENV{MODE} eq "table") {
+			$f = "lib/wsheap/$f" unless $f =~ m{/};
+			print wrap(sprintf("  %-35s", $f), " " x 37, $t), "\n";
+		} else {
+			print wrap("  - $f: ", "    ", $t), "\n";
+		}'
+}
+
+# suite_names FILE...: "a, b and c", the KUnit suites the files define.
+suite_names() {
+	sed -nE '/struct kunit_suite/,/^\}/ s/^\s*\.name\s*=\s*"([^"]+)".*/\1/p' "$@" |
+		paste -sd, | sed -E 's/,/, /g; s/, ([^,]*)$/ and \1/'
+}
+
+# ---------------------------------------------------------------- the series
+
+_generate() {
+	local p f n base objs_out objs_in lib_syms test_syms client_syms kunit_objs
+
+	ensure_pristine_git
+	[ -f "$PROJ/Documentation/wsheap.rst" ] ||
+		die "Documentation/wsheap.rst is not there: the series needs the documentation page (patch 3)"
+	mapfile -t PARTS < <(lib_parts)
+	mapfile -t TESTS < <(cd "$PROJ/kunit" && ls -- *.c *.h 2>/dev/null)
+
+	# The in-tree Makefile must link what Kbuild links, every source.
+	rm -rf "$GEN"
+	mkdir -p "$ST"
+	kbuild_to_makefile <"$PROJ/Kbuild" >"$GEN/Makefile.1" ||
+		die "the in-tree Makefile could not be made from Kbuild"
+	objs_out=$(kbuild_objects "$PROJ/Kbuild")
+	objs_in=$(kbuild_objects "$GEN/Makefile.1")
+	if [ "$objs_out" != "$objs_in" ]; then
+		diff <(echo "$objs_out") <(echo "$objs_in") | sed 's/^/  | /' >&2
+		die "the in-tree Makefile links other objects than Kbuild ('<' Kbuild, '>' in tree)"
+	fi
+	for p in "${PARTS[@]}"; do
+		case $p in
+		*.c) grep -qw "${p%.c}.o" <<<"$objs_in" ||
+			die "wsheap_$p is not linked by Kbuild's module" ;;
+		esac
+	done
+	kunit_objs=$(grep -o '[A-Za-z0-9_]*\.o' "$PROJ/kunit/Kbuild" | sort -u)
+	for f in "${TESTS[@]}"; do
+		case $f in
+		*.c) grep -qx "${f%.c}.o" <<<"$kunit_objs" ||
+			die "kunit/$f is not in kunit/Kbuild" ;;
+		esac
+	done
+
+	# Kconfig symbols: the samples' and bench's stay out of tree, the
+	# test option comes with the tests, the rest with the library.
+	client_syms=$(kbuild_syms "$PROJ"/samples/Kbuild "$PROJ"/bench/Kbuild)
+	test_syms=$(kbuild_syms "$PROJ/kunit/Kbuild")
+	# shellcheck disable=SC2086 # one word each
+	lib_syms=$(sed -nE 's/^(menu)?config\s+(\S+).*/\2/p' "$PROJ/Kconfig" |
+		grep -vxF -f <(printf '%s\n' $client_syms $test_syms) || true)
+
+	base=$(pristine Makefile | sed -nE 's/^(VERSION|PATCHLEVEL|SUBLEVEL) = //p' | paste -sd.)
+	PARENT=$(sgit rev-parse "$PRISTINE_REF^{commit}")
+	gidx read-tree "$PARENT"
+
+	# ---- 1: the library
+	to_tree api <"$PROJ/wsheap.h" | put include/linux/wsheap.h
+	[ -f "$PROJ/wsheap_trace.h" ] || die "no wsheap_trace.h: the Makefile in scripts/patches.sh links trace.o"
+	to_tree events <"$PROJ/wsheap_trace.h" | put include/trace/events/wsheap.h
+	to_tree lib <"$PROJ/wsheap.c" | put lib/wsheap/core.c
+	for p in "${PARTS[@]}"; do
+		to_tree lib <"$PROJ/wsheap_$p" | put "lib/wsheap/$p"
+	done
+	# shellcheck disable=SC2086 # one word each
+	kconfig_blocks "$PROJ/Kconfig" $lib_syms | put lib/wsheap/Kconfig
+	put lib/wsheap/Makefile <"$GEN/Makefile.1"
+	insert_after lib/Kconfig 'config GENERIC_ALLOCATOR\n\tbool' \
+		$'\nsource "lib/wsheap/Kconfig"\n'
+	insert_after lib/Makefile 'obj-\$\(CONFIG_GENERIC_ALLOCATOR\) \+= genalloc\.o' \
+		$'obj-$(CONFIG_WSHEAP) += wsheap/\n'
+	maintainers include/linux/wsheap.h include/trace/events/wsheap.h 'lib/wsheap/*'
+	cat >"$GEN/msg" <<EOF
+lib/wsheap: add arena heaps for drivers
+
+Drivers that build a request, a message or a parse tree out of many
+small allocations, and drop them all together, pay for each kmalloc()
+and kfree() and have to keep every pointer to free it.  wsheap gives
+them arena heaps with a byte quota: blocks are carved from a few large
+chunks with a bump pointer and all given back at once.
+
+  - wsheap_create() makes a heap with a quota (the most bytes handed
+    out between two resets) and a trim size (the chunk memory a reset
+    keeps); devm_wsheap_create() ties one to a device.
+  - wsheap_alloc() bumps a pointer, inline while the current chunk has
+    room; wsheap_zalloc(), wsheap_alloc_aligned(), wsheap_memdup(),
+    wsheap_strdup() and wsheap_[v]asprintf() build on it, and
+    wsheap_realloc() resizes the last block in place.
+  - wsheap_mark() and wsheap_rollback() give back what was allocated
+    since a mark, wsheap_reset() gives back everything and keeps chunks
+    up to the trim size, wsheap_free() releases the heap.
+  - Properties given to wsheap_create() name a heap, charge its memory
+    to a memory cgroup, choose its GFP flags (GFP_ATOMIC heaps work in
+    any context), hold a reserve of memory from create to free, or place
+    its chunks on a NUMA node; wsheap_get_property() reads them back,
+    with the quota, the trim size and the bytes handed out and held.
+
+Calls return a negative errno (-EDQUOT for the quota) and can fill an
+optional struct wsheap_error with a static message.  The contract
+follows the Windows Web Services heap (WsCreateHeap and friends), which
+eases porting drivers that were written against it.
+
+Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
+(from kmalloc() in atomic heaps).  A new chunk holds an eighth of what
+the heap holds, so a heap of n bytes needs O(log n) chunks and keeps its
+unused tail near 12.5%.  Each CPU parks one heap object and one small
+chunk, so that a short-lived heap costs no slab call.
+
+The core is lib/wsheap/core.c.  The other parts are files of their own,
+several linked in only where their option is on (see the Makefile):
+
+$(parts bullets)
+
+CONFIG_WSHEAP is tristate: built in, or the module wsheap.
+EOF
+	commit "$GEN/msg"
+
+	# ---- 2: the KUnit suites
+	for f in "${TESTS[@]}"; do
+		to_tree test <"$PROJ/kunit/$f" | put "lib/wsheap/tests/$f"
+	done
+	# its comments name the files as they are here (kunit/X)
+	sed -E '/^#/ s@(\.\./)?kunit/@@g' "$PROJ/kunit/Kbuild" | put lib/wsheap/tests/Makefile
+	# the suites' own options; the sanitizers are the caller's choice
+	grep -vE '^(# )?CONFIG_(KASAN|UBSAN)' "$PROJ/kunit/.kunitconfig" | put lib/wsheap/.kunitconfig
+	# shellcheck disable=SC2086
+	kconfig_blocks "$PROJ/Kconfig" $lib_syms $test_syms | put lib/wsheap/Kconfig
+	{
+		cat "$GEN/Makefile.1"
+		cat <<'EOF'
+
+# The test-only exports (internal.h), here and in tests/, follow wsheap's
+# own test option: VISIBLE_IF_KUNIT would export the chunk allocators of
+# every kernel that has KUnit.
+ifneq ($(CONFIG_WSHEAP_KUNIT_TEST),)
+subdir-ccflags-y		+= -DWSHEAP_TEST_EXPORTS
+endif
+obj-$(CONFIG_WSHEAP_KUNIT_TEST)	+= tests/
+EOF
+	} | put lib/wsheap/Makefile
+	maintainers include/linux/wsheap.h include/trace/events/wsheap.h \
+		'lib/wsheap/*' lib/wsheap/tests/
+	{
+		printf 'lib/wsheap: add KUnit tests\n\n'
+		fmt -w 72 <<EOF
+The suites $(suite_names "$PROJ"/kunit/*.c) check every row of the API
+contract, fail each chunk allocation in turn through static stubs,
+compare the heap with a model over random operations, check the KASAN
+hooks (in kernels with generic KASAN and KASAN_VMALLOC) and use
+independent heaps on all CPUs at once.
+EOF
+		cat <<EOF
+
+They reach a few internals of wsheap, which are exported in the
+EXPORTED_FOR_KUNIT_TESTING namespace only when CONFIG_WSHEAP_KUNIT_TEST
+is set (the Makefile defines WSHEAP_TEST_EXPORTS), not in every kernel
+with KUnit.  Run them with
+
+  ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
+EOF
+	} >"$GEN/msg"
+	commit "$GEN/msg"
+
+	# ---- 3: the documentation
+	rst_to_tree <"$PROJ/Documentation/wsheap.rst" | put Documentation/core-api/wsheap.rst
+	check_rst_paths "$ST/Documentation/core-api/wsheap.rst"
+	insert_after Documentation/core-api/index.rst '   genalloc' $'   wsheap\n'
+	maintainers Documentation/core-api/wsheap.rst include/linux/wsheap.h \
+		include/trace/events/wsheap.h 'lib/wsheap/*' lib/wsheap/tests/
+	rst_message "$ST/Documentation/core-api/wsheap.rst" >"$GEN/msg"
+	commit "$GEN/msg"
+	check_leftovers
+
+	# ---- the series and its cover letter
+	mkdir -p "$OUT"
+	rm -f "$OUT"/*.patch
+	sgit format-patch -q --cover-letter --no-signature -o "$OUT" \
+		"$PRISTINE_REF..$PARENT" || die "git format-patch failed"
+	cover_letter "$base" >"$GEN/blurb"
+	BLURB=$GEN/blurb perl -0777 -i -pe '
+		open(my $b, "<", $ENV{BLURB}) or die; my $t = do { local $/; <$b> };
+		my ($subj, $body) = split /\n\n/, $t, 2;
+		s/\*\*\* SUBJECT HERE \*\*\*/$subj/ or die;
+		s/\*\*\* BLURB HERE \*\*\*\n/$body/ or die;' "$OUT"/0000-cover-letter.patch
+	say "series of $N patches and a cover letter in $OUT:"
+	(cd "$OUT" && ls -- *.patch) | sed 's/^/  /'
+}
+
+# rst_message RST: the commit message of the page.
+rst_message() {
+	local title docs
+	title=$(awk 'NR > 1 && /^(=+|-+|~+)$/ && length($0) >= length(prev) && prev !~ /^[=~-]*$/ { print prev; exit } { prev = $0 }' "$1")
+	docs=$(sed -nE 's/^\.\. kernel-doc:: +([^ ]+).*/\1/p' "$1" | sort -u |
+		paste -sd, | sed -E 's/,/, /g; s/, ([^,]*)$/ and \1/')
+	echo "docs: core-api: add wsheap"
+	echo
+	printf '%s\n' "The page \"${title:-wsheap}\" tells driver writers when and how to use" \
+		"wsheap${docs:+, with the kernel-doc of $docs}." | fmt -w 72
+	echo
+	echo "It is listed under memory management, next to genalloc."
+}
+
+# cover_letter BASE-VERSION: the subject, a blank line, the body.
+cover_letter() {
+	local src
+	src="wsheap $(cat "$PROJ/VERSION" 2>/dev/null || echo '?')"
+	if git -C "$PROJ" rev-parse --git-dir >/dev/null 2>&1; then
+		src+=" ($(git -C "$PROJ" describe --always --dirty 2>/dev/null))"
+	fi
+	cat <<EOF
+lib/wsheap: arena heaps for drivers
+
+This series adds wsheap, a library of arena heaps for drivers.  A
+driver that builds a message, a request or a parse tree from many small
+allocations, and drops them all together, gets them from a heap with a
+byte quota: a pointer bumped through a few large chunks, one call that
+gives everything back (keeping some memory for the next round), marks to
+roll back to, and no pointer to track per allocation.  The contract
+follows the Windows Web Services heap (WsCreateHeap, WsAlloc,
+WsResetHeap, WsFreeHeap), which eases porting drivers written against
+it.  The common allocation is a handful of instructions inline; a new
+chunk, a refused request and the debug checks are out of line.
+
+Where it goes: lib/wsheap/, not mm/.  wsheap is a client of the slab
+and vmalloc allocators, like lib/genalloc.c, and keeps no state of the
+memory-management core.  The parts:
+
+$(parts table)
+
+struct wsheap stays private to lib/wsheap/ (internal.h): callers see
+only the few fields the inline allocation works on.  The trace events
+record the heap's name from it, so trace.c includes internal.h before
+<trace/events/wsheap.h>, as mm/slab_common.c includes mm/slab.h before
+<trace/events/kmem.h>.
+
+  1/$N  the library, its Kconfig and Makefile hooks in lib/, MAINTAINERS
+  2/$N  the KUnit suites
+  3/$N  the documentation page and its index entry
+
+$(fmt -w 72 <<EOT
+The code was written and is tested as an out-of-tree module; this series
+is generated from $src.  Against the module it leaves out
+MODULE_VERSION, the sample and benchmark modules, and what only older
+kernels needed (fallbacks for kernels without static stubs or
+DEFINE_FREE).
+EOT
+)
+
+Every change to the module regenerates the series and checks that it
+applies to linux-source-$base with git am, that checkpatch.pl --strict
+is silent on each patch, that each patch builds with CONFIG_WSHEAP=m and
+the whole series with =y and =m (ARCH=um, W=1 and sparse silent on
+lib/wsheap/, which also compiles in a KASAN kernel), and that
+
+  ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
+
+passes.  The out-of-tree tests also run the suites under KASAN, KCSAN,
+KMSAN, lockdep and UBSAN on UML, x86_64, arm64 and i386.
+
+EOF
+}
+
+if [ "${WSHEAP_SERIES_LOCK_HELD:-0}" = 1 ]; then
+	_generate
+else
+	series_locked _generate
+fi
