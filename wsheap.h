@@ -10,7 +10,9 @@
  * WsAlloc, WsResetHeap, WsFreeHeap, WsGetHeapProperty).
  *
  * Concurrency: a heap has no lock.  Callers serialise all calls on one
- * heap; different heaps may be used concurrently without coordination.
+ * heap, except the allocation calls and wsheap_get_property() of a heap
+ * created CONCURRENT; different heaps may be used concurrently without
+ * coordination.
  */
 #ifndef _WSHEAP_H
 #define _WSHEAP_H
@@ -99,7 +101,8 @@ struct wsheap_error {
  * @WSHEAP_PROPERTY_NUMA_NODE: int, the node every chunk is allocated on
  *	(default %NUMA_NO_NODE)
  * @WSHEAP_PROPERTY_CONCURRENT: bool, whether the allocation calls may run
- *	at once on several CPUs (default false; true is refused for now)
+ *	at once on several CPUs, and from interrupts if the heap is atomic
+ *	(default false); mark, rollback, reset and free stay exclusive
  *
  * The first four are read-only.  The others may also be given to
  * wsheap_create(), each at most once, with @value_size exactly the size of
@@ -163,8 +166,8 @@ struct wsheap_property {
  * a NULL value, a name of %WSHEAP_NAME_MAX bytes or more or not
  * NUL-terminated within its @value_size, any other value whose size is
  * not that of its type, a GFP other than the five above, a node that is
- * neither %NUMA_NO_NODE nor online, or CONCURRENT true; -ENOMEM when the
- * heap object or the reserve cannot be allocated (then nothing is held).
+ * neither %NUMA_NO_NODE nor online; -ENOMEM when the heap object or the
+ * reserve cannot be allocated (then nothing is held).
  * *@heap is untouched on failure.
  */
 int wsheap_create(size_t max_size, size_t trim_size,
@@ -210,7 +213,7 @@ int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
  * Context: Process context, or any context for an atomic heap (see
  * wsheap_create()).  May sleep unless the heap is atomic, when a new
  * chunk is needed.
- * Callers serialise calls on one heap.
+ * Callers serialise calls on one heap, unless it is a CONCURRENT one.
  * Return: 0 and *@ptr set; -EINVAL for a NULL @heap or @ptr; -EDQUOT when
  * @size is more than the quota has left since the last reset; -ENOMEM when
  * no backing memory could be had.  On failure *@ptr and the heap are
@@ -278,8 +281,11 @@ void wsheap_free(struct wsheap *heap);
  * @heap: the heap
  * @id: which property
  * @buf: where to write the value
- * @buf_size: sizeof(size_t) for the sizes, sizeof(bool) for
- *	%WSHEAP_PROPERTY_ACCOUNT, at least the name's length + 1 for
+ * @buf_size: the size of the property's type: sizeof(size_t) for the sizes
+ *	and %WSHEAP_PROPERTY_RESERVE, sizeof(bool) for
+ *	%WSHEAP_PROPERTY_ACCOUNT and %WSHEAP_PROPERTY_CONCURRENT,
+ *	sizeof(gfp_t) for %WSHEAP_PROPERTY_GFP, sizeof(int) for
+ *	%WSHEAP_PROPERTY_NUMA_NODE; at least the name's length + 1 for
  *	%WSHEAP_PROPERTY_NAME
  * @error: optional; filled when the call fails
  *
