@@ -12,6 +12,7 @@
 
 #include <linux/align.h>
 #include <linux/atomic.h>
+#include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/kmsan-checks.h>
@@ -229,10 +230,11 @@ static inline void wsheap_stats_reset(struct wsheap *heap)
 /* A request refused with @code, -EDQUOT or -ENOMEM. */
 static inline void wsheap_stats_refused(struct wsheap *heap, int code)
 {
+	/* a concurrent heap's refusals race: counted approximately there */
 	if (code == -EDQUOT)
-		heap->stats.quota_refusals++;
+		data_race(heap->stats.quota_refusals++);
 	else
-		heap->stats.oom_refusals++;
+		data_race(heap->stats.oom_refusals++);
 }
 #else
 static inline void wsheap_stats_add(struct wsheap *heap) { }
