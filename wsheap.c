@@ -441,11 +441,13 @@ static struct wsheap_chunk *wsheap_chunk_find_spare(struct wsheap *heap,
 }
 
 /*
- * The current chunk cannot hold @size at @align: carve it from a spare or a
- * new chunk, and keep the bump pointer in whichever chunk then has more
- * room.  The block is remembered as a stray when it stays behind.
+ * The current chunk, @cur (heap->fast, or a concurrent heap's copy of its
+ * shared bump pointer), cannot hold @size at @align: carve it from a spare
+ * or a new chunk, and keep the bump pointer in whichever chunk then has
+ * more room.  The block is remembered as a stray when it stays behind.
  */
-void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
+void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
+			size_t size, size_t align)
 {
 	size_t needed = wsheap_room_needed(size, align);
 	struct wsheap_chunk *chunk;
@@ -464,9 +466,10 @@ void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align)
 	obj = PTR_ALIGN(wsheap_chunk_start(chunk), align);
 	/* padding + footprint <= room: no wrap. */
 	next = obj + wsheap_footprint(size);
-	if ((size_t)(wsheap_chunk_end(chunk) - next) > wsheap_room(heap)) {
-		heap->fast.bump = next;
-		heap->fast.limit = wsheap_chunk_end(chunk);
+	if ((size_t)(wsheap_chunk_end(chunk) - next) >
+	    (size_t)(cur->limit - cur->bump)) {
+		cur->bump = next;
+		cur->limit = wsheap_chunk_end(chunk);
 		heap->stray = NULL;
 	} else {
 		heap->stray = obj;
@@ -646,7 +649,8 @@ static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 	} else {
 		obj = wsheap_bump_alloc(heap, size, align);
 		if (!obj)
-			obj = wsheap_alloc_slow(heap, size, align);
+			obj = wsheap_alloc_slow(heap, &heap->fast, size,
+						align);
 		if (!obj)
 			return wsheap_refuse(heap, error, -ENOMEM, size,
 					     caller);

@@ -145,20 +145,22 @@ static void *wsheap_shared_grow_locked(struct wsheap *heap, size_t size,
 				       size_t align)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
-	char *bump = NULL, *limit = NULL;
+	struct wsheap_bump cur = {};
+	char *bump;
 	void *obj;
 
 	obj = wsheap_shared_bump(c, size, align);
 	if (obj)
 		return obj;
-	wsheap_shared_snapshot(c, &bump, &limit);
-	heap->fast.bump = bump;
-	heap->fast.limit = limit;
-	obj = wsheap_alloc_slow(heap, size, align);
-	if (obj && heap->fast.bump != bump)
-		wsheap_shared_publish(c, heap->fast.bump, heap->fast.limit);
-	heap->fast.bump = NULL;
-	heap->fast.limit = NULL;
+	/*
+	 * A copy, never heap->fast: the inline wsheap_alloc() of another CPU
+	 * would see room there and carve without a cmpxchg.
+	 */
+	wsheap_shared_snapshot(c, &cur.bump, &cur.limit);
+	bump = cur.bump;
+	obj = wsheap_alloc_slow(heap, &cur, size, align);
+	if (obj && cur.bump != bump)
+		wsheap_shared_publish(c, cur.bump, cur.limit);
 	heap->stray = NULL;
 	return obj;
 }

@@ -107,7 +107,8 @@ static inline bool wsheap_heap_is_atomic(const struct wsheap *heap)
 	return !gfpflags_allow_blocking(heap->gfp);
 }
 
-void *wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align);
+void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
+			size_t size, size_t align);
 
 /* wsheap_concurrent.c: the shared bump pointer of a concurrent heap */
 size_t wsheap_object_size(bool concurrent);
