@@ -231,11 +231,11 @@ static inline void wsheap_stats_reset(struct wsheap *heap)
 /* A request refused with @code, -EDQUOT or -ENOMEM. */
 static inline void wsheap_stats_refused(struct wsheap *heap, int code)
 {
+	unsigned int *count = code == -EDQUOT ? &heap->stats.quota_refusals :
+						&heap->stats.oom_refusals;
+
 	/* a concurrent heap's refusals race: counted approximately there */
-	if (code == -EDQUOT)
-		data_race(heap->stats.quota_refusals++);
-	else
-		data_race(heap->stats.oom_refusals++);
+	data_race((*count)++);
 }
 #else
 static inline void wsheap_stats_add(struct wsheap *heap) { }

@@ -67,7 +67,7 @@ MUTANTS=(
 	"slab chunk size not what the slab gives|wsheap.c|s/return kmalloc_size_roundup\(bytes\);/return bytes;/"
 	"every chunk vmalloc'd|wsheap.c|s/if \(bytes <= PAGE_SIZE\)\n\t\treturn kmalloc/if (0)\n\t\treturn kmalloc/; s/if \(bytes <= WSHEAP_SLAB_CHUNK_MAX\) \{\n\t\t\/\*/if (0) {\n\t\t\/*/"
 	"stats: peak not taken at reset|wsheap_internal.h|s/\twsheap_stats_peak\(heap\);\n\theap->stats.resets\+\+;/\theap->stats.resets++;/"
-	"stats: quota refusals not counted|wsheap_internal.h|s/\t\tdata_race\(heap->stats.quota_refusals\+\+\);/\t\t;/"
+	"stats: quota refusals not counted|wsheap_internal.h|s/code == -EDQUOT \? &heap->stats.quota_refusals :/code == -EDQUOT ? \&heap->stats.oom_refusals :/"
 	"stats: chunks not counted down|wsheap.c|s/\twsheap_stats_chunks\(heap, -1\);\n//"
 	"debugfs: heap never listed|wsheap.c|s/\twsheap_stats_add\(new\);\n/\tINIT_LIST_HEAD(\&new->stats.node);\n/|observe"
 	"trace: no reset event|wsheap.c|s/\ttrace_wsheap_reset\(heap, requested, heap->actual\);\n/\t(void)requested;\n/|observe"
