@@ -147,12 +147,6 @@ static void *wsheap_vmalloc_node(size_t bytes, gfp_t gfp, int node)
 	return kvmalloc_node(bytes, gfp, node);
 }
 
-/* A heap whose calls may run where sleeping is not allowed. */
-static bool wsheap_gfp_is_atomic(gfp_t gfp)
-{
-	return !gfpflags_allow_blocking(gfp);
-}
-
 /**
  * __wsheap_chunk_mem_alloc() - allocate the memory of one chunk
  * @bytes: size of the chunk, header included, as wsheap_chunk_bytes() gives
@@ -376,7 +370,7 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 	size_t bytes = wsheap_chunk_bytes(heap->actual, quota_left, size);
 	struct wsheap_chunk *chunk;
 
-	if (bytes && wsheap_gfp_is_atomic(heap->gfp))
+	if (bytes && wsheap_heap_is_atomic(heap))
 		bytes = wsheap_atomic_chunk_bytes(bytes, size);
 	else if (bytes > WSHEAP_SLAB_CHUNK_MAX && heap->node != NUMA_NO_NODE)
 		bytes = kmalloc_size_roundup(bytes);

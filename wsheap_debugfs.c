@@ -89,7 +89,7 @@ static void wsheap_heap_flags_show(struct seq_file *m, struct wsheap *heap)
 {
 	bool any = false;
 
-	if (!gfpflags_allow_blocking(heap->gfp)) {
+	if (wsheap_heap_is_atomic(heap)) {
 		seq_putc(m, 'a');
 		any = true;
 	}

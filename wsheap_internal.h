@@ -101,10 +101,15 @@ struct wsheap {
 #endif
 };
 
-/* May the calls on this heap run where sleeping is not allowed? */
+/* Flags of a heap whose calls may run where sleeping is not allowed. */
+static inline bool wsheap_gfp_is_atomic(gfp_t gfp)
+{
+	return !gfpflags_allow_blocking(gfp);
+}
+
 static inline bool wsheap_heap_is_atomic(const struct wsheap *heap)
 {
-	return !gfpflags_allow_blocking(heap->gfp);
+	return wsheap_gfp_is_atomic(heap->gfp);
 }
 
 void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
