@@ -82,7 +82,7 @@ build_bench_kernel() {
 
 t0=$(now)
 stage "wsheap bench: UML without sanitizers, wsheap.ko and bench/wsheap_bench.ko"
-[ -f "$PROJ/bench/wsheap_bench.c" ] || die "bench/wsheap_bench.c is not there"
+[ -f "$PROJ/bench/wsheap_bench_main.c" ] || die "bench/wsheap_bench_main.c is not there"
 ensure_deps
 # Not ensure_tree: nothing here builds the project in the tree (the
 # modules are built out of tree, M=), and pointing drivers/misc/wsheap at

@@ -151,7 +151,7 @@ debian_bench() {
 	build_modules "deb-$v-bench" "$kdir" "$LOGS/debian-$v-bench-modules.log" BENCH ||
 		return 1
 	[ -f "$MODDIR/bench/wsheap_bench.ko" ] ||
-		{ warn "no bench/wsheap_bench.ko (is bench/wsheap_bench.c there?)"; return 1; }
+		{ warn "no bench/wsheap_bench.ko (is bench/wsheap_bench_main.c there?)"; return 1; }
 	MOD_PARAMS[wsheap_bench]="${*:-$BENCH_DEBIAN_PARAMS}"
 	make_initramfs "$DEB/initramfs-bench" "$DEB/initramfs-bench.cpio.gz" \
 		"$MODDIR/wsheap.ko" "$MODDIR/bench/wsheap_bench.ko"

@@ -220,7 +220,7 @@ module_vars() {
 		case $c in
 		DEMO)   src=samples/wsheap_demo.c ;;
 		STRESS) src=samples/wsheap_stress.c ;;
-		BENCH)  src=bench/wsheap_bench.c ;;
+		BENCH)  src=bench/wsheap_bench_main.c ;;
 		KASAN_PROBE) src=samples/wsheap_kasan_probe.c ;;
 		OBSERVE) src=samples/wsheap_observe.c ;;
 		*)      die "module_vars: unknown client $c" ;;
