@@ -618,6 +618,8 @@ static int wsheap_carve_shared(struct wsheap *heap, size_t size,
 		}
 		wsheap_sanitize_hand_out(obj, size);
 	}
+	if (!size)
+		wsheap_concurrent_end_window(heap);
 	*ptr = obj;
 	return 0;
 }

@@ -37,6 +37,15 @@
 struct wsheap_concurrent {
 	char *bump;
 	char *limit;			/* NULL: no chunk, or one being put in */
+	/*
+	 * Blocks below it are never resized in place: it is where the bump
+	 * pointer stood when the last exclusive call ended (a mark ends the
+	 * in-place window, so that a rollback never has to undo a resize),
+	 * or after a call that moved it by nothing or carved from a chunk of
+	 * its own (the block before is no longer the last).  NULL in a chunk
+	 * put in since.
+	 */
+	char *floor;
 	union {
 		raw_spinlock_t lock;	/* growth, in an atomic heap */
 		struct mutex mutex;	/* growth, in any other */
@@ -124,12 +133,28 @@ static void *wsheap_shared_bump(struct wsheap_concurrent *c, size_t size,
 	return obj;
 }
 
+/**
+ * wsheap_concurrent_end_window() - the last block is no longer the last
+ * @heap: a concurrent heap
+ *
+ * After an allocating call that handed out 0 bytes, as on any heap: the
+ * bump pointer did not move past the block before, so only the floor
+ * keeps that block from being resized in place.
+ */
+void wsheap_concurrent_end_window(struct wsheap *heap)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+
+	WRITE_ONCE(c->floor, READ_ONCE(c->bump));
+}
+
 /* Make the bump pointer that the slow path left in heap->fast current. */
 static void wsheap_shared_publish(struct wsheap_concurrent *c, char *bump,
 				  char *limit)
 {
 	WRITE_ONCE(c->limit, NULL);
 	smp_wmb();	/* no CPU pairs the old limit with the new bump */
+	WRITE_ONCE(c->floor, NULL);
 	WRITE_ONCE(c->bump, bump);
 	smp_wmb();	/* nor the new limit with the old bump */
 	WRITE_ONCE(c->limit, limit);
@@ -161,6 +186,9 @@ static void *wsheap_shared_grow_locked(struct wsheap *heap, size_t size,
 	obj = wsheap_alloc_slow(heap, &cur, size, align);
 	if (obj && cur.bump != bump)
 		wsheap_shared_publish(c, cur.bump, cur.limit);
+	else if (obj)
+		/* a stray: the block before the bump is no longer the last */
+		WRITE_ONCE(c->floor, bump);
 	heap->stray = NULL;
 	return obj;
 }
@@ -208,7 +236,8 @@ void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align)
  * @new_size: the size wanted
  *
  * Only while @old is still the last block of the current chunk (the bump
- * pointer right after it), with one cmpxchg of the bump pointer; the
+ * pointer right after it) and was carved after the last mark, rollback or
+ * reset, with one cmpxchg of the bump pointer; the
  * quota is charged for growth before and given back after a shrink.
  *
  * Return: true when the block was resized, false when the caller must
@@ -222,7 +251,8 @@ bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 	size_t grow = new_size > old_size ? new_size - old_size : 0;
 
 	if (!wsheap_shared_snapshot(c, &bump, &limit) || bump != end ||
-	    old > limit || !wsheap_fits(new_size, limit - old))
+	    old < READ_ONCE(c->floor) || old > limit ||
+	    !wsheap_fits(new_size, limit - old))
 		return false;
 	if (grow && !wsheap_concurrent_charge(heap, grow))
 		return false;
@@ -233,6 +263,8 @@ bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 	}
 	if (!grow)
 		wsheap_concurrent_uncharge(heap, old_size - new_size);
+	if (!new_size)
+		wsheap_concurrent_end_window(heap);
 	return true;
 }
 
@@ -259,6 +291,7 @@ void wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
 	}
 	c->bump = heap->fast.bump;
 	c->limit = heap->fast.limit;
+	c->floor = heap->fast.bump;
 	heap->fast.bump = NULL;
 	heap->fast.limit = NULL;
 	heap->fast.last = NULL;

@@ -124,6 +124,7 @@ void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align);
 bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 			      size_t old_size, size_t new_size);
 void wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
+void wsheap_concurrent_end_window(struct wsheap *heap);
 
 #define WSHEAP_MISUSE_MSG	"heap already freed or in use by another call"
 

@@ -14,10 +14,35 @@
 #include "wsheap_internal.h"
 
 /* The GFP values a heap may be created with: see wsheap.h. */
+static const gfp_t wsheap_gfp_values[] = {
+	GFP_KERNEL, GFP_NOFS, GFP_NOIO, GFP_NOWAIT, GFP_ATOMIC,
+};
+
 static bool wsheap_gfp_is_valid(gfp_t gfp)
 {
-	return gfp == GFP_KERNEL || gfp == GFP_NOFS || gfp == GFP_NOIO ||
-	       gfp == GFP_NOWAIT || gfp == GFP_ATOMIC;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(wsheap_gfp_values); i++)
+		if (gfp == wsheap_gfp_values[i])
+			return true;
+	return false;
+}
+
+/*
+ * The GFP @heap was created with.  Its flags carry WSHEAP_GFP_FLAGS, and
+ * __GFP_ACCOUNT if it is accounted, on top; some kernels (6.12) have
+ * __GFP_NOWARN in GFP_NOWAIT already, so the value is found by what
+ * remains, which tells the five apart.
+ */
+static gfp_t wsheap_gfp_given(const struct wsheap *heap)
+{
+	gfp_t mask = ~(WSHEAP_GFP_FLAGS | __GFP_ACCOUNT);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(wsheap_gfp_values); i++)
+		if ((heap->gfp & mask) == (wsheap_gfp_values[i] & mask))
+			return wsheap_gfp_values[i];
+	return heap->gfp & mask;
 }
 
 static bool wsheap_node_is_valid(int node)
@@ -165,7 +190,7 @@ static size_t wsheap_flag_property(const struct wsheap *heap,
 		*(bool *)value = heap->concurrent;
 		return sizeof(bool);
 	case WSHEAP_PROPERTY_GFP:
-		*(gfp_t *)value = heap->gfp & ~(WSHEAP_GFP_FLAGS | __GFP_ACCOUNT);
+		*(gfp_t *)value = wsheap_gfp_given(heap);
 		return sizeof(gfp_t);
 	case WSHEAP_PROPERTY_NUMA_NODE:
 		*(int *)value = heap->node;

@@ -105,8 +105,12 @@ static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
 	if (is_vmalloc_addr(mem)) {
 		l->vmalloc_chunks++;
 	} else {
-		/* Only chunks of up to 16 KiB may come from the slab. */
-		KUNIT_EXPECT_LE(test, bytes, 16 * KiB);
+		/*
+		 * Only chunks of up to 16 KiB may come from the slab, but for
+		 * an atomic heap's and a placed heap's (kvmalloc_node()).
+		 */
+		if (!wsheap_gfp_is_atomic(gfp) && node == NUMA_NO_NODE)
+			KUNIT_EXPECT_LE(test, bytes, 16 * KiB);
 		l->slab_chunks++;
 		/* ACTUAL_SIZE counts all the slab gives: nothing is hidden. */
 		KUNIT_EXPECT_EQ(test, kmalloc_size_roundup(bytes), bytes);
@@ -188,17 +192,25 @@ static inline void free_heap_action(void *heap)
 }
 
 /* A heap that is freed when the case ends, however it ends. */
-static inline struct wsheap *new_heap(struct kunit *test, size_t max_size,
-				      size_t trim_size)
+static inline struct wsheap *new_heap_with(struct kunit *test, size_t max_size,
+					   size_t trim_size,
+					   const struct wsheap_property *props,
+					   unsigned int prop_count)
 {
 	struct wsheap *heap = NULL;
 
-	KUNIT_ASSERT_EQ(test, wsheap_create(max_size, trim_size, NULL, 0,
-					    &heap, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_create(max_size, trim_size, props,
+					    prop_count, &heap, NULL), 0);
 	KUNIT_ASSERT_NOT_NULL(test, heap);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
 							heap), 0);
 	return heap;
+}
+
+static inline struct wsheap *new_heap(struct kunit *test, size_t max_size,
+				      size_t trim_size)
+{
+	return new_heap_with(test, max_size, trim_size, NULL, 0);
 }
 
 static inline void release_heap(struct kunit *test, struct wsheap *heap)

@@ -5,8 +5,10 @@
  *
  * Every chunk allocation of a growing heap, made to fail in turn in
  * wsheap_alloc and in each v2 call that allocates, must leave the heap as
- * it was.  A random mix of every call is checked against a model of what
- * the heap must hold; the module parameter model_ops sets its length
+ * it was, on every kind of heap the v3 properties make (atomic, with a
+ * reserve, placed, concurrent).  A random mix of every call, on heaps of
+ * every kind, is checked against a model of what the heap must hold; the
+ * module parameter model_ops sets its length
  * (wsheap_reliability_kunit.model_ops= on the command line of a kernel
  * with the suite built in).
  *
@@ -20,6 +22,106 @@
 /* ---- reliability: failure injection and a randomised model ---- */
 
 #define MAX_SPANS	4096
+
+/* A kind of heap, as the v3 properties make it. */
+struct heap_kind {
+	const char *name;
+	gfp_t gfp;		/* 0: the default, GFP_KERNEL */
+	size_t reserve;
+	bool concurrent;
+	bool placed;		/* on first_online_node */
+};
+
+static const struct heap_kind heap_kinds[] = {
+	{ .name = "plain" },
+	{ .name = "atomic", .gfp = GFP_ATOMIC },
+	{ .name = "concurrent", .concurrent = true },
+	{ .name = "reserve", .reserve = 8 * KiB },
+	{ .name = "placed", .placed = true },
+	{ .name = "nofs-reserve", .gfp = GFP_NOFS, .reserve = 40 * KiB },
+	{ .name = "nowait-concurrent-reserve-placed", .gfp = GFP_NOWAIT,
+	  .reserve = 3 * KiB, .concurrent = true, .placed = true },
+};
+
+static void heap_kind_desc(const struct heap_kind *k, char *desc)
+{
+	strscpy(desc, k->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(heap_kind, heap_kinds, heap_kind_desc);
+
+static struct wsheap *kind_heap(struct kunit *test, const struct heap_kind *k,
+				size_t max_size, size_t trim_size)
+{
+	struct wsheap_property props[4];
+	unsigned int n = 0;
+	int node = first_online_node;
+	bool yes = true;
+
+	if (k->gfp)
+		props[n++] = (struct wsheap_property){ WSHEAP_PROPERTY_GFP,
+						       &k->gfp, sizeof(k->gfp) };
+	if (k->reserve)
+		props[n++] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE,
+						       &k->reserve,
+						       sizeof(k->reserve) };
+	if (k->concurrent)
+		props[n++] = (struct wsheap_property){
+			WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) };
+	if (k->placed)
+		props[n++] = (struct wsheap_property){
+			WSHEAP_PROPERTY_NUMA_NODE, &node, sizeof(node) };
+	return new_heap_with(test, max_size, trim_size, props, n);
+}
+
+/* The heap reads back the kind it was made. */
+static void expect_kind(struct kunit *test, struct wsheap *heap,
+			const struct heap_kind *k)
+{
+	gfp_t gfp = 0;
+	int node = 0;
+	bool concurrent = !k->concurrent;
+
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
+						  &gfp, sizeof(gfp), NULL), 0);
+	KUNIT_ASSERT_TRUE(test, gfp == (k->gfp ?: GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, prop(test, heap, WSHEAP_PROPERTY_RESERVE),
+			k->reserve);
+	KUNIT_ASSERT_GE(test, actual(test, heap), k->reserve);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_CONCURRENT,
+						  &concurrent,
+						  sizeof(concurrent), NULL), 0);
+	KUNIT_ASSERT_EQ(test, concurrent, k->concurrent);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_NUMA_NODE,
+						  &node, sizeof(node), NULL), 0);
+	KUNIT_ASSERT_EQ(test, node, k->placed ? first_online_node :
+			NUMA_NO_NODE);
+}
+
+static bool kind_is_atomic(const struct heap_kind *k)
+{
+	return k->gfp && wsheap_gfp_is_atomic(k->gfp);
+}
+
+/*
+ * Both kinds of chunk were met: an atomic heap never grows through
+ * vmalloc(); any other does, once its chunks pass 16 KiB, unless it is
+ * placed (kvmalloc_node() may then find them in the slab).
+ */
+static void expect_chunk_kinds(struct kunit *test, const struct heap_kind *k)
+{
+	struct chunk_ledger *l = ledger_of(test);
+
+	/* a reserve stands in for the small first chunks */
+	if (!k->reserve || kind_is_atomic(k))
+		KUNIT_EXPECT_GT(test, l->slab_chunks, 0);
+	if (kind_is_atomic(k))
+		KUNIT_EXPECT_EQ(test, l->vmalloc_chunks, 0);
+	else if (!k->placed)
+		KUNIT_EXPECT_GT(test, l->vmalloc_chunks, 0);
+}
 
 /* Fill an object with its pattern and remember it. */
 static void track(struct span *s, unsigned int *n, void *p, size_t size,
@@ -50,6 +152,7 @@ static void expect_spans_intact(struct kunit *test, const struct span *s,
  */
 static void every_chunk_failure_is_clean(struct kunit *test)
 {
+	const struct heap_kind *k = test->param_value;
 	struct chunk_ledger *l = ledger_of(test);
 	void *sentinel = (void *)0x5a5a5a50UL;
 	struct span *s;
@@ -60,9 +163,10 @@ static void every_chunk_failure_is_clean(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 
 	for (n = 1; failed; n++) {
-		struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+		struct wsheap *heap = kind_heap(test, k, 64 * MiB, 0);
 		struct rnd_state rnd;
 
+		expect_kind(test, heap, k);
 		prandom_seed_state(&rnd, 1234);
 		l->attempts = 0;
 		l->fail_from = n;
@@ -97,8 +201,7 @@ static void every_chunk_failure_is_clean(struct kunit *test)
 	}
 	/* The workload must have grown through a good number of chunks. */
 	KUNIT_EXPECT_GT(test, n, 10);
-	KUNIT_EXPECT_GT(test, l->slab_chunks, 0);
-	KUNIT_EXPECT_GT(test, l->vmalloc_chunks, 0);
+	expect_chunk_kinds(test, k);
 }
 
 #define MODEL_SEED	0x77736870U
@@ -123,6 +226,8 @@ struct model_mark {
 
 struct model {
 	struct wsheap *heap;
+	const struct heap_kind *kind;
+	size_t reserve_held;		/* ACTUAL_SIZE at create */
 	unsigned long allocs, quota_errors, resets, heaps;
 	unsigned long in_place, copies, rollbacks, stale_refused;
 	size_t max_size;
@@ -149,7 +254,10 @@ static void model_new_heap(struct kunit *test, struct model *m,
 		release_heap(test, m->heap);
 	m->max_size = quotas[prandom_u32_state(rnd) % ARRAY_SIZE(quotas)];
 	m->trim_size = trims[prandom_u32_state(rnd) % ARRAY_SIZE(trims)];
-	m->heap = new_heap(test, m->max_size, m->trim_size);
+	/* every kind in turn */
+	m->kind = &heap_kinds[m->heaps % ARRAY_SIZE(heap_kinds)];
+	m->heap = kind_heap(test, m->kind, m->max_size, m->trim_size);
+	m->reserve_held = actual(test, m->heap);
 	m->requested = 0;
 	m->nr_spans = 0;
 	m->last = NULL;
@@ -299,8 +407,8 @@ static void model_realloc(struct kunit *test, struct model *m,
 				      "op %u: contents not kept", op);
 	if (from && p == from) {
 		KUNIT_ASSERT_TRUE_MSG(test, is_last,
-				      "op %u: resized a block in place that is not the last",
-				      op);
+				      "op %u: resized a block in place that is not the last (%s heap)",
+				      op, m->kind->name);
 		m->requested = m->requested - old_size + size;
 		m->in_place++;
 		/* the last block is the newest span */
@@ -393,6 +501,8 @@ static void model_check_properties(struct kunit *test, struct model *m)
 	KUNIT_ASSERT_EQ(test, requested(test, m->heap), m->requested);
 	KUNIT_ASSERT_EQ(test, actual(test, m->heap),
 			ledger_of(test)->live_bytes);
+	KUNIT_ASSERT_GE(test, actual(test, m->heap), m->reserve_held);
+	expect_kind(test, m->heap, m->kind);
 }
 
 static void model_reset(struct kunit *test, struct model *m)
@@ -409,7 +519,8 @@ static void model_reset(struct kunit *test, struct model *m)
 	m->last = NULL;
 	m->nr_marks = 0;
 	m->resets++;
-	KUNIT_ASSERT_LE(test, actual(test, m->heap), m->trim_size);
+	KUNIT_ASSERT_LE(test, actual(test, m->heap),
+			max(m->trim_size, m->reserve_held));
 	model_check_properties(test, m);
 }
 
@@ -466,6 +577,7 @@ static void random_operations_match_the_model(struct kunit *test)
 	KUNIT_EXPECT_GT(test, m.quota_errors, model_ops / 10000);
 	KUNIT_EXPECT_GT(test, m.resets, model_ops / 1000);
 	KUNIT_EXPECT_GT(test, m.heaps, model_ops / 10000);
+	KUNIT_EXPECT_GE(test, m.heaps, ARRAY_SIZE(heap_kinds));
 	KUNIT_EXPECT_GT(test, m.in_place, model_ops / 1000);
 	KUNIT_EXPECT_GT(test, m.copies, model_ops / 1000);
 	KUNIT_EXPECT_GT(test, m.rollbacks, model_ops / 1000);
@@ -537,6 +649,7 @@ static size_t v2_check(struct kunit *test, enum v2_op op, size_t size,
  */
 static void every_v2_chunk_failure_is_clean(struct kunit *test)
 {
+	const struct heap_kind *k = test->param_value;
 	struct chunk_ledger *l = ledger_of(test);
 	void *sentinel = (void *)0x5a5a5a50UL;
 	unsigned int n, i, used, failures = 0;
@@ -553,7 +666,7 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 	src[V2_SRC_BYTES - 1] = '\0';
 
 	for (n = 1; failed; n++) {
-		struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+		struct wsheap *heap = kind_heap(test, k, 64 * MiB, 0);
 		struct rnd_state rnd;
 
 		prandom_seed_state(&rnd, 4321);
@@ -597,11 +710,13 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, l->frees, l->allocs);
 	}
 	KUNIT_EXPECT_GT(test, failures, 10);
+	expect_chunk_kinds(test, k);
 }
 
 static struct kunit_case wsheap_reliability_cases[] = {
-	KUNIT_CASE(every_chunk_failure_is_clean),
-	KUNIT_CASE(every_v2_chunk_failure_is_clean),
+	KUNIT_CASE_PARAM(every_chunk_failure_is_clean, heap_kind_gen_params),
+	KUNIT_CASE_PARAM(every_v2_chunk_failure_is_clean,
+			 heap_kind_gen_params),
 	KUNIT_CASE_SLOW(random_operations_match_the_model),
 	{}
 };

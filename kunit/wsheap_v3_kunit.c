@@ -180,6 +180,27 @@ static void v3_properties_are_kept(struct kunit *test)
 			1000);
 }
 
+/* Each GFP reads back as given, whatever wsheap adds to it. */
+static void v3_every_gfp_reads_back(struct kunit *test)
+{
+	static const gfp_t values[] = { GFP_KERNEL, GFP_NOFS, GFP_NOIO,
+					GFP_NOWAIT, GFP_ATOMIC };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(values); i++) {
+		struct wsheap_property p = v3_gfp(&values[i]);
+		struct wsheap *heap = v3_heap(test, KiB, 0, &p, 1);
+		gfp_t gfp = 0;
+
+		KUNIT_EXPECT_EQ(test,
+				wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
+						    &gfp, sizeof(gfp), NULL), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, gfp == values[i], "%#x for %#x",
+				      (__force unsigned int)gfp,
+				      (__force unsigned int)values[i]);
+	}
+}
+
 static void v3_expect_refused(struct kunit *test,
 			      const struct wsheap_property *p,
 			      unsigned int n, const char *what)
@@ -654,6 +675,36 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
 }
 
+/*
+ * A mark ends the in-place window on a concurrent heap too: the block
+ * carved last before it is copied, so that the rollback to the mark
+ * cannot hand its bytes out again.
+ */
+static void v3_concurrent_mark_ends_the_in_place_window(struct kunit *test)
+{
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	struct wsheap_mark mark;
+	void *a, *q, *after;
+
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &a, NULL), 0);
+	memset(a, 0xa1, 64);
+	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 64, 128, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, q, a);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0xa1, 64));
+	KUNIT_ASSERT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
+	/* nor after a rollback */
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 64, 128, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, q, a);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &after, NULL), 0);
+	/* a block carved after the mark is still resized in place */
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, after, 64, 32, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, after);
+}
+
 /* ---- placement ---- */
 
 static void v3_numa_node_places_every_chunk(struct kunit *test)
@@ -685,12 +736,14 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_properties_read_back_defaults),
 	KUNIT_CASE(v3_properties_are_kept),
+	KUNIT_CASE(v3_every_gfp_reads_back),
 	KUNIT_CASE(v3_create_refuses_malformed_properties),
 	KUNIT_CASE(v3_atomic_heap_under_a_spinlock),
 	KUNIT_CASE(v3_atomic_heap_in_hard_interrupt),
 	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
 	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
 	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
+	KUNIT_CASE(v3_concurrent_mark_ends_the_in_place_window),
 	KUNIT_CASE(v3_reserve_carries_rounds_without_memory),
 	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
 	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),

@@ -100,11 +100,16 @@ MUTANTS=(
 	"v3: a property's value_size not checked|wsheap_property.c|s/if \(prop->value_size != value_size\)/if (0)/"
 	"v3: any GFP accepted|wsheap_property.c|s/if \(!wsheap_gfp_is_valid\(set->gfp\)\)/if (0)/"
 	"v3: offline node accepted|wsheap_property.c|s/return node == NUMA_NO_NODE \x7c\x7c\n/return 1 \x7c\x7c\n/"
-	"v3: GFP read back with its extra flags|wsheap_property.c|s/\*\(gfp_t \*\)value = heap->gfp & ~\(WSHEAP_GFP_FLAGS \x7c __GFP_ACCOUNT\);/*(gfp_t *)value = heap->gfp;/"
+	"v3: GFP read back with its extra flags|wsheap_property.c|s/\*\(gfp_t \*\)value = wsheap_gfp_given\(heap\);/*(gfp_t *)value = heap->gfp;/"
+	"v3: GFP_NOWAIT read back without its own __GFP_NOWARN|wsheap_property.c|s/\*\(gfp_t \*\)value = wsheap_gfp_given\(heap\);/*(gfp_t *)value = heap->gfp \& ~(WSHEAP_GFP_FLAGS \x7c __GFP_ACCOUNT);/"
 	"v3: debugfs list lock not irq-safe|wsheap_debugfs.c|s/\tspin_lock_irqsave\(&list->lock, flags\);\n\tlist_add_tail\(&heap->stats.node, &list->heaps\);\n\tspin_unlock_irqrestore\(&list->lock, flags\);/\tflags = 0;\n\tspin_lock(\&list->lock);\n\tlist_add_tail(\&heap->stats.node, \&list->heaps);\n\tspin_unlock(\&list->lock);\n\t(void)flags;/|smp"
 	"v3: plain bump on a concurrent heap|wsheap_concurrent.c|s/\} while \(!try_cmpxchg\(&c->bump, &bump, obj \+ wsheap_footprint\(size\)\)\);/} while (0);\n\tWRITE_ONCE(c->bump, obj + wsheap_footprint(size));/|smp"
 	"v3: REQUESTED_SIZE updated without atomicity|wsheap_concurrent.c|s/\t\} while \(!try_cmpxchg\(&heap->fast.requested, &requested,\n\t\t\t      requested \+ size\)\);\n\treturn true;/\t} while (0);\n\theap->fast.requested = requested + size;\n\treturn true;/|smp"
 	"v3: check-then-add quota race|wsheap_concurrent.c|s/\tdo \{\n\t\tif \(size > heap->fast.max_size - requested\)\n\t\t\treturn false;\n\t\} while/\tif (size > heap->fast.max_size - requested)\n\t\treturn false;\n\twhile/|smp"
+	"v3: a mark does not end a concurrent heap's in-place window|wsheap_concurrent.c|s/\tc->floor = heap->fast.bump;\n//"
+	"v3: a concurrent heap's block before a stray stays the last|wsheap_concurrent.c|s/\telse if \(obj\)\n/\telse if (0)\n/|plain"
+	"v3: an empty block leaves a concurrent heap's last block the last|wsheap.c|s/\tif \(!size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
+	"v3: a block resized to nothing leaves the one before it the last|wsheap_concurrent.c|s/\tif \(!new_size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
 	"v3: concurrent heap carved inline|wsheap_concurrent.c|s/\theap->fast.bump = NULL;\n\theap->fast.limit = NULL;\n\theap->fast.last = NULL;\n\theap->stray = NULL;\n\}/\theap->fast.last = NULL;\n\theap->stray = NULL;\n}/|plain"
 )
 
