@@ -676,18 +676,22 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 }
 
 /*
- * A mark ends the in-place window on a concurrent heap too: the block
- * carved last before it is copied, so that the rollback to the mark
- * cannot hand its bytes out again.
+ * The in-place window of a concurrent heap is a plain heap's: a mark ends
+ * it (the block carved last before it is copied, so that the rollback to
+ * the mark cannot hand its bytes out again), and so does a block carved
+ * from a chunk of its own, though the bump pointer stays where it was.
  */
-static void v3_concurrent_mark_ends_the_in_place_window(struct kunit *test)
+static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 {
 	bool yes = true;
-	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
-				     sizeof(yes) };
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	size_t reserve = 16 * KiB;
+	struct wsheap_property p[] = {
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
+	};
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, p, 1);
 	struct wsheap_mark mark;
-	void *a, *q, *after;
+	void *a, *q, *after, *big;
 
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &a, NULL), 0);
 	memset(a, 0xa1, 64);
@@ -703,6 +707,21 @@ static void v3_concurrent_mark_ends_the_in_place_window(struct kunit *test)
 	/* a block carved after the mark is still resized in place */
 	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, after, 64, 32, &q, NULL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, q, after);
+
+	/*
+	 * The reserve's chunk has far more room than a chunk sized for
+	 * 100 KiB keeps after it: the big block stays behind as a stray.
+	 */
+	heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &a, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100 * KiB, &big, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 8, &after, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, after, a + 64 + WSHEAP_REDZONE);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, after, 8, 16, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, after);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100 * KiB, &big, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, after, 16, 32, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, q, after);
 }
 
 /* ---- placement ---- */
@@ -743,7 +762,7 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
 	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
 	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
-	KUNIT_CASE(v3_concurrent_mark_ends_the_in_place_window),
+	KUNIT_CASE(v3_concurrent_in_place_window_as_on_any_heap),
 	KUNIT_CASE(v3_reserve_carries_rounds_without_memory),
 	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
 	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),
