@@ -526,9 +526,11 @@ int wsheap_create(size_t max_size, size_t trim_size,
 
 	if (!heap)
 		return wsheap_fail(error, -EINVAL, "heap pointer is NULL");
-	ret = wsheap_parse_properties(props, prop_count, &set, error);
-	if (ret)
-		return ret;
+	if (prop_count) {
+		ret = wsheap_parse_properties(props, prop_count, &set, error);
+		if (ret)
+			return ret;
+	}
 	if (!wsheap_gfp_is_atomic(set.gfp))
 		might_sleep();
 

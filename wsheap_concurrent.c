@@ -57,11 +57,10 @@ static struct wsheap_concurrent *wsheap_shared(struct wsheap *heap)
 	return (struct wsheap_concurrent *)(heap + 1);
 }
 
-/* The heap object of a heap, with room for its shared bump pointer. */
-size_t wsheap_object_size(bool concurrent)
+/* The heap object of a concurrent heap, its shared bump pointer after it. */
+size_t wsheap_concurrent_object_size(void)
 {
-	return sizeof(struct wsheap) +
-	       (concurrent ? sizeof(struct wsheap_concurrent) : 0);
+	return sizeof(struct wsheap) + sizeof(struct wsheap_concurrent);
 }
 
 void wsheap_concurrent_init(struct wsheap *heap)
@@ -269,20 +268,18 @@ bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 }
 
 /**
- * wsheap_concurrent_exclusive() - move the shared bump pointer in or out
- * @heap: the heap
+ * __wsheap_concurrent_exclusive() - move the shared bump pointer in or out
+ * @heap: a concurrent heap
  * @enter: true at the start of an exclusive call, false at its end
  *
  * An exclusive call (mark, rollback, reset) works on struct wsheap_bump
- * like on any heap; in between, the shared copy is the only one.  A
- * no-op for heaps that are not concurrent.
+ * like on any heap; in between, the shared copy is the only one.  Called
+ * through wsheap_concurrent_exclusive(), which leaves other heaps alone.
  */
-void wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
+void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
-	if (!heap->concurrent)
-		return;
 	if (enter) {
 		heap->fast.bump = c->bump;
 		heap->fast.limit = c->limit;

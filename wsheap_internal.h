@@ -116,15 +116,33 @@ void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 			size_t size, size_t align);
 
 /* wsheap_concurrent.c: the shared bump pointer of a concurrent heap */
-size_t wsheap_object_size(bool concurrent);
+size_t wsheap_concurrent_object_size(void);
 void wsheap_concurrent_init(struct wsheap *heap);
 bool wsheap_concurrent_charge(struct wsheap *heap, size_t size);
 void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size);
 void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align);
 bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 			      size_t old_size, size_t new_size);
-void wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
+void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
 void wsheap_concurrent_end_window(struct wsheap *heap);
+
+/* The heap object of a heap, with room for a shared bump pointer. */
+static inline size_t wsheap_object_size(bool concurrent)
+{
+	return concurrent ? wsheap_concurrent_object_size() :
+			    sizeof(struct wsheap);
+}
+
+/*
+ * Mark, rollback and reset: a concurrent heap's shared bump pointer moves
+ * into struct wsheap_bump for the call; nothing to do on any other heap.
+ */
+static inline void wsheap_concurrent_exclusive(struct wsheap *heap,
+					       bool enter)
+{
+	if (heap->concurrent)
+		__wsheap_concurrent_exclusive(heap, enter);
+}
 
 #define WSHEAP_MISUSE_MSG	"heap already freed or in use by another call"
 
