@@ -48,10 +48,11 @@
  * rest.
  *
  * Marks.  A mark is the bump pointer, REQUESTED_SIZE and the last
- * sequence number handed out, with the heap's epoch: a number drawn at
- * create and at every reset from the drawing CPU's own sequence (see
+ * sequence number handed out, with the heap's epoch: a number the first
+ * mark of each round draws from the drawing CPU's own sequence (see
  * wsheap_new_epoch()), unique module-wide, so one compare refuses a mark
- * of another heap or of an earlier round.  Rollback puts the bump
+ * of another heap or of an earlier round.  Create and reset only set the
+ * epoch to 0, "none drawn": a heap that takes no mark draws none.  Rollback puts the bump
  * pointer back into the chunk that contains it and unstamps every chunk
  * stamped after the mark, which makes them spares for the allocations that
  * follow; no chunk is freed until the next reset.
@@ -555,7 +556,6 @@ int wsheap_create(size_t max_size, size_t trim_size,
 		return wsheap_fail(error, -ENOMEM,
 				   "out of memory for the reserve");
 	}
-	wsheap_new_epoch(new);
 	wsheap_debug_init(new);
 	wsheap_stats_add(new);
 	*heap = new;
@@ -975,6 +975,8 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
 	ret = wsheap_enter_exclusive(heap, mark, error);
 	if (ret)
 		return ret;
+	if (!heap->epoch)
+		wsheap_new_epoch(heap);
 	mark->priv[WSHEAP_MARK_EPOCH] = heap->epoch;
 	mark->priv[WSHEAP_MARK_BUMP] = (unsigned long)heap->fast.bump;
 	mark->priv[WSHEAP_MARK_REQUESTED] = heap->fast.requested;
@@ -1028,7 +1030,8 @@ static int wsheap_rollback_locked(struct wsheap *heap,
 	unsigned long carves = mark->priv[WSHEAP_MARK_CARVES];
 	struct wsheap_chunk *chunk = NULL;
 
-	if (mark->priv[WSHEAP_MARK_EPOCH] != heap->epoch)
+	/* epoch 0: no mark taken in this round, so this one is older */
+	if (!heap->epoch || mark->priv[WSHEAP_MARK_EPOCH] != heap->epoch)
 		return wsheap_fail(error, -EINVAL,
 				   "mark is of another heap or before the last reset");
 	if (bump) {
@@ -1088,7 +1091,7 @@ static void wsheap_trim(struct wsheap *heap)
 	heap->fast.last = NULL;
 	heap->stray = NULL;
 	heap->carves = 0;
-	wsheap_new_epoch(heap);
+	heap->epoch = 0;
 }
 
 int wsheap_reset(struct wsheap *heap, struct wsheap_error *error)

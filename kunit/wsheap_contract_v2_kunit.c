@@ -699,7 +699,7 @@ static void rollback_refuses_foreign_and_stale_marks(struct kunit *test)
 {
 	struct wsheap *heap = new_heap(test, MiB, MiB);
 	struct wsheap *other = new_heap(test, MiB, MiB);
-	struct wsheap_mark stale, foreign;
+	struct wsheap_mark stale, foreign, zeroed = {};
 	struct wsheap_error err = {};
 
 	alloc_ok(test, other, 64);
@@ -715,6 +715,9 @@ static void rollback_refuses_foreign_and_stale_marks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
 	KUNIT_EXPECT_NOT_NULL(test, err.msg);
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &foreign, NULL), -EINVAL);
+	/* A zeroed mark is none, also in a round that has taken no mark. */
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &zeroed, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(other, &zeroed, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 96);
 	KUNIT_EXPECT_EQ(test, requested(test, other), 64);
 	/* Both heaps carry on. */
