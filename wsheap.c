@@ -203,7 +203,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
  * KUnit stubs see every chunk of either kind.  Exported only to the KUnit
  * suite.
  *
- * Context: Process context.  May sleep.
+ * Context: Any context @gfp allows.
  * Return: the memory, or NULL; never warns.
  */
 WSHEAP_VISIBLE_FOR_TEST
@@ -224,7 +224,8 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
  * (wsheap_cache.c), anything else freed.  Exported only to the KUnit
  * suite, whose ledger frees through it.
  *
- * Context: Process context.  May sleep.
+ * Context: Any context for a slab chunk, the only kind an atomic heap
+ * has; process context for a vmalloc()'d one.
  */
 WSHEAP_VISIBLE_FOR_TEST void __wsheap_chunk_mem_free(void *mem, gfp_t gfp)
 {
@@ -239,7 +240,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_free);
  * @gfp: the flags it was allocated with
  *
  * Exported only to the KUnit suite.
- * Context: Process context.  May sleep.
+ * Context: As __wsheap_chunk_mem_free().
  */
 WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem, gfp_t gfp)
 {
@@ -257,7 +258,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
  * Separate from wsheap_create() so that the KUnit suite, the only user of
  * the export, can make it fail and see its flags.
  *
- * Context: Process context.  May sleep.
+ * Context: Any context @gfp allows.
  * Return: the object, or NULL.
  */
 WSHEAP_VISIBLE_FOR_TEST

@@ -306,6 +306,8 @@ static bool model_expect_block(struct kunit *test, struct model *m, int ret,
 		return false;
 	}
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "op %u size %zu", op, size);
+	/* 0 bytes too: an aligned pointer that is not NULL */
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)p, 8));
 	if (size)
 		KUNIT_ASSERT_TRUE(test, ledger_owns(ledger_of(test), p, size));

@@ -467,6 +467,10 @@ struct smp_feeder {
 	struct smp_block *kept;		/* SMP_FEED_KEEP of them */
 	unsigned int nkept;
 	bool stopped_by_quota;
+	/* the edge case: each of nheaps heaps in turn, to its quota */
+	struct wsheap **heaps;
+	unsigned int nheaps;
+	size_t *sums;			/* what its calls took from each */
 };
 
 static void smp_feed_error(struct smp_feeder *f, const char *what)
@@ -539,6 +543,28 @@ static int smp_feed_one(struct smp_feeder *f)
 	return ret;
 }
 
+/* Fill each heap in turn until its quota refuses, as the other CPUs do. */
+static int smp_feed_edges(struct smp_feeder *f)
+{
+	unsigned int h;
+	size_t size;
+	void *p;
+	int ret = 0;
+
+	for (h = 0; h < f->nheaps; h++) {
+		for (;;) {
+			size = 1 + prandom_u32_state(&f->rnd) % 64;
+			ret = wsheap_alloc(f->heaps[h], size, &p, NULL);
+			if (ret)
+				break;
+			f->sums[h] += size;
+		}
+		if (ret != -EDQUOT)
+			break;
+	}
+	return ret;
+}
+
 static int smp_feeder_fn(void *data)
 {
 	struct smp_feeder *f = data;
@@ -546,9 +572,13 @@ static int smp_feeder_fn(void *data)
 	int ret;
 
 	wait_for_completion(f->go);
-	do {
-		ret = smp_feed_one(f);
-	} while (!ret && !f->errors);
+	if (f->nheaps) {
+		ret = smp_feed_edges(f);
+	} else {
+		do {
+			ret = smp_feed_one(f);
+		} while (!ret && !f->errors);
+	}
 	f->stopped_by_quota = ret == -EDQUOT;
 	for (i = 0; i < f->nkept; i++)
 		if (memchr_inv(f->kept[i].ptr, f->kept[i].tag,
@@ -642,9 +672,84 @@ static void smp_one_concurrent_heap_fed_by_every_cpu(struct kunit *test)
 	wsheap_free(heap);
 }
 
+#define SMP_EDGE_HEAPS		2000
+#define SMP_EDGE_QUOTA		4096
+
+static void smp_free_heaps(struct wsheap **heaps, unsigned int n)
+{
+	while (n--)
+		wsheap_free(heaps[n]);
+}
+
+/*
+ * The quota's edge, where a check and an add that are not one step would
+ * let two CPUs both take the last bytes: every CPU fills the same 2000
+ * small concurrent heaps in turn, so that the CPUs meet at 2000 edges.
+ * Each heap ends at most at its quota, and its REQUESTED_SIZE is what the
+ * CPUs' calls took from it.
+ */
+static void smp_concurrent_quota_holds_at_every_edge(struct kunit *test)
+{
+	unsigned int h, i, n, nfeeders = num_online_cpus();
+	unsigned int over = 0, wrong = 0;
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	struct smp_feeder *feeders;
+	struct wsheap **heaps;
+	struct completion go;
+
+	feeders = kunit_kcalloc(test, nfeeders, sizeof(*feeders), GFP_KERNEL);
+	heaps = kunit_kcalloc(test, SMP_EDGE_HEAPS, sizeof(*heaps), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, feeders);
+	KUNIT_ASSERT_NOT_NULL(test, heaps);
+	for (h = 0; h < SMP_EDGE_HEAPS; h++) {
+		int ret = wsheap_create(SMP_EDGE_QUOTA, 0, &p, 1, &heaps[h],
+					NULL);
+
+		if (ret) {
+			smp_free_heaps(heaps, h);
+			KUNIT_ASSERT_EQ(test, ret, 0);
+		}
+	}
+	init_completion(&go);
+	n = smp_start_feeders(test, feeders, nfeeders, NULL, &go);
+	KUNIT_EXPECT_EQ(test, n, nfeeders);
+	for (i = 0; i < n; i++) {
+		feeders[i].heaps = heaps;
+		feeders[i].nheaps = SMP_EDGE_HEAPS;
+		feeders[i].sums = kunit_kcalloc(test, SMP_EDGE_HEAPS,
+						sizeof(size_t), GFP_KERNEL);
+		if (!feeders[i].sums)
+			feeders[i].nheaps = 0;
+	}
+	complete_all(&go);
+	for (i = 0; i < n; i++) {
+		wait_for_completion(&feeders[i].done);
+		kthread_stop(feeders[i].task);
+		put_task_struct(feeders[i].task);
+		KUNIT_EXPECT_TRUE(test, feeders[i].stopped_by_quota);
+	}
+	for (h = 0; h < SMP_EDGE_HEAPS; h++) {
+		size_t requested = 0, sum = 0;
+
+		for (i = 0; i < n; i++)
+			sum += feeders[i].sums ? feeders[i].sums[h] : 0;
+		wsheap_get_property(heaps[h], WSHEAP_PROPERTY_REQUESTED_SIZE,
+				    &requested, sizeof(requested), NULL);
+		over += sum > SMP_EDGE_QUOTA;
+		wrong += requested != sum;
+	}
+	smp_free_heaps(heaps, SMP_EDGE_HEAPS);
+	KUNIT_EXPECT_EQ_MSG(test, over, 0, "heaps past their quota");
+	KUNIT_EXPECT_EQ_MSG(test, wrong, 0,
+			    "heaps whose REQUESTED_SIZE is not their calls' sum");
+}
+
 static struct kunit_case wsheap_smp_cases[] = {
 	KUNIT_CASE_SLOW(smp_independent_heaps_on_every_cpu),
 	KUNIT_CASE(smp_one_concurrent_heap_fed_by_every_cpu),
+	KUNIT_CASE(smp_concurrent_quota_holds_at_every_edge),
 	{}
 };
 
