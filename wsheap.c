@@ -60,7 +60,7 @@
  * Realloc.  The block of the last allocating call is remembered (the inline
  * path stores it too); only that block can grow or shrink in place.  If it
  * lies in a chunk the bump pointer does not run through (a request too
- * large for the current chunk), that chunk's end is remembered as well.
+ * large for the current chunk), that chunk is remembered as well.
  *
  * Concurrency: none inside.  Callers serialise the calls on one heap.
  */
@@ -277,11 +277,16 @@ struct wsheap *wsheap_object_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_object_alloc);
 
-/* The heap object goes to this CPU's slot, or back to the slab. */
+/*
+ * The heap object goes to this CPU's slot, still in the debugfs listing,
+ * or off the listing and back to the slab.
+ */
 static void wsheap_object_free(struct wsheap *heap)
 {
-	if (heap->concurrent || !wsheap_cache_park_object(heap))
-		kfree(heap);
+	if (!heap->concurrent && wsheap_cache_park_object(heap))
+		return;
+	wsheap_stats_unlist(heap);
+	kfree(heap);
 }
 
 static char *wsheap_chunk_start(struct wsheap_chunk *chunk)
@@ -468,8 +473,7 @@ void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 		cur->limit = wsheap_chunk_end(chunk);
 		heap->stray = NULL;
 	} else {
-		heap->stray = obj;
-		heap->stray_limit = wsheap_chunk_end(chunk);
+		heap->stray = chunk;
 	}
 	return obj;
 }
@@ -542,12 +546,20 @@ int wsheap_create(size_t max_size, size_t trim_size,
 		return wsheap_fail(error, -ENOMEM,
 				   "out of memory for the heap object");
 
-	new->fast.max_size = max_size;
+	/* every field: an object taken from a CPU's slot is not cleared */
+	new->fast = (struct wsheap_bump){ .max_size = max_size };
 	new->trim_size = trim_size;
+	new->actual = 0;
 	INIT_LIST_HEAD(&new->chunks);
+	new->epoch = 0;
+	new->stray = NULL;
+	new->reserve = 0;
+	new->carves = 0;
 	new->gfp = gfp;
 	new->node = set.node;
 	new->concurrent = set.concurrent;
+	new->name[0] = '\0';
+	new->stats = (struct wsheap_stats){};
 	if (set.concurrent)
 		wsheap_concurrent_init(new);
 	if (set.name)
@@ -558,7 +570,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 				   "out of memory for the reserve");
 	}
 	wsheap_debug_init(new);
-	wsheap_stats_add(new);
+	wsheap_stats_show_heap(new);
 	*heap = new;
 	return 0;
 }
@@ -764,6 +776,18 @@ int wsheap_alloc_aligned(struct wsheap *heap, size_t size, size_t align,
 EXPORT_SYMBOL_GPL(wsheap_alloc_aligned);
 
 /*
+ * The last block lies in the stray chunk: that chunk holds no other
+ * block, since a chunk is carved from its start only while it is a spare.
+ */
+static bool wsheap_is_stray(const struct wsheap *heap, const char *last)
+{
+	struct wsheap_chunk *chunk = heap->stray;
+
+	return chunk && last >= wsheap_chunk_start(chunk) &&
+	       last < wsheap_chunk_end(chunk);
+}
+
+/*
  * Where the block of the last allocating call may grow to, or NULL when
  * @old is not that block.
  */
@@ -771,7 +795,8 @@ static char *wsheap_last_limit(const struct wsheap *heap, const void *old)
 {
 	if (!old || old != heap->fast.last)
 		return NULL;
-	return old == heap->stray ? heap->stray_limit : heap->fast.limit;
+	return wsheap_is_stray(heap, old) ? wsheap_chunk_end(heap->stray) :
+					    heap->fast.limit;
 }
 
 /*
@@ -784,7 +809,7 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 {
 	if (!wsheap_fits(new_size, limit - old))
 		return false;
-	if (old != heap->stray)
+	if (!wsheap_is_stray(heap, old))
 		heap->fast.bump = old + wsheap_footprint(new_size);
 	if (new_size < old_size) {
 		wsheap_stats_peak(heap);
@@ -1124,7 +1149,7 @@ void wsheap_free(struct wsheap *heap)
 	if (!heap || !wsheap_enter(heap))
 		return;
 	wsheap_debug_poison(heap);
-	wsheap_stats_del(heap);
+	wsheap_stats_hide_heap(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
 		wsheap_chunk_release(heap, chunk);
 	wsheap_object_free(heap);

@@ -1,35 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wsheap - one parked heap object and one parked chunk per CPU
+ * wsheap - heap objects and small chunks parked on each CPU
  *
  * A driver that makes one heap per request (a message, an ioctl) creates
  * and frees heaps as often as it allocates.  Each CPU therefore keeps the
- * heap object and the small chunk that the last wsheap_free() on it gave
- * back, and the next wsheap_create() and first chunk on that CPU take
- * them: a short-lived heap that fits one small chunk costs no slab call at
- * all once its CPU has run one, where it would cost two allocations and
- * two frees.  The idea is kernel/bpf/memalloc.c's, cut down to one slot:
- * a slot is written with this_cpu_xchg(), which is safe against an
- * interrupt on the same CPU, so any context may take or park, and heaps
- * on different CPUs touch different slots (no shared cache line).
+ * heap object and the small chunks that the last wsheap_free() on it gave
+ * back, one chunk per size class, and the next wsheap_create() and chunks
+ * on that CPU take them: a short-lived heap costs no slab call at all once
+ * its CPU has run one like it, where it would cost an allocation and a
+ * free per object and chunk.  The idea is kernel/bpf/memalloc.c's, cut
+ * down to one slot per object kind and size.
+ *
+ * Each CPU has a set of slots per context: task, softirq and hard
+ * interrupt.  A context is never interrupted by one of its own kind on
+ * the same CPU, so with preemption off a set is used by one caller at a
+ * time: a slot is read and written with plain loads and stores, no
+ * atomic and no interrupt masking (which costs as much as the slab call
+ * on some machines), and heaps on different CPUs touch different slots.
+ * NMI context does not park.
  *
  * What is never parked: the memory of an ACCOUNT heap (its memcg charge
  * would follow it to another cgroup's heap), vmalloc()'d chunks and
  * chunks above WSHEAP_SLAB_CHUNK_MAX.  A chunk is taken only for a request
- * of exactly its size; a park into a full slot frees the older memory, so
- * a CPU holds at most one heap object and one chunk of up to 16 KiB.  The
- * slots of a CPU that goes offline keep their memory until module exit.
+ * of exactly its size, from the slot of its power-of-two class; a park
+ * into a full slot frees the older memory.  A set of slots holds at most
+ * a heap object and a chunk per class, under 32 KiB.  The slots of a CPU
+ * that goes offline keep their memory until module exit.
+ *
+ * A parked heap object stays in the debugfs listing (wsheap_debugfs.c),
+ * marked as holding no heap; it leaves it when it goes back to the slab.
  *
  * KASAN builds poison what is parked, all but its first WSHEAP_CHUNK_HDR
  * bytes (a chunk's header, which says its size; kfree() checks the first
- * byte), so that a block used after its heap's wsheap_free() is still
- * reported.
+ * byte) and a heap object's listing, so that a block or heap used after
+ * its heap's wsheap_free() is still reported.
  */
+#include <linux/bitops.h>
 #include <linux/gfp.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
 #include "wsheap_internal.h"
 
@@ -39,12 +51,50 @@
 #define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
 #endif
 
+/* Chunk slots: one per power of two from 64 bytes to WSHEAP_SLAB_CHUNK_MAX. */
+#define WSHEAP_CACHE_MIN_SHIFT	6
+#define WSHEAP_CACHE_CLASSES	(ilog2(WSHEAP_SLAB_CHUNK_MAX) - \
+				 WSHEAP_CACHE_MIN_SHIFT + 1)
+
+/* Task, softirq and hard interrupt: see wsheap_cache_get(). */
+#define WSHEAP_CACHE_CONTEXTS	3
+
 struct wsheap_cpu_cache {
 	struct wsheap *object;
-	struct wsheap_chunk *chunk;
+	struct wsheap_chunk *chunks[WSHEAP_CACHE_CLASSES];
 };
 
-static DEFINE_PER_CPU(struct wsheap_cpu_cache, wsheap_cpu_cache);
+static DEFINE_PER_CPU(struct wsheap_cpu_cache [WSHEAP_CACHE_CONTEXTS],
+		      wsheap_cpu_caches);
+
+/*
+ * This CPU's slots for the context we run in, preemption off until
+ * wsheap_cache_put(); NULL in NMI context.
+ */
+static __always_inline struct wsheap_cpu_cache *wsheap_cache_get(void)
+{
+	unsigned int context;
+
+	if (in_nmi())
+		return NULL;
+	context = in_hardirq() ? 2 : in_serving_softirq() ? 1 : 0;
+	preempt_disable();
+	return this_cpu_ptr(&wsheap_cpu_caches[context]);
+}
+
+static __always_inline void wsheap_cache_put(void)
+{
+	preempt_enable();
+}
+
+/* The slot of a chunk of @bytes, at most WSHEAP_SLAB_CHUNK_MAX. */
+static unsigned int wsheap_chunk_class(size_t bytes)
+{
+	unsigned int shift = fls_long(bytes - 1);
+
+	return shift > WSHEAP_CACHE_MIN_SHIFT ?
+	       shift - WSHEAP_CACHE_MIN_SHIFT : 0;
+}
 
 /**
  * wsheap_slab_alloc() - kmalloc() for heap objects and slab chunks
@@ -73,24 +123,51 @@ static bool wsheap_cache_may_hold(gfp_t gfp)
 	return !(gfp & __GFP_ACCOUNT);
 }
 
+/* Poison a parked heap object but its listing, which debugfs reads. */
+static void wsheap_cache_poison_object(struct wsheap *heap)
+{
+	wsheap_kasan_park(heap, WSHEAP_OBJECT_STATE);
+}
+
+/* A heap object leaves the slots for good: off the listing, to the slab. */
+static void wsheap_cache_free_object(struct wsheap *heap)
+{
+	wsheap_kasan_unpark(heap, sizeof(*heap));
+	wsheap_stats_unlist(heap);
+	kfree(heap);
+}
+
+static void wsheap_cache_free_chunk(struct wsheap_chunk *chunk)
+{
+	wsheap_kasan_unpark(chunk, chunk->bytes);
+	kfree(chunk);
+}
+
 /**
  * wsheap_cache_take_object() - this CPU's parked heap object, if any
  * @gfp: the new heap's flags
  *
  * Context: Any.
- * Return: a zeroed heap object, or NULL when there is none to take.
+ * Return: a heap object, its fields those of the heap it held (the
+ * caller sets them all) and its listing intact, or NULL when there is
+ * none to take.
  */
 struct wsheap *wsheap_cache_take_object(gfp_t gfp)
 {
+	struct wsheap_cpu_cache *cache;
 	struct wsheap *heap;
 
 	if (!wsheap_cache_may_hold(gfp))
 		return NULL;
-	heap = this_cpu_xchg(wsheap_cpu_cache.object, NULL);
+	cache = wsheap_cache_get();
+	if (!cache)
+		return NULL;
+	heap = cache->object;
+	cache->object = NULL;
+	wsheap_cache_put();
 	if (!heap)
 		return NULL;
 	wsheap_kasan_unpark(heap, sizeof(*heap));
-	memset(heap, 0, sizeof(*heap));
 	return heap;
 }
 
@@ -104,21 +181,25 @@ struct wsheap *wsheap_cache_take_object(gfp_t gfp)
  */
 bool wsheap_cache_park_object(struct wsheap *heap)
 {
+	struct wsheap_cpu_cache *cache;
 	struct wsheap *old;
 
 	if (!wsheap_cache_may_hold(heap->gfp))
 		return false;
-	wsheap_kasan_park(heap, sizeof(*heap));
-	old = this_cpu_xchg(wsheap_cpu_cache.object, heap);
-	if (old) {
-		wsheap_kasan_unpark(old, sizeof(*old));
-		kfree(old);
-	}
+	cache = wsheap_cache_get();
+	if (!cache)
+		return false;
+	wsheap_cache_poison_object(heap);
+	old = cache->object;
+	cache->object = heap;
+	wsheap_cache_put();
+	if (old)
+		wsheap_cache_free_object(old);
 	return true;
 }
 
 /**
- * wsheap_cache_take_chunk() - this CPU's parked chunk, if it has @bytes
+ * wsheap_cache_take_chunk() - this CPU's parked chunk of @bytes, if any
  * @bytes: size of the chunk wanted, header included
  * @gfp: the heap's flags
  *
@@ -127,20 +208,24 @@ bool wsheap_cache_park_object(struct wsheap *heap)
  */
 void *wsheap_cache_take_chunk(size_t bytes, gfp_t gfp)
 {
-	struct wsheap_chunk *chunk;
+	struct wsheap_chunk **slot, *chunk = NULL;
+	struct wsheap_cpu_cache *cache;
 
 	if (!wsheap_cache_may_hold(gfp) || bytes > WSHEAP_SLAB_CHUNK_MAX)
 		return NULL;
-	chunk = this_cpu_xchg(wsheap_cpu_cache.chunk, NULL);
-	if (!chunk)
+	cache = wsheap_cache_get();
+	if (!cache)
 		return NULL;
-	if (chunk->bytes == bytes) {
-		wsheap_kasan_unpark(chunk, bytes);
-		return chunk;
+	slot = &cache->chunks[wsheap_chunk_class(bytes)];
+	/* another size of the class stays for a heap that wants it */
+	if (*slot && (*slot)->bytes == bytes) {
+		chunk = *slot;
+		*slot = NULL;
 	}
-	/* Another size: leave it for a heap that wants it. */
-	wsheap_cache_park_chunk(chunk, gfp);
-	return NULL;
+	wsheap_cache_put();
+	if (chunk)
+		wsheap_kasan_unpark(chunk, bytes);
+	return chunk;
 }
 
 /**
@@ -154,17 +239,22 @@ void *wsheap_cache_take_chunk(size_t bytes, gfp_t gfp)
  */
 bool wsheap_cache_park_chunk(void *mem, gfp_t gfp)
 {
-	struct wsheap_chunk *chunk = mem, *old;
+	struct wsheap_chunk *chunk = mem, **slot, *old;
+	struct wsheap_cpu_cache *cache;
 
 	if (!wsheap_cache_may_hold(gfp) || is_vmalloc_addr(mem) ||
 	    chunk->bytes > WSHEAP_SLAB_CHUNK_MAX)
 		return false;
+	cache = wsheap_cache_get();
+	if (!cache)
+		return false;
 	wsheap_kasan_park(chunk, chunk->bytes);
-	old = this_cpu_xchg(wsheap_cpu_cache.chunk, chunk);
-	if (old) {
-		wsheap_kasan_unpark(old, old->bytes);
-		kfree(old);
-	}
+	slot = &cache->chunks[wsheap_chunk_class(chunk->bytes)];
+	old = *slot;
+	*slot = chunk;
+	wsheap_cache_put();
+	if (old)
+		wsheap_cache_free_chunk(old);
 	return true;
 }
 
@@ -176,18 +266,17 @@ bool wsheap_cache_park_chunk(void *mem, gfp_t gfp)
 void wsheap_cache_drain(void)
 {
 	struct wsheap_cpu_cache *cache;
+	unsigned int context, class;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		cache = per_cpu_ptr(&wsheap_cpu_cache, cpu);
-		if (cache->object) {
-			wsheap_kasan_unpark(cache->object,
-					    sizeof(*cache->object));
-			kfree(cache->object);
-		}
-		if (cache->chunk) {
-			wsheap_kasan_unpark(cache->chunk, cache->chunk->bytes);
-			kfree(cache->chunk);
+		for (context = 0; context < WSHEAP_CACHE_CONTEXTS; context++) {
+			cache = per_cpu_ptr(&wsheap_cpu_caches[context], cpu);
+			if (cache->object)
+				wsheap_cache_free_object(cache->object);
+			for (class = 0; class < WSHEAP_CACHE_CLASSES; class++)
+				if (cache->chunks[class])
+					wsheap_cache_free_chunk(cache->chunks[class]);
 		}
 	}
 }

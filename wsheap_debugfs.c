@@ -2,16 +2,22 @@
 /*
  * wsheap - every live heap in /sys/kernel/debug/wsheap/heaps
  *
- * Linked into wsheap.ko only in kernels with debugfs.  A heap joins the
- * list of the CPU that creates it and leaves that list at free, each list
- * under a spinlock of its own: heaps created on different CPUs never
- * write a common lock or list head, and a free on the creating CPU (the
- * usual case) touches only that CPU's.  The reader takes each CPU's lock
- * in turn while it prints that CPU's heaps, so a heap cannot be freed
- * while it is being printed, and every heap that lives across the whole
- * read is listed exactly once.  A heap's fields, though, change under
- * its owner's calls, which take no lock: the file reads them with
- * data_race(), a snapshot that is exact whenever the owner is idle.
+ * Linked into wsheap.ko only in kernels with debugfs.  A heap object joins
+ * the list of the CPU that first creates a heap in it, under that list's
+ * spinlock, and leaves it only when its memory goes back to the slab: an
+ * object parked for the next heap (wsheap_cache.c) stays listed, so that a
+ * short-lived heap's create and free on a warm CPU take no lock and write
+ * no list.  Heaps on different CPUs never write a common lock or list head.
+ *
+ * Each object's listing.gen says whether a heap lives in it, the way a
+ * seqcount does: wsheap_free() makes it odd before it tears the heap down,
+ * wsheap_create() makes it even once the new heap is set up.  The reader
+ * takes each CPU's lock in turn (so no object on that list is freed under
+ * it), skips objects with an odd gen, copies the rest and keeps the copy
+ * only if gen did not move meanwhile.  Every heap that lives across the
+ * whole read is listed exactly once, and a line never mixes two heaps.  A
+ * live heap's counters change under its owner's calls, which take no lock:
+ * the copy is exact whenever the owner is idle.
  *
  * The file is one table for people and scripts alike: a header line that
  * names each column in one word, then one line per heap with as many
@@ -28,6 +34,7 @@
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 
 #include "wsheap_internal.h"
 
@@ -40,45 +47,67 @@ struct wsheap_heap_list {
 static DEFINE_PER_CPU(struct wsheap_heap_list, wsheap_heap_lists);
 static struct dentry *wsheap_debugfs_dir;
 
-void wsheap_stats_add(struct wsheap *heap)
+/**
+ * wsheap_stats_list() - put a heap object from the slab on this CPU's list
+ * @heap: the heap wsheap_create() is about to return, in a new object
+ *
+ * Called by wsheap_stats_show_heap() (wsheap_internal.h), which only
+ * turns gen even for an object that is listed already.
+ *
+ * Context: Any.
+ */
+void wsheap_stats_list(struct wsheap *heap)
 {
 	struct wsheap_heap_list *list = get_cpu_ptr(&wsheap_heap_lists);
 	unsigned long flags;
 
-	heap->stats_cpu = smp_processor_id();
+	heap->listing.cpu = smp_processor_id();
 	spin_lock_irqsave(&list->lock, flags);
-	list_add_tail(&heap->stats.node, &list->heaps);
+	list_add_tail(&heap->listing.node, &list->heaps);
 	spin_unlock_irqrestore(&list->lock, flags);
 	put_cpu_ptr(&wsheap_heap_lists);
 }
 
-void wsheap_stats_del(struct wsheap *heap)
+/**
+ * wsheap_stats_unlist() - take a heap object off its list for good
+ * @heap: a heap object about to go back to the slab
+ *
+ * Context: Any.
+ */
+void wsheap_stats_unlist(struct wsheap *heap)
 {
-	struct wsheap_heap_list *list = per_cpu_ptr(&wsheap_heap_lists,
-						    heap->stats_cpu);
+	struct wsheap_heap_list *list;
 	unsigned long flags;
 
+	if (!heap->listing.node.next)
+		return;
+	list = per_cpu_ptr(&wsheap_heap_lists, heap->listing.cpu);
 	spin_lock_irqsave(&list->lock, flags);
-	list_del(&heap->stats.node);
+	list_del(&heap->listing.node);
 	spin_unlock_irqrestore(&list->lock, flags);
 }
 
-/* What one line shows: the fields its owner's calls change. */
-struct wsheap_snapshot {
-	size_t requested;
-	size_t actual;
-	struct wsheap_stats stats;
-};
-
-static void wsheap_heap_snapshot(struct wsheap *heap,
-				 struct wsheap_snapshot *snap)
+/*
+ * Copy @heap, or return false when no heap lives in it (gen odd) or it
+ * was freed during the copy.  The copy races with the owner's calls and,
+ * when it is freed meanwhile, with the parking of its object, which KASAN
+ * builds poison: neither is a bug, as the copy is then thrown away.
+ */
+static bool wsheap_heap_snapshot(struct wsheap *heap, struct wsheap *copy)
 {
-	/* racy on purpose: the owner's calls take no lock (see above) */
-	snap->requested = data_race(heap->fast.requested);
-	/* racy on purpose, likewise */
-	snap->actual = data_race(heap->actual);
-	/* racy on purpose, likewise */
-	snap->stats = data_race(heap->stats);
+	unsigned int gen = smp_load_acquire(&heap->listing.gen);
+
+	if (gen & 1)
+		return false;
+	wsheap_kasan_quiet();
+	/* racy on purpose: checked against gen below */
+	data_race(memcpy(copy, heap, WSHEAP_OBJECT_STATE));
+	wsheap_kasan_loud();
+	smp_rmb();	/* pairs with wsheap_stats_hide_heap()'s smp_wmb() */
+	if (READ_ONCE(heap->listing.gen) != gen)
+		return false;
+	copy->name[WSHEAP_NAME_MAX - 1] = '\0';
+	return true;
 }
 
 /*
@@ -104,20 +133,21 @@ static void wsheap_heap_flags_show(struct seq_file *m, struct wsheap *heap)
 	seq_puts(m, any ? "\n" : "-\n");
 }
 
-static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *heap)
+static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *live)
 {
-	struct wsheap_snapshot snap;
+	struct wsheap copy, *heap = &copy;
 
-	wsheap_heap_snapshot(heap, &snap);
+	if (!wsheap_heap_snapshot(live, heap))
+		return;
 	if (heap->name[0])
 		seq_escape(m, heap->name, " \t\n\\");
 	else
 		seq_puts(m, "-");
 	seq_printf(m, " %zu %zu %zu %zu %zu %u %u %u %u %zu ",
-		   heap->fast.max_size, heap->trim_size, snap.requested,
-		   snap.actual, max(snap.stats.peak, snap.requested),
-		   snap.stats.chunks, snap.stats.resets,
-		   snap.stats.quota_refusals, snap.stats.oom_refusals,
+		   heap->fast.max_size, heap->trim_size, heap->fast.requested,
+		   heap->actual, max(heap->stats.peak, heap->fast.requested),
+		   heap->stats.chunks, heap->stats.resets,
+		   heap->stats.quota_refusals, heap->stats.oom_refusals,
 		   heap->reserve);
 	wsheap_heap_flags_show(m, heap);
 }
@@ -146,7 +176,7 @@ WSHEAP_VISIBLE_FOR_TEST int wsheap_heaps_show(struct seq_file *m, void *v)
 	for_each_possible_cpu(cpu) {
 		list = per_cpu_ptr(&wsheap_heap_lists, cpu);
 		spin_lock_irqsave(&list->lock, flags);
-		list_for_each_entry(heap, &list->heaps, stats.node)
+		list_for_each_entry(heap, &list->heaps, listing.node)
 			wsheap_heaps_show_one(m, heap);
 		spin_unlock_irqrestore(&list->lock, flags);
 	}

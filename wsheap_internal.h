@@ -65,7 +65,6 @@ struct wsheap_chunk {
  */
 struct wsheap_stats {
 #ifdef CONFIG_DEBUG_FS
-	struct list_head node;		/* in its creating CPU's list */
 	size_t peak;			/* highest REQUESTED_SIZE so far */
 	/* 32 bits, so that struct wsheap fits kmalloc-192: counted mod 2^32 */
 	unsigned int chunks;
@@ -76,8 +75,24 @@ struct wsheap_stats {
 };
 
 /*
+ * A heap object's place in the debugfs listing, at the end of struct
+ * wsheap: it stays there while the object is parked for the next heap
+ * (wsheap_cache.c), which poisons only what comes before it.
+ * @gen is odd while the object is parked: see wsheap_debugfs.c.
+ */
+struct wsheap_listing {
+#ifdef CONFIG_DEBUG_FS
+	unsigned int gen;
+	u16 cpu;			/* whose list it is on */
+	struct list_head node;		/* NULL next: on no list */
+#endif
+};
+
+/*
  * The bump pointer, its limit, the quota and the bytes handed out come
  * first, in struct wsheap_bump, where the inline wsheap_alloc() finds them.
+ * wsheap_create() sets every field before @listing: a new field needs its
+ * line there.
  */
 struct wsheap {
 	struct wsheap_bump fast;
@@ -85,21 +100,27 @@ struct wsheap {
 	size_t actual;			/* sum of chunk->bytes */
 	struct list_head chunks;
 	unsigned long epoch;		/* this heap's current round */
-	char *stray;			/* fast.last, outside the bump chunk */
-	char *stray_limit;		/* the end of its chunk */
+	struct wsheap_chunk *stray;	/* holds fast.last, not the bump */
 	size_t reserve;			/* RESERVE: the first chunk holds it */
 	unsigned int carves;		/* last chunk->seq handed out */
 	gfp_t gfp;			/* for chunks and the heap object */
 	s16 node;			/* NUMA_NODE, or NUMA_NO_NODE */
-	u16 stats_cpu;			/* whose list of heaps it is on */
-	char name[WSHEAP_NAME_MAX];
 	bool concurrent;		/* CONCURRENT: see wsheap_concurrent.c */
+	char name[WSHEAP_NAME_MAX];
 	struct wsheap_stats stats;
 #ifdef CONFIG_WSHEAP_DEBUG
 	u32 magic;			/* WSHEAP_MAGIC until wsheap_free() */
 	atomic_t in_call;		/* a call is inside this heap */
 #endif
+	struct wsheap_listing listing;	/* last: see struct wsheap_listing */
 };
+
+/*
+ * The bytes of a heap object before its listing: wsheap_create() sets
+ * every field there (a parked object is reused as it is, not cleared),
+ * and what the debugfs reader copies.
+ */
+#define WSHEAP_OBJECT_STATE	offsetof(struct wsheap, listing)
 
 /* Flags of a heap whose calls may run where sleeping is not allowed. */
 static inline bool wsheap_gfp_is_atomic(gfp_t gfp)
@@ -230,8 +251,32 @@ bool wsheap_cache_park_chunk(void *mem, gfp_t gfp);
 void wsheap_cache_drain(void);
 
 #ifdef CONFIG_DEBUG_FS
-void wsheap_stats_add(struct wsheap *heap);
-void wsheap_stats_del(struct wsheap *heap);
+void wsheap_stats_list(struct wsheap *heap);
+
+/*
+ * A new heap, set up in full, joins the listing: a heap object from the
+ * slab goes on this CPU's list; one taken from a CPU's slot is listed
+ * already, and its gen turns even after every field of the new heap (the
+ * release orders them).  Inline: a warm create pays no call for it.
+ */
+static inline void wsheap_stats_show_heap(struct wsheap *heap)
+{
+	unsigned int gen = heap->listing.gen;
+
+	if (!heap->listing.node.next)
+		wsheap_stats_list(heap);
+	else if (gen & 1)
+		smp_store_release(&heap->listing.gen, gen + 1);
+}
+
+/* wsheap_free() is about to tear the heap down: gen turns odd first. */
+static inline void wsheap_stats_hide_heap(struct wsheap *heap)
+{
+	WRITE_ONCE(heap->listing.gen, heap->listing.gen + 1);
+	smp_wmb();	/* pairs with the debugfs reader's smp_rmb() */
+}
+
+void wsheap_stats_unlist(struct wsheap *heap);
 void __init wsheap_debugfs_init(void);
 void wsheap_debugfs_exit(void);
 
@@ -262,8 +307,9 @@ static inline void wsheap_stats_refused(struct wsheap *heap, int code)
 	data_race((*count)++);
 }
 #else
-static inline void wsheap_stats_add(struct wsheap *heap) { }
-static inline void wsheap_stats_del(struct wsheap *heap) { }
+static inline void wsheap_stats_show_heap(struct wsheap *heap) { }
+static inline void wsheap_stats_hide_heap(struct wsheap *heap) { }
+static inline void wsheap_stats_unlist(struct wsheap *heap) { }
 static inline void wsheap_debugfs_init(void) { }
 static inline void wsheap_debugfs_exit(void) { }
 static inline void wsheap_stats_peak(struct wsheap *heap) { }
@@ -289,6 +335,8 @@ void wsheap_kasan_hand_out(const void *obj, size_t size);
 void wsheap_kasan_take_back(const void *start, size_t size);
 void wsheap_kasan_park(const void *mem, size_t size);
 void wsheap_kasan_unpark(const void *mem, size_t size);
+void wsheap_kasan_quiet(void);
+void wsheap_kasan_loud(void);
 #else
 #define WSHEAP_REDZONE	0
 static inline void wsheap_kasan_new_chunk(void *payload, size_t size) { }
@@ -296,6 +344,8 @@ static inline void wsheap_kasan_hand_out(const void *obj, size_t size) { }
 static inline void wsheap_kasan_take_back(const void *start, size_t size) { }
 static inline void wsheap_kasan_park(const void *mem, size_t size) { }
 static inline void wsheap_kasan_unpark(const void *mem, size_t size) { }
+static inline void wsheap_kasan_quiet(void) { }
+static inline void wsheap_kasan_loud(void) { }
 #endif
 
 /*

@@ -86,3 +86,18 @@ void wsheap_kasan_unpark(const void *mem, size_t size)
 {
 	kasan_poison(mem, size, 0, false);
 }
+
+/*
+ * No reports from this task until wsheap_kasan_loud(): for the debugfs
+ * reader's copy of a heap object that may be parked (and poisoned) while
+ * it copies, a copy it then throws away.
+ */
+void wsheap_kasan_quiet(void)
+{
+	kasan_disable_current();
+}
+
+void wsheap_kasan_loud(void)
+{
+	kasan_enable_current();
+}

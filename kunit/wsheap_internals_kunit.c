@@ -13,6 +13,8 @@
  */
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include "wsheap_kunit.h"
 
@@ -77,6 +79,98 @@ static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, slab, 0);
 	KUNIT_EXPECT_EQ(test, charged_slab, 20);
 	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/*
+ * One heap's life: a 1 KiB heap filled to its quota with 100-byte
+ * blocks, which takes its 1 KiB chunk and a small one for the last
+ * blocks, then free.  Never asserts.
+ */
+static void full_heap_life(struct kunit *test)
+{
+	struct wsheap *heap;
+	void *p;
+
+	if (wsheap_create(KiB, 0, NULL, 0, &heap, NULL)) {
+		KUNIT_FAIL(test, "create failed");
+		return;
+	}
+	while (!wsheap_alloc(heap, 100, &p, NULL))
+		;
+	wsheap_free(heap);
+}
+
+/*
+ * A heap filled to its quota spills into a second, smaller chunk: each
+ * CPU parks a chunk per size class, so its next life takes both back and
+ * still costs no slab call.
+ */
+static void full_short_lived_heaps_cost_no_slab_call(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int i, chunks;
+
+	kunit_activate_static_stub(test, wsheap_slab_alloc,
+				   counting_slab_alloc);
+	migrate_disable();
+	full_heap_life(test);
+	chunks = l->allocs;
+	l->slab_allocs = 0;
+	for (i = 0; i < 10; i++)
+		full_heap_life(test);
+	chunks = l->allocs - chunks;
+	migrate_enable();
+
+	KUNIT_EXPECT_EQ(test, chunks, 20);
+	KUNIT_EXPECT_EQ(test, l->slab_allocs, 0);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/*
+ * A heap object parked by a free is reused as it is, not cleared: the
+ * heap created in it next starts from nothing all the same, whatever the
+ * heap before it did (a name, a reserve, a stray chunk, a mark, refusals).
+ */
+static void heap_in_a_parked_object_starts_new(struct kunit *test)
+{
+	size_t reserve = 4 * KiB;
+	struct wsheap_property p[] = {
+		{ WSHEAP_PROPERTY_NAME, "wsheap-kunit-old", 17 },
+		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
+	};
+	struct wsheap *old, *heap;
+	struct wsheap_mark mark;
+	char name[WSHEAP_NAME_MAX];
+	void *q;
+
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, wsheap_create(64 * KiB, 0, p, ARRAY_SIZE(p),
+					    &old, NULL), 0);
+	alloc_ok(test, old, 100);
+	mark_ok(test, old, &mark);
+	alloc_ok(test, old, 16000);		/* a stray chunk */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(old, 60 * KiB, &q, NULL), -EDQUOT);
+	wsheap_free(old);
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
+	migrate_enable();
+
+	KUNIT_EXPECT_PTR_EQ(test, heap, old);	/* the parked object */
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  name, sizeof(name), NULL), 0);
+	KUNIT_EXPECT_STREQ(test, name, "");
+	KUNIT_EXPECT_EQ(test, heap->reserve, 0);
+	KUNIT_EXPECT_NULL(test, heap->stray);
+	KUNIT_EXPECT_EQ(test, heap->carves, 0);
+	KUNIT_EXPECT_EQ(test, heap->epoch, 0);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), -EINVAL);
+#ifdef CONFIG_DEBUG_FS
+	KUNIT_EXPECT_EQ(test, heap->stats.quota_refusals, 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.peak, 0);
+	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 0);
+#endif
+	wsheap_free(heap);
 }
 
 /* A 4 KiB quota is one 4 KiB chunk, and a 4 KiB trim keeps it. */
@@ -339,6 +433,67 @@ static void stats_follow_the_heap(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
 	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 0);
 }
+
+/* Lines of the debugfs table that name the heap @name. */
+static unsigned int listed(struct kunit *test, const char *name)
+{
+	struct seq_file m = { .size = 16 * KiB };
+	size_t len = strlen(name);
+	unsigned int n = 0;
+	char *line, *next;
+
+	m.buf = kunit_kzalloc(test, m.size + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	wsheap_heaps_show(&m, NULL);
+	KUNIT_ASSERT_FALSE(test, seq_has_overflowed(&m));
+	for (line = m.buf; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		n += !strncmp(line, name, len) && line[len] == ' ';
+	}
+	return n;
+}
+
+static struct wsheap *new_named_heap(struct kunit *test, const char *name)
+{
+	struct wsheap_property p = {
+		WSHEAP_PROPERTY_NAME, name, strlen(name) + 1
+	};
+	struct wsheap *heap = NULL;
+
+	KUNIT_EXPECT_EQ(test, wsheap_create(KiB, 0, &p, 1, &heap, NULL), 0);
+	return heap;
+}
+
+/*
+ * A freed heap leaves the table at once, though its object stays on the
+ * list while it is parked for the next heap; the heap created in it next
+ * is listed under its own name, once.  An object that the next free
+ * pushes out of the slot goes back to the slab off the list: KASAN builds
+ * would report the table's walk through it otherwise.
+ */
+static void freed_heaps_leave_the_listing(struct kunit *test)
+{
+	struct wsheap *a, *b, *c;
+
+	migrate_disable();
+	a = new_named_heap(test, "wsheap-kunit-a");
+	b = new_named_heap(test, "wsheap-kunit-b");
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-a"), 1);
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-b"), 1);
+	wsheap_free(a);
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-a"), 0);
+	c = new_named_heap(test, "wsheap-kunit-c");
+	KUNIT_EXPECT_PTR_EQ(test, c, a);	/* the parked object */
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-c"), 1);
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-a"), 0);
+	wsheap_free(c);
+	wsheap_free(b);				/* pushes c's object out */
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-b"), 0);
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-c"), 0);
+	migrate_enable();
+}
 #endif
 
 static struct kunit_case wsheap_internal_cases[] = {
@@ -347,9 +502,12 @@ static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(only_large_chunks_may_give_up_early),
 	KUNIT_CASE(heap_object_fits_kmalloc_192),
 	KUNIT_CASE(short_lived_heaps_cost_no_slab_call),
+	KUNIT_CASE(full_short_lived_heaps_cost_no_slab_call),
+	KUNIT_CASE(heap_in_a_parked_object_starts_new),
 	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),
+	KUNIT_CASE(freed_heaps_leave_the_listing),
 #endif
 	KUNIT_CASE(growth_needs_logarithmically_few_chunks),
 #ifdef CONFIG_WSHEAP_DEBUG

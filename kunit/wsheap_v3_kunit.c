@@ -752,6 +752,167 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 			16 * KiB + 512 * KiB);
 }
 
+/* ---- the per-CPU slots, from a thread and an interrupt ---- */
+
+#define V3_CHURN_IRQ_LIVES	300
+
+/* Heaps created and freed by a thread and by an interrupt on its CPU. */
+struct v3_churn {
+	struct hrtimer timer;
+	unsigned int irq_lives;
+	unsigned int irq_bad;		/* lives that failed or lost a fill */
+	unsigned int landed;		/* in the thread's create or free */
+	bool thread_in_call;
+	bool stop;
+};
+
+/*
+ * A 1 KiB heap with a block in each of its two chunks, checked before it
+ * is freed; @in_call, if given, is set around create and free.
+ */
+static bool v3_heap_life(const struct wsheap_property *props,
+			 unsigned int prop_count, u8 fill, bool *in_call)
+{
+	struct v3_block a, b;
+	struct wsheap *heap;
+	bool ok;
+	int ret;
+
+	if (in_call)
+		WRITE_ONCE(*in_call, true);
+	ret = wsheap_create(KiB, 0, props, prop_count, &heap, NULL);
+	if (in_call)
+		WRITE_ONCE(*in_call, false);
+	if (ret)
+		return false;
+	ok = v3_block_carve(heap, &a, 900, fill) &&
+	     v3_block_carve(heap, &b, 100, fill + 1) &&
+	     v3_block_intact(&a) && v3_block_intact(&b);
+	if (in_call)
+		WRITE_ONCE(*in_call, true);
+	wsheap_free(heap);
+	if (in_call)
+		WRITE_ONCE(*in_call, false);
+	return ok;
+}
+
+static enum hrtimer_restart v3_churn_irq(struct hrtimer *timer)
+{
+	struct v3_churn *c = container_of(timer, struct v3_churn, timer);
+	gfp_t gfp = GFP_ATOMIC;
+	struct wsheap_property p = v3_gfp(&gfp);
+
+	if (READ_ONCE(c->stop) || c->irq_lives == V3_CHURN_IRQ_LIVES)
+		return HRTIMER_NORESTART;
+	c->landed += READ_ONCE(c->thread_in_call);
+	c->irq_bad += !v3_heap_life(&p, 1, 0xa0, NULL);
+	WRITE_ONCE(c->irq_lives, c->irq_lives + 1);
+	hrtimer_forward_now(timer, ns_to_ktime(20 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/* One heap's life in a hard interrupt: where its object and block were. */
+struct v3_irq_life {
+	struct hrtimer timer;
+	struct wsheap *heap;
+	void *block;
+	bool done;
+};
+
+static enum hrtimer_restart v3_irq_life_fn(struct hrtimer *timer)
+{
+	struct v3_irq_life *life = container_of(timer, struct v3_irq_life,
+						timer);
+	gfp_t gfp = GFP_ATOMIC;
+	struct wsheap_property p = v3_gfp(&gfp);
+
+	if (!wsheap_create(KiB, 0, &p, 1, &life->heap, NULL)) {
+		if (wsheap_alloc(life->heap, 900, &life->block, NULL))
+			life->block = NULL;
+		wsheap_free(life->heap);
+	}
+	WRITE_ONCE(life->done, true);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * What the thread parks stays in the thread's slots: a heap created in a
+ * hard interrupt on the same CPU right after a free gets neither the
+ * freed heap's object nor its chunk, and the thread's next heap does.
+ */
+static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
+{
+	struct wsheap *heap, *first;
+	struct v3_irq_life *life;
+	void *block, *again;
+
+	life = kunit_kzalloc(test, sizeof(*life), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, life);
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &first, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(first, 900, &block, NULL), 0);
+	wsheap_free(first);
+	hrtimer_init(&life->timer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_REL_PINNED_HARD);
+	life->timer.function = v3_irq_life_fn;
+	hrtimer_start(&life->timer, ns_to_ktime(NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	while (!READ_ONCE(life->done))
+		cpu_relax();
+	KUNIT_EXPECT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 900, &again, NULL), 0);
+	wsheap_free(heap);
+	migrate_enable();
+
+	KUNIT_ASSERT_NOT_NULL(test, life->block);
+	KUNIT_EXPECT_PTR_NE(test, life->heap, first);
+	KUNIT_EXPECT_PTR_NE(test, life->block, block);
+	/* the thread's slots still held both */
+	KUNIT_EXPECT_PTR_EQ(test, heap, first);
+	KUNIT_EXPECT_PTR_EQ(test, again, block);
+}
+
+/*
+ * A thread and an hrtimer interrupt on its CPU create and free heaps as
+ * fast as they can, each heap's object and two chunks parked by the last
+ * free and taken by the next create.  Each context has slots of its own,
+ * so neither is ever handed memory the other still uses: every block
+ * keeps its fill, and KASAN builds report no use after free.  The
+ * interrupt lands inside the thread's create and free: the race is live.
+ */
+static void v3_interrupt_and_thread_never_share_parked_memory(struct kunit *test)
+{
+	unsigned int lives = 0, bad = 0;
+	struct v3_churn *c;
+	unsigned long end;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	/* the interrupt's chunks too go straight to wsheap's allocator */
+	kunit_deactivate_static_stub(test, wsheap_chunk_mem_alloc);
+	migrate_disable();
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->timer.function = v3_churn_irq;
+	hrtimer_start(&c->timer, ns_to_ktime(20 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	end = jiffies + 10 * HZ;
+	while (READ_ONCE(c->irq_lives) < V3_CHURN_IRQ_LIVES &&
+	       time_before(jiffies, end)) {
+		bad += !v3_heap_life(NULL, 0, lives, &c->thread_in_call);
+		lives++;
+	}
+	WRITE_ONCE(c->stop, true);
+	hrtimer_cancel(&c->timer);
+	migrate_enable();
+
+	kunit_info(test, "%u heaps by the thread, %u by the interrupt, %u of them inside the thread's create or free\n",
+		   lives, c->irq_lives, c->landed);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, c->irq_bad, 0);
+	KUNIT_EXPECT_EQ(test, c->irq_lives, V3_CHURN_IRQ_LIVES);
+	KUNIT_EXPECT_GT(test, c->landed, 0);
+}
+
 static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_properties_read_back_defaults),
 	KUNIT_CASE(v3_properties_are_kept),
@@ -763,6 +924,8 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
 	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
 	KUNIT_CASE(v3_concurrent_in_place_window_as_on_any_heap),
+	KUNIT_CASE(v3_each_context_parks_in_slots_of_its_own),
+	KUNIT_CASE_SLOW(v3_interrupt_and_thread_never_share_parked_memory),
 	KUNIT_CASE(v3_reserve_carries_rounds_without_memory),
 	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
 	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),
