@@ -251,12 +251,15 @@ WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem, gfp_t gfp)
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
 
 /**
- * wsheap_object_alloc() - allocate a zeroed heap object
+ * wsheap_object_alloc() - get a heap object: this CPU's parked one, or one
+ *	zeroed from the slab
  * @size: its size, wsheap_object_size() of the heap
  * @gfp: the heap's flags, so that an accounted heap charges its object too
  *
  * Separate from wsheap_create() so that the KUnit suite, the only user of
- * the export, can make it fail and see its flags.
+ * the export, can make it fail and see its flags.  A parked object keeps
+ * the fields of its last heap (wsheap_create() sets them all) and its
+ * place in the debugfs listing.
  *
  * Context: Any context @gfp allows.
  * Return: the object, or NULL.

@@ -103,9 +103,9 @@ build_modules uml-bench "$BENCH_BUILD" "$LOGS/uml-bench-modules.log" BENCH ARCH=
 # uml_boot starts "$UML_BUILD/linux mem=512M ...", too little for the
 # 1 GiB growth row.  UML takes the last mem= of its command line, so the
 # bench boots a wrapper that appends its own.
-# It also pins the UML process to one host CPU: the short-job rows and
-# their kmalloc yardsticks then move far less from run to run (E against
-# K1 went 1.28-1.88x over six runs unpinned, 1.36-1.48x pinned).
+# It also pins the UML process to one host CPU, which narrows the spread
+# of a row's reps (K1 19.7-42.5 ns in one unpinned run, 29.6-40.8 ns at
+# worst in six pinned ones); whole runs still move with the host.
 kwrap=$CACHE/run/bench/kernel
 mkdir -p "$kwrap"
 pin=""
