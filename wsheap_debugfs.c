@@ -95,15 +95,18 @@ void wsheap_stats_unlist(struct wsheap *heap)
  */
 static bool wsheap_heap_snapshot(struct wsheap *heap, struct wsheap *copy)
 {
-	unsigned int gen = smp_load_acquire(&heap->listing.gen);
+	unsigned int gen;
 
+	/* pairs with wsheap_stats_show_heap()'s release */
+	gen = smp_load_acquire(&heap->listing.gen);
 	if (gen & 1)
 		return false;
 	wsheap_kasan_quiet();
 	/* racy on purpose: checked against gen below */
 	data_race(memcpy(copy, heap, WSHEAP_OBJECT_STATE));
 	wsheap_kasan_loud();
-	smp_rmb();	/* pairs with wsheap_stats_hide_heap()'s smp_wmb() */
+	/* pairs with wsheap_stats_hide_heap()'s smp_wmb() */
+	smp_rmb();
 	if (READ_ONCE(heap->listing.gen) != gen)
 		return false;
 	copy->name[WSHEAP_NAME_MAX - 1] = '\0';

@@ -266,6 +266,7 @@ static inline void wsheap_stats_show_heap(struct wsheap *heap)
 	if (!heap->listing.node.next)
 		wsheap_stats_list(heap);
 	else if (gen & 1)
+		/* pairs with the debugfs reader's acquire */
 		smp_store_release(&heap->listing.gen, gen + 1);
 }
 
@@ -273,7 +274,8 @@ static inline void wsheap_stats_show_heap(struct wsheap *heap)
 static inline void wsheap_stats_hide_heap(struct wsheap *heap)
 {
 	WRITE_ONCE(heap->listing.gen, heap->listing.gen + 1);
-	smp_wmb();	/* pairs with the debugfs reader's smp_rmb() */
+	/* pairs with the debugfs reader's smp_rmb() */
+	smp_wmb();
 }
 
 void wsheap_stats_unlist(struct wsheap *heap);

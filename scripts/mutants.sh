@@ -94,7 +94,7 @@ MUTANTS=(
 	"per-CPU slots: an interrupt shares the thread's|wsheap_cache.c|s/context = in_hardirq\(\) \? 2 : in_serving_softirq\(\) \? 1 : 0;/context = 0;/"
 	"per-CPU slots: one chunk slot for every size|wsheap_cache.c|s/return shift > WSHEAP_CACHE_MIN_SHIFT \?\n\t       shift - WSHEAP_CACHE_MIN_SHIFT : 0;/return 0;/"
 	"debugfs: a parked heap object listed as a heap|wsheap_debugfs.c|s/\tif \(gen & 1\)\n\t\treturn false;\n//"
-	"debugfs: a heap in a parked object never listed|wsheap_internal.h|s/\telse if \(gen & 1\)\n\t\tsmp_store_release/\telse if (0)\n\t\tsmp_store_release/"
+	"debugfs: a heap in a parked object never listed|wsheap_internal.h|s/\telse if \(gen & 1\)\n/\telse if (0)\n/"
 	"debugfs: an object pushed out of its slot stays listed|wsheap_cache.c|s/\twsheap_stats_unlist\(heap\);\n\tkfree\(heap\);/\tkfree(heap);/"
 	"a heap in a parked object keeps the last heap's name|wsheap.c|s/\tnew->name\[0\] = [^;]*;\n//"
 	"a heap in a parked object keeps the last heap's statistics|wsheap.c|s/\tnew->stats = \(struct wsheap_stats\)\{\};\n//"
