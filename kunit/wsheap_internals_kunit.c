@@ -148,7 +148,9 @@ static void heap_in_a_parked_object_starts_new(struct kunit *test)
 					    &old, NULL), 0);
 	alloc_ok(test, old, 100);
 	mark_ok(test, old, &mark);
-	alloc_ok(test, old, 16000);		/* a stray chunk */
+	/* too large for the 16 KiB chunk's room, and leaves less in its own */
+	alloc_ok(test, old, 16300);
+	KUNIT_EXPECT_NOT_NULL(test, old->stray);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(old, 60 * KiB, &q, NULL), -EDQUOT);
 	wsheap_free(old);
 	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
@@ -171,6 +173,31 @@ static void heap_in_a_parked_object_starts_new(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, heap->stats.chunks, 0);
 #endif
 	wsheap_free(heap);
+}
+
+/*
+ * Chunks of 192 and 256 bytes park in one slot, but a parked chunk goes
+ * only to a heap that wants its exact size.
+ */
+static void parked_chunk_goes_only_to_its_size(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *heap;
+	void *small, *big;
+
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, wsheap_create(160, 0, NULL, 0, &heap, NULL), 0);
+	small = alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 192);
+	wsheap_free(heap);
+	KUNIT_ASSERT_EQ(test, wsheap_create(256, 0, NULL, 0, &heap, NULL), 0);
+	big = alloc_ok(test, heap, 200);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 256);
+	memset(big, 0x5a, 200);
+	wsheap_free(heap);
+	migrate_enable();
+
+	KUNIT_EXPECT_PTR_NE(test, big, small);
 }
 
 /* A 4 KiB quota is one 4 KiB chunk, and a 4 KiB trim keeps it. */
@@ -504,6 +531,7 @@ static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(short_lived_heaps_cost_no_slab_call),
 	KUNIT_CASE(full_short_lived_heaps_cost_no_slab_call),
 	KUNIT_CASE(heap_in_a_parked_object_starts_new),
+	KUNIT_CASE(parked_chunk_goes_only_to_its_size),
 	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),
