@@ -527,8 +527,9 @@ eases porting drivers that were written against it.
 Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
 (from kmalloc() in atomic heaps).  A new chunk holds an eighth of what
 the heap holds, so a heap of n bytes needs O(log n) chunks and keeps its
-unused tail near 12.5%.  Each CPU parks one heap object and one small
-chunk, so that a short-lived heap costs no slab call.
+unused tail near 12.5%.  Each CPU parks a heap object and a small chunk
+per size class, in slots of each context that need no atomic, so that a
+short-lived heap costs no slab call.
 
 The core is lib/wsheap/core.c.  The other parts are files of their own,
 several linked in only where their option is on (see the Makefile):
