@@ -396,7 +396,7 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 	list_add_tail(&chunk->node, &heap->chunks);
 	WRITE_ONCE(heap->actual, heap->actual + bytes);
 	wsheap_stats_chunks(heap, 1);
-	trace_wsheap_chunk_alloc(heap, bytes, is_vmalloc_addr(chunk));
+	trace_wsheap_chunk_alloc(heap, chunk, bytes);
 	return chunk;
 }
 
@@ -406,7 +406,7 @@ static void wsheap_chunk_release(struct wsheap *heap,
 	list_del(&chunk->node);
 	WRITE_ONCE(heap->actual, heap->actual - chunk->bytes);
 	wsheap_stats_chunks(heap, -1);
-	trace_wsheap_chunk_free(heap, chunk->bytes, is_vmalloc_addr(chunk));
+	trace_wsheap_chunk_free(heap, chunk, chunk->bytes);
 	wsheap_chunk_mem_free(chunk, heap->gfp);
 }
 

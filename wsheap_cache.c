@@ -242,8 +242,10 @@ bool wsheap_cache_park_chunk(void *mem, gfp_t gfp)
 	struct wsheap_chunk *chunk = mem, **slot, *old;
 	struct wsheap_cpu_cache *cache;
 
-	if (!wsheap_cache_may_hold(gfp) || is_vmalloc_addr(mem) ||
-	    chunk->bytes > WSHEAP_SLAB_CHUNK_MAX)
+	/* a chunk of up to a page is always a slab object: no call to ask */
+	if (!wsheap_cache_may_hold(gfp) ||
+	    chunk->bytes > WSHEAP_SLAB_CHUNK_MAX ||
+	    (chunk->bytes > PAGE_SIZE && is_vmalloc_addr(mem)))
 		return false;
 	cache = wsheap_cache_get();
 	if (!cache)

@@ -14,15 +14,20 @@
 #if !defined(_WSHEAP_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _WSHEAP_TRACE_H
 
+#include <linux/mm.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
 #include "wsheap_internal.h"
 
+/*
+ * The chunk's kind is found here, not by the caller: arguments are
+ * evaluated even while the event is off, and is_vmalloc_addr() is a call.
+ */
 DECLARE_EVENT_CLASS(wsheap_chunk,
-		    TP_PROTO(const struct wsheap *heap, size_t bytes,
-			     bool vmalloced),
-		    TP_ARGS(heap, bytes, vmalloced),
+		    TP_PROTO(const struct wsheap *heap, const void *chunk,
+			     size_t bytes),
+		    TP_ARGS(heap, chunk, bytes),
 		    TP_STRUCT__entry(__field(const void *, heap)
 				     __array(char, name, WSHEAP_NAME_MAX)
 				     __field(size_t, bytes)
@@ -31,7 +36,7 @@ DECLARE_EVENT_CLASS(wsheap_chunk,
 				   memcpy(__entry->name, heap->name,
 					  WSHEAP_NAME_MAX);
 				   __entry->bytes = bytes;
-				   __entry->vmalloced = vmalloced;),
+				   __entry->vmalloced = is_vmalloc_addr(chunk);),
 		    TP_printk("heap=%p name=%s bytes=%zu from=%s",
 			      __entry->heap, __entry->name, __entry->bytes,
 			      __entry->vmalloced ? "vmalloc" : "slab")
@@ -39,14 +44,16 @@ DECLARE_EVENT_CLASS(wsheap_chunk,
 
 /* A chunk was allocated: @bytes more in ACTUAL_SIZE. */
 DEFINE_EVENT(wsheap_chunk, wsheap_chunk_alloc,
-	     TP_PROTO(const struct wsheap *heap, size_t bytes, bool vmalloced),
-	     TP_ARGS(heap, bytes, vmalloced)
+	     TP_PROTO(const struct wsheap *heap, const void *chunk,
+		      size_t bytes),
+	     TP_ARGS(heap, chunk, bytes)
 );
 
 /* A chunk was released, by a reset's trim or by wsheap_free(). */
 DEFINE_EVENT(wsheap_chunk, wsheap_chunk_free,
-	     TP_PROTO(const struct wsheap *heap, size_t bytes, bool vmalloced),
-	     TP_ARGS(heap, bytes, vmalloced)
+	     TP_PROTO(const struct wsheap *heap, const void *chunk,
+		      size_t bytes),
+	     TP_ARGS(heap, chunk, bytes)
 );
 
 TRACE_EVENT(wsheap_reset,
