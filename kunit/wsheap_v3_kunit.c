@@ -845,6 +845,7 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
 	struct wsheap *heap, *first;
 	struct v3_irq_life *life;
 	void *block, *again;
+	unsigned long end;
 
 	life = kunit_kzalloc(test, sizeof(*life), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, life);
@@ -857,8 +858,11 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
 	life->timer.function = v3_irq_life_fn;
 	hrtimer_start(&life->timer, ns_to_ktime(NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_PINNED_HARD);
-	while (!READ_ONCE(life->done))
+	end = jiffies + 5 * HZ;
+	while (!READ_ONCE(life->done) && time_before(jiffies, end))
 		cpu_relax();
+	hrtimer_cancel(&life->timer);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(life->done));
 	KUNIT_EXPECT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 900, &again, NULL), 0);
 	wsheap_free(heap);
@@ -891,10 +895,10 @@ static void v3_interrupt_and_thread_never_share_parked_memory(struct kunit *test
 	/* the interrupt's chunks too go straight to wsheap's allocator */
 	kunit_deactivate_static_stub(test, wsheap_chunk_mem_alloc);
 	migrate_disable();
-	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	c->timer.function = v3_churn_irq;
 	hrtimer_start(&c->timer, ns_to_ktime(20 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
+		      HRTIMER_MODE_REL_PINNED_HARD);
 	end = jiffies + 10 * HZ;
 	while (READ_ONCE(c->irq_lives) < V3_CHURN_IRQ_LIVES &&
 	       time_before(jiffies, end)) {
