@@ -21,7 +21,8 @@
 #				BENCH_ARGS="n_objects=200000 reps=9"
 #				(arguments to this script are added to them)
 #				growth_max_mib=N caps the growth rows,
-#				cycles=N sets the repeats of the short jobs
+#				cycles=N sets the repeats of the short jobs,
+#				rows=K8,H8 runs only the rows named
 #	WSHEAP_BENCH_MEM	memory of the UML kernel (default 3G)
 #	WSHEAP_BENCH_CPU	host CPU the UML process runs on (default
 #				the last one; "none": wherever the host puts it)
@@ -60,8 +61,12 @@ for a in ${BENCH_ARGS:-} "$@"; do
 		case ${a#*=} in
 		*[!0-9]*) die "bad wsheap_bench parameter '$a': the value must be a number" ;;
 		esac ;;
+	rows=[A-Z]*)
+		case ${a#*=} in
+		*[!A-Z0-9,]*) die "bad wsheap_bench parameter '$a': row keys like K8,H8" ;;
+		esac ;;
 	*)
-		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N cycles=N)" ;;
+		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N cycles=N rows=KEY,...)" ;;
 	esac
 	params+=" $a"
 done
