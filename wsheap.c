@@ -313,6 +313,19 @@ static size_t wsheap_room(const struct wsheap *heap)
 	return heap->fast.limit - heap->fast.bump;
 }
 
+/*
+ * What kmalloc() gives for @bytes.  Every power of two from
+ * KMALLOC_MIN_SIZE up is a size kmalloc() gives as it is (a kmalloc cache
+ * of its own, or whole pages), so it needs no lookup: the first chunk of
+ * a small heap, whose quota is a power of two, skips a call.
+ */
+static size_t wsheap_slab_size(size_t bytes)
+{
+	if (is_power_of_2(bytes) && bytes >= KMALLOC_MIN_SIZE)
+		return bytes;
+	return kmalloc_size_roundup(bytes);
+}
+
 /**
  * wsheap_chunk_bytes() - the size of the next chunk under the growth policy
  * @actual: chunk memory the heap holds already
@@ -343,14 +356,14 @@ WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual,
 	 * @size itself must fit whole.
 	 */
 	if (payload <= WSHEAP_SLAB_CHUNK_MAX) {
-		bytes = kmalloc_size_roundup(payload);
+		bytes = wsheap_slab_size(payload);
 		if (bytes >= size + WSHEAP_CHUNK_HDR)
 			return bytes;
 	}
 	bytes = payload + WSHEAP_CHUNK_HDR;
 	/* Past a page both kinds give whole pages: a fallback keeps bytes. */
 	if (bytes <= WSHEAP_SLAB_CHUNK_MAX)
-		return kmalloc_size_roundup(bytes);
+		return wsheap_slab_size(bytes);
 	return PAGE_ALIGN(bytes);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_bytes);
@@ -396,7 +409,7 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 	list_add_tail(&chunk->node, &heap->chunks);
 	WRITE_ONCE(heap->actual, heap->actual + bytes);
 	wsheap_stats_chunks(heap, 1);
-	trace_wsheap_chunk_alloc(heap, chunk, bytes);
+	trace_wsheap_chunk_alloc(heap, chunk);
 	return chunk;
 }
 
@@ -406,7 +419,17 @@ static void wsheap_chunk_release(struct wsheap *heap,
 	list_del(&chunk->node);
 	WRITE_ONCE(heap->actual, heap->actual - chunk->bytes);
 	wsheap_stats_chunks(heap, -1);
-	trace_wsheap_chunk_free(heap, chunk, chunk->bytes);
+	trace_wsheap_chunk_free(heap, chunk);
+	wsheap_chunk_mem_free(chunk, heap->gfp);
+}
+
+/*
+ * wsheap_free() of a chunk: the list, ACTUAL_SIZE and the statistics die
+ * with the heap, so only the trace event and the memory are left to do.
+ */
+static void wsheap_chunk_drop(struct wsheap *heap, struct wsheap_chunk *chunk)
+{
+	trace_wsheap_chunk_free(heap, chunk);
 	wsheap_chunk_mem_free(chunk, heap->gfp);
 }
 
@@ -1154,7 +1177,7 @@ void wsheap_free(struct wsheap *heap)
 	wsheap_debug_poison(heap);
 	wsheap_stats_hide_heap(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
-		wsheap_chunk_release(heap, chunk);
+		wsheap_chunk_drop(heap, chunk);
 	wsheap_object_free(heap);
 }
 EXPORT_SYMBOL_GPL(wsheap_free);

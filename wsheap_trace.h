@@ -25,9 +25,9 @@
  * evaluated even while the event is off, and is_vmalloc_addr() is a call.
  */
 DECLARE_EVENT_CLASS(wsheap_chunk,
-		    TP_PROTO(const struct wsheap *heap, const void *chunk,
-			     size_t bytes),
-		    TP_ARGS(heap, chunk, bytes),
+		    TP_PROTO(const struct wsheap *heap,
+			     const struct wsheap_chunk *chunk),
+		    TP_ARGS(heap, chunk),
 		    TP_STRUCT__entry(__field(const void *, heap)
 				     __array(char, name, WSHEAP_NAME_MAX)
 				     __field(size_t, bytes)
@@ -35,25 +35,25 @@ DECLARE_EVENT_CLASS(wsheap_chunk,
 		    TP_fast_assign(__entry->heap = heap;
 				   memcpy(__entry->name, heap->name,
 					  WSHEAP_NAME_MAX);
-				   __entry->bytes = bytes;
+				   __entry->bytes = chunk->bytes;
 				   __entry->vmalloced = is_vmalloc_addr(chunk);),
 		    TP_printk("heap=%p name=%s bytes=%zu from=%s",
 			      __entry->heap, __entry->name, __entry->bytes,
 			      __entry->vmalloced ? "vmalloc" : "slab")
 );
 
-/* A chunk was allocated: @bytes more in ACTUAL_SIZE. */
+/* A chunk was allocated: its bytes more in ACTUAL_SIZE. */
 DEFINE_EVENT(wsheap_chunk, wsheap_chunk_alloc,
-	     TP_PROTO(const struct wsheap *heap, const void *chunk,
-		      size_t bytes),
-	     TP_ARGS(heap, chunk, bytes)
+	     TP_PROTO(const struct wsheap *heap,
+		      const struct wsheap_chunk *chunk),
+	     TP_ARGS(heap, chunk)
 );
 
 /* A chunk was released, by a reset's trim or by wsheap_free(). */
 DEFINE_EVENT(wsheap_chunk, wsheap_chunk_free,
-	     TP_PROTO(const struct wsheap *heap, const void *chunk,
-		      size_t bytes),
-	     TP_ARGS(heap, chunk, bytes)
+	     TP_PROTO(const struct wsheap *heap,
+		      const struct wsheap_chunk *chunk),
+	     TP_ARGS(heap, chunk)
 );
 
 TRACE_EVENT(wsheap_reset,

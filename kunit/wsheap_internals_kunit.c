@@ -298,7 +298,7 @@ static void chunks_come_from_slab_then_vmalloc(struct kunit *test)
 
 static void growth_policy_sizes_are_bounded(struct kunit *test)
 {
-	size_t b;
+	size_t b, q;
 
 	/* First chunk of a big heap: the minimum, exactly 16 KiB. */
 	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, 8), 16 * KiB);
@@ -318,6 +318,19 @@ static void growth_policy_sizes_are_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b, kmalloc_size_roundup(b));
 	/* A quota smaller than the header still gets a chunk that holds it. */
 	KUNIT_EXPECT_GE(test, wsheap_chunk_bytes(0, 8, 8), 8 + WSHEAP_CHUNK_HDR);
+	/*
+	 * Every small chunk is a size kmalloc() gives as it is, powers of two
+	 * (which skip the lookup) and the rest alike: ACTUAL_SIZE counts the
+	 * memory really held.
+	 */
+	for (q = 1; q <= WSHEAP_SLAB_CHUNK_MAX; q++) {
+		b = wsheap_chunk_bytes(0, q, 8);
+		if (b != kmalloc_size_roundup(b)) {
+			KUNIT_FAIL(test, "quota %zu: a chunk of %zu bytes, kmalloc gives %zu",
+				   q, b, kmalloc_size_roundup(b));
+			break;
+		}
+	}
 
 	/* An eighth of what the heap holds. */
 	b = wsheap_chunk_bytes(800 * MiB, SIZE_MAX, 8);
