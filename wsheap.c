@@ -413,24 +413,24 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 	return chunk;
 }
 
+/*
+ * Give a chunk's memory back, traced.  wsheap_free() calls it alone: the
+ * list, ACTUAL_SIZE and the statistics die with the heap.
+ */
+static void wsheap_chunk_drop(struct wsheap *heap, struct wsheap_chunk *chunk)
+{
+	trace_wsheap_chunk_free(heap, chunk);
+	wsheap_chunk_mem_free(chunk, heap->gfp);
+}
+
+/* A chunk leaves a heap that lives on (a reset's trim). */
 static void wsheap_chunk_release(struct wsheap *heap,
 				 struct wsheap_chunk *chunk)
 {
 	list_del(&chunk->node);
 	WRITE_ONCE(heap->actual, heap->actual - chunk->bytes);
 	wsheap_stats_chunks(heap, -1);
-	trace_wsheap_chunk_free(heap, chunk);
-	wsheap_chunk_mem_free(chunk, heap->gfp);
-}
-
-/*
- * wsheap_free() of a chunk: the list, ACTUAL_SIZE and the statistics die
- * with the heap, so only the trace event and the memory are left to do.
- */
-static void wsheap_chunk_drop(struct wsheap *heap, struct wsheap_chunk *chunk)
-{
-	trace_wsheap_chunk_free(heap, chunk);
-	wsheap_chunk_mem_free(chunk, heap->gfp);
+	wsheap_chunk_drop(heap, chunk);
 }
 
 /* Make a carved chunk a spare; KASAN builds poison what it handed out. */
