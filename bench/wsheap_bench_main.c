@@ -328,47 +328,54 @@ static const struct bench_case bench_cases[] = {
 	  .yard = "K" },
 };
 
-/*
- * Whether rows= names @key.  A ratio column needs its base row in the same
- * run: "vs W" and "vs kmalloc" print "-" when that row was not chosen.
- */
-static bool bench_row_chosen(const char *key)
+/* The index of the row keyed by the @len bytes at @key, or -1. */
+static int bench_case_index(const char *key, size_t len)
 {
-	const char *p = rows;
-	size_t len = strlen(key);
+	unsigned int i;
 
-	if (!p || !*p)
-		return true;
-	while (p) {
-		if (!strncmp(p, key, len) && (p[len] == ',' || !p[len]))
-			return true;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return false;
+	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
+		if (strlen(bench_cases[i].key) == len &&
+		    !strncmp(bench_cases[i].key, key, len))
+			return i;
+	return -1;
 }
 
-/* Every key rows= names must be a row's: a typo would quietly run nothing. */
-static int bench_check_rows(void)
+/* The rows this load runs: all of them, or those rows= names. */
+static bool bench_chosen[ARRAY_SIZE(bench_cases)];
+
+/*
+ * Read rows= once.  A key no row has is refused: a typo would quietly run
+ * nothing.  A ratio column needs its base row in the same run: "vs W" and
+ * "vs kmalloc" print "-" when that row was not chosen.
+ */
+static int bench_choose_rows(void)
 {
 	const char *p = rows;
-	unsigned int i;
 	size_t len;
+	int i;
 
-	while (p && *p) {
+	if (!p || !*p) {
+		memset(bench_chosen, true, sizeof(bench_chosen));
+		return 0;
+	}
+	while (*p) {
 		len = strchrnul(p, ',') - p;
-		for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
-			if (strlen(bench_cases[i].key) == len &&
-			    !strncmp(bench_cases[i].key, p, len))
-				break;
-		if (i == ARRAY_SIZE(bench_cases)) {
+		i = bench_case_index(p, len);
+		if (i < 0) {
 			pr_err("rows=: no row '%.*s'\n", (int)len, p);
 			return -EINVAL;
 		}
+		bench_chosen[i] = true;
 		p += len + (p[len] == ',');
 	}
 	return 0;
+}
+
+static bool bench_row_chosen(const char *key)
+{
+	int i = bench_case_index(key, strlen(key));
+
+	return i >= 0 && bench_chosen[i];
 }
 
 /* Medians of the rows measured so far, ns/100 per unit; 0: none. */
@@ -430,12 +437,9 @@ static const char *bench_ratio(char *buf, size_t len, u64 median, u64 base)
 /* The median of the row keyed @key, measured before; 0 if there is none. */
 static u64 bench_median_of(const char *key)
 {
-	unsigned int i;
+	int i = key ? bench_case_index(key, strlen(key)) : -1;
 
-	for (i = 0; key && i < ARRAY_SIZE(bench_cases); i++)
-		if (!strcmp(bench_cases[i].key, key))
-			return bench_medians[i];
-	return 0;
+	return i < 0 ? 0 : bench_medians[i];
 }
 
 static void bench_print(const struct bench_case *bc,
@@ -501,7 +505,7 @@ static int __init wsheap_bench_init(void)
 		       BENCH_MAX_REPS);
 		return -EINVAL;
 	}
-	if (bench_check_rows())
+	if (bench_choose_rows())
 		return -EINVAL;
 	ret = bench_alloc_arrays();
 	if (ret)
@@ -524,7 +528,7 @@ static int __init wsheap_bench_init(void)
 	for (i = 0; i < ARRAY_SIZE(bench_cases); i++) {
 		struct bench_result res = {};
 
-		if (!bench_row_chosen(bench_cases[i].key))
+		if (!bench_chosen[i])
 			continue;
 		bench_run(&bench_cases[i], &res);
 		if (!res.err)
