@@ -567,7 +567,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 		might_sleep();
 
 	gfp = set.gfp | WSHEAP_GFP_FLAGS | (set.account ? __GFP_ACCOUNT : 0);
-	new = wsheap_object_alloc(wsheap_object_size(set.concurrent), gfp);
+	new = wsheap_object_alloc(wsheap_object_size(&set), gfp);
 	if (!new)
 		return wsheap_fail(error, -ENOMEM,
 				   "out of memory for the heap object");
@@ -587,7 +587,7 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	new->name[0] = '\0';
 	new->stats = (struct wsheap_stats){};
 	if (set.concurrent)
-		wsheap_concurrent_init(new);
+		wsheap_concurrent_init(new, &set);
 	if (set.name)
 		strscpy(new->name, set.name, sizeof(new->name));
 	if (set.reserve && !wsheap_reserve_alloc(new, set.reserve)) {
@@ -646,6 +646,11 @@ static int wsheap_carve_shared(struct wsheap *heap, size_t size,
 {
 	void *obj;
 
+	obj = size ? wsheap_concurrent_slice_alloc(heap, size, align) : NULL;
+	if (obj) {
+		*ptr = obj;
+		return 0;
+	}
 	if (!wsheap_concurrent_charge(heap, size))
 		return wsheap_refuse(heap, error, -EDQUOT, size, caller);
 	if (wsheap_zero_size_ptr_fits(size, align)) {
@@ -661,6 +666,7 @@ static int wsheap_carve_shared(struct wsheap *heap, size_t size,
 	}
 	if (!size)
 		wsheap_concurrent_end_window(heap);
+	wsheap_concurrent_slices_pass(heap);
 	*ptr = obj;
 	return 0;
 }
@@ -873,7 +879,7 @@ static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 	int ret;
 
 	/* a caller bug that would wrap REQUESTED_SIZE below zero */
-	if (old && old_size > READ_ONCE(heap->fast.requested))
+	if (old && old_size > wsheap_requested(heap))
 		return wsheap_fail(error, -EINVAL,
 				   "old_size is larger than REQUESTED_SIZE");
 	if (heap->concurrent) {

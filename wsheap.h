@@ -18,8 +18,11 @@
 #define _WSHEAP_H
 
 #include <linux/align.h>
+#include <linux/cache.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
 #include <linux/stdarg.h>
 #include <linux/types.h>
 
@@ -33,7 +36,8 @@ struct wsheap;
  * @max_size: the quota
  * @requested: bytes handed out since create or the last reset
  * @last: the block of the last allocating call, which wsheap_realloc() may
- *	resize in place (NULL when there is none)
+ *	resize in place (NULL when there is none); in a concurrent heap
+ *	whose CPUs carve from slices, their address + %WSHEAP_SLICED
  *
  * The first member of struct wsheap, visible only so that the common case
  * of wsheap_alloc() (room left in the current chunk) needs no function
@@ -49,6 +53,34 @@ struct wsheap_bump {
 };
 
 #define WSHEAP_ALIGN	8
+
+/**
+ * struct wsheap_slice - one CPU's share of a concurrent heap
+ * @bump: next free byte of the slice
+ * @limit: end of the slice
+ * @last: the slice's last block, which wsheap_realloc() may resize in place
+ * @requested: bytes handed out from the slice
+ * @charged: bytes of the quota the slice took: all of it, so that the
+ *	room check alone keeps the quota
+ *
+ * A concurrent heap that may sleep gives each CPU a slice of its current
+ * chunk; wsheap_alloc() carves from this CPU's slice with preemption off
+ * and no atomic instruction.  One slice per CPU, WSHEAP_SLICE_STRIDE
+ * bytes apart so that no two CPUs write one cache line.
+ * Private to wsheap: callers never read or write it.
+ */
+struct wsheap_slice {
+	char *bump;
+	char *limit;
+	char *last;
+	size_t requested;
+	size_t charged;
+};
+
+#define WSHEAP_SLICE_STRIDE	ALIGN(sizeof(struct wsheap_slice), SMP_CACHE_BYTES)
+
+/* Tags wsheap_bump.last of a sliced heap: blocks are 8-aligned, so no block */
+#define WSHEAP_SLICED		1UL
 
 /*
  * Generic KASAN with a vmalloc shadow: wsheap tells KASAN which bytes are
@@ -219,6 +251,52 @@ int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
  * no backing memory could be had.  On failure *@ptr and the heap are
  * untouched, and the heap stays usable.
  */
+/* The slices of a concurrent heap whose CPUs carve from them, or NULL. */
+static inline struct wsheap_slice *wsheap_slices(const struct wsheap_bump *b)
+{
+	unsigned long last = (unsigned long)READ_ONCE(b->last);
+
+	return last & WSHEAP_SLICED ?
+	       (struct wsheap_slice *)(last - WSHEAP_SLICED) : NULL;
+}
+
+static inline struct wsheap_slice *wsheap_cpu_slice(struct wsheap_slice *s,
+						    unsigned int cpu)
+{
+	return (struct wsheap_slice *)((char *)s + cpu * WSHEAP_SLICE_STRIDE);
+}
+
+/*
+ * Carve from this CPU's slice.  Preemption is off from the read of the
+ * tag to the last write, so that a drain (see wsheap_concurrent.c), which
+ * clears the tag and then waits for an RCU grace period, finds every
+ * slice at rest.  A heap whose calls may run in interrupts never has
+ * slices.
+ */
+static inline bool wsheap_slice_alloc(struct wsheap_bump *b, size_t size,
+				      void **ptr)
+{
+	struct wsheap_slice *s;
+	bool done = false;
+
+	if (!wsheap_slices(b))
+		return false;
+	preempt_disable();
+	s = wsheap_slices(b);
+	if (s) {
+		s = wsheap_cpu_slice(s, smp_processor_id());
+		if (size <= (size_t)(s->limit - s->bump)) {
+			*ptr = s->bump;
+			s->last = s->bump;
+			s->bump += ALIGN(size, WSHEAP_ALIGN);
+			WRITE_ONCE(s->requested, s->requested + size);
+			done = true;
+		}
+	}
+	preempt_enable();
+	return done;
+}
+
 #ifndef WSHEAP_NO_INLINE
 static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 			       struct wsheap_error *error)
@@ -229,17 +307,24 @@ static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 	 * No might_sleep() here: the bump cannot sleep, and an atomic heap
 	 * is allocated from atomic context.  The out-of-line path checks
 	 * the context of every heap that may sleep.
+	 *
+	 * A concurrent heap keeps bump and limit NULL: the room is 0, so
+	 * its requested count, which other CPUs write, is never read here.
+	 * It carves from this CPU's slice, if it has slices.
 	 */
 	/* room is a multiple of WSHEAP_ALIGN, so the ALIGN() cannot wrap */
 	if (!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && !WSHEAP_SANITIZED &&
-	    likely(heap && ptr && size) &&
-	    likely(size <= (size_t)(b->limit - b->bump) &&
-		   size <= b->max_size - b->requested)) {
-		*ptr = b->bump;
-		b->last = b->bump;
-		b->bump += ALIGN(size, WSHEAP_ALIGN);
-		b->requested += size;
-		return 0;
+	    likely(heap && ptr && size)) {
+		if (likely(size <= (size_t)(b->limit - b->bump) &&
+			   size <= b->max_size - b->requested)) {
+			*ptr = b->bump;
+			b->last = b->bump;
+			b->bump += ALIGN(size, WSHEAP_ALIGN);
+			b->requested += size;
+			return 0;
+		}
+		if (wsheap_slice_alloc(b, size, ptr))
+			return 0;
 	}
 	return __wsheap_alloc(heap, size, ptr, error);
 }

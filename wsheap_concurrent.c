@@ -21,15 +21,47 @@
  *    until a reset or rollback, which callers make exclusive, so the
  *    cmpxchg cannot succeed on a stale value (no ABA).
  *
- * The inline wsheap_alloc() never carves from a concurrent heap: its
+ * The inline wsheap_alloc() never carves from the shared bump pointer: its
  * struct wsheap_bump keeps bump and limit NULL, so the room the inline
- * path sees is 0 and it calls out of line before it reads anything that
- * other CPUs write.  Mark, rollback, reset and free are exclusive: they
- * move the shared bump pointer into struct wsheap_bump for the length of
- * the call (wsheap_concurrent_exclusive()) and back.
+ * path sees is 0, and it reads nothing that other CPUs write but the tag
+ * below.  Mark, rollback, reset and free are exclusive: they move the
+ * shared bump pointer into struct wsheap_bump for the length of the call
+ * (wsheap_concurrent_exclusive()) and back.
+ *
+ * Slices.  Two cmpxchgs cost several times a plain heap's inline bump, so
+ * a concurrent heap that may sleep (and has no reserve, whose guarantee a
+ * slice's unused tail would eat into) gives each CPU a slice: a block of
+ * the current chunk, up to WSHEAP_SLICE_MAX bytes, whose bytes it takes
+ * from the quota all at once.  Small requests are carved from this CPU's
+ * slice with preemption off and no atomic instruction, inline too; the
+ * room check alone keeps the quota, since a block never takes more of a
+ * slice than its size.  REQUESTED_SIZE is the shared count less what the
+ * slices took and did not hand out.
+ *
+ *  - A request the quota refuses while slices hold quota drains them: the
+ *    tag that names them is cleared, synchronize_rcu() waits until no CPU
+ *    is inside a slice (each stays there with preemption off), and their
+ *    unused bytes go back to the quota.  So the quota still holds
+ *    exactly, at the price of one grace period in a round that reaches
+ *    it; the heap runs on the shared bump pointer until the next
+ *    exclusive call gives it slices again.  Slices shrink as the quota
+ *    nears (a CPU's slice takes at most a 2 * nr_cpus'th of what is
+ *    left), so a small heap never has any.
+ *  - Only the heap's one slice-carving CPU of the round resizes in place,
+ *    its slice's last block: "the last block carved" is a heap-wide
+ *    order that per-CPU slices do not keep, so once a second CPU carves
+ *    (c->owner is then WSHEAP_SLICES_SHARED) every realloc copies.
+ *  - Exclusive calls fold the slices back first: what they see and
+ *    record is the shared bump pointer and the exact REQUESTED_SIZE.
  */
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/sizes.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 
 #include "wsheap_internal.h"
@@ -48,22 +80,69 @@ struct wsheap_concurrent {
 	char *floor;
 	union {
 		raw_spinlock_t lock;	/* growth, in an atomic heap */
-		struct mutex mutex;	/* growth, in any other */
+		struct mutex mutex;	/* growth and slices, in any other */
 	};
+	bool sliced;			/* its CPUs carve from slices */
+	/*
+	 * The CPU that carved outside the shared bump pointer this round, -1
+	 * when none has, WSHEAP_SLICES_SHARED when more than one has.
+	 */
+	int owner;
 };
 
-static struct wsheap_concurrent *wsheap_shared(struct wsheap *heap)
+#define WSHEAP_SLICES_SHARED	(-2)
+
+/*
+ * A slice takes an eighth of the heap's memory, as a chunk does, within
+ * these bounds: small enough that a CPU's unused tail stays small, large
+ * enough that a refill (a lock and two cmpxchgs) is rare.
+ */
+#define WSHEAP_SLICE_MIN	SZ_1K
+#define WSHEAP_SLICE_MAX	SZ_64K
+/* Larger blocks, and their alignment padding, go to the shared pointer. */
+#define WSHEAP_SLICE_BLOCK_MAX	(WSHEAP_SLICE_MIN / 2)
+
+static struct wsheap_concurrent *wsheap_shared(const struct wsheap *heap)
 {
 	return (struct wsheap_concurrent *)(heap + 1);
 }
 
-/* The heap object of a concurrent heap, its shared bump pointer after it. */
-size_t wsheap_concurrent_object_size(void)
+/* The slices, after struct wsheap_concurrent, each on its cache lines. */
+static struct wsheap_slice *wsheap_slice_base(struct wsheap_concurrent *c)
 {
-	return sizeof(struct wsheap) + sizeof(struct wsheap_concurrent);
+	return PTR_ALIGN((struct wsheap_slice *)(c + 1), SMP_CACHE_BYTES);
 }
 
-void wsheap_concurrent_init(struct wsheap *heap)
+/* A heap of these settings carves from slices. */
+static bool wsheap_settings_sliced(const struct wsheap_settings *set)
+{
+	return WSHEAP_SLICES && set->concurrent && !set->reserve &&
+	       !wsheap_gfp_is_atomic(set->gfp);
+}
+
+/* The heap object of a concurrent heap: its shared bump pointer after it. */
+size_t wsheap_concurrent_object_size(const struct wsheap_settings *set)
+{
+	size_t size = sizeof(struct wsheap) + sizeof(struct wsheap_concurrent);
+
+	if (wsheap_settings_sliced(set))
+		size += SMP_CACHE_BYTES + nr_cpu_ids * WSHEAP_SLICE_STRIDE;
+	return size;
+}
+
+/* Slices for this round: the tag in struct wsheap_bump names them. */
+static void wsheap_slices_give(struct wsheap *heap)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+
+	c->owner = -1;
+	if (c->sliced)
+		WRITE_ONCE(heap->fast.last,
+			   (char *)wsheap_slice_base(c) + WSHEAP_SLICED);
+}
+
+void wsheap_concurrent_init(struct wsheap *heap,
+			    const struct wsheap_settings *set)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
@@ -71,10 +150,15 @@ void wsheap_concurrent_init(struct wsheap *heap)
 		raw_spin_lock_init(&c->lock);
 	else
 		mutex_init(&c->mutex);
+	c->sliced = wsheap_settings_sliced(set);
+	if (c->sliced)
+		memset(wsheap_slice_base(c), 0,
+		       nr_cpu_ids * WSHEAP_SLICE_STRIDE);
+	wsheap_slices_give(heap);
 }
 
 /* Take @size bytes of the quota, all or none. */
-bool wsheap_concurrent_charge(struct wsheap *heap, size_t size)
+static bool wsheap_quota_take(struct wsheap *heap, size_t size)
 {
 	size_t requested = READ_ONCE(heap->fast.requested);
 
@@ -212,6 +296,336 @@ static void *wsheap_shared_grow(struct wsheap *heap, size_t size,
 	return obj;
 }
 
+/* What @s took from the quota and has not handed out. */
+static size_t wsheap_slice_unused(const struct wsheap_slice *s)
+{
+	return READ_ONCE(s->charged) - READ_ONCE(s->requested);
+}
+
+/*
+ * The slice's unused quota goes back, and the slice is empty.  Its CPU
+ * is this one with preemption off, or every CPU is out of the slices.
+ */
+static void wsheap_slice_retire(struct wsheap *heap, struct wsheap_slice *s)
+{
+	size_t unused = wsheap_slice_unused(s);
+
+	if (unused)
+		wsheap_concurrent_uncharge(heap, unused);
+	WRITE_ONCE(s->charged, 0);
+	WRITE_ONCE(s->requested, 0);
+	s->bump = NULL;
+	s->limit = NULL;
+	s->last = NULL;
+}
+
+/* Every slice back: no CPU is inside one. */
+static void wsheap_slices_fold(struct wsheap *heap)
+{
+	struct wsheap_slice *base = wsheap_slice_base(wsheap_shared(heap));
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		wsheap_slice_retire(heap, wsheap_cpu_slice(base, cpu));
+}
+
+/* The slices hold quota; the caller holds the mutex. */
+static bool wsheap_slices_hold_quota(struct wsheap_concurrent *c)
+{
+	struct wsheap_slice *base = wsheap_slice_base(c);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (READ_ONCE(wsheap_cpu_slice(base, cpu)->charged))
+			return true;
+	return false;
+}
+
+/*
+ * The quota refused a request: take the slices' unused quota back for the
+ * rest of the round (see the top of this file).  Returns after any drain
+ * that another CPU had begun, so that the caller's second try sees its
+ * result.
+ */
+static void wsheap_slices_drain(struct wsheap *heap)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+
+	mutex_lock(&c->mutex);
+	if (wsheap_slices(&heap->fast) && wsheap_slices_hold_quota(c)) {
+		WRITE_ONCE(heap->fast.last, NULL);
+		/* every CPU that saw the tag has left its slice */
+		synchronize_rcu();
+		wsheap_slices_fold(heap);
+		/* no block carved before is resized in place after */
+		WRITE_ONCE(c->floor, READ_ONCE(c->bump));
+	}
+	mutex_unlock(&c->mutex);
+}
+
+/* Take @size bytes of the quota, all or none, from slices' too. */
+bool wsheap_concurrent_charge(struct wsheap *heap, size_t size)
+{
+	if (wsheap_quota_take(heap, size))
+		return true;
+	if (!wsheap_shared(heap)->sliced)
+		return false;
+	wsheap_slices_drain(heap);
+	return wsheap_quota_take(heap, size);
+}
+
+/*
+ * REQUESTED_SIZE of a concurrent heap: exact once its calls have
+ * returned, a value it passed through while they run.
+ */
+size_t wsheap_concurrent_requested(const struct wsheap *heap)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	size_t requested = READ_ONCE(heap->fast.requested);
+	struct wsheap_slice *base;
+	unsigned int cpu;
+
+	if (!c->sliced)
+		return requested;
+	base = wsheap_slice_base(c);
+	for_each_possible_cpu(cpu)
+		requested -= wsheap_slice_unused(wsheap_cpu_slice(base, cpu));
+	return requested;
+}
+
+/* @cpu carved outside the shared bump pointer. */
+static void wsheap_slices_claim(struct wsheap_concurrent *c, int cpu)
+{
+	int owner = READ_ONCE(c->owner);
+
+	if (owner == cpu || owner == WSHEAP_SLICES_SHARED)
+		return;
+	if (owner >= 0 || !try_cmpxchg(&c->owner, &owner, cpu))
+		WRITE_ONCE(c->owner, WSHEAP_SLICES_SHARED);
+}
+
+/* Carve from @s, this CPU's slice; NULL when it lacks room. */
+static void *wsheap_slice_take(struct wsheap_slice *s, size_t size,
+			       size_t align)
+{
+	char *obj = PTR_ALIGN(s->bump, align);
+
+	if (obj > s->limit || !wsheap_fits(size, s->limit - obj))
+		return NULL;
+	s->bump = obj + wsheap_footprint(size);
+	s->last = obj;
+	WRITE_ONCE(s->requested, s->requested + size);
+	return obj;
+}
+
+/* The out-of-line wsheap_slice_alloc(), with an alignment. */
+static void *wsheap_slice_carve(struct wsheap *heap, size_t size,
+				size_t align)
+{
+	struct wsheap_slice *base;
+	void *obj = NULL;
+
+	preempt_disable();
+	base = wsheap_slices(&heap->fast);
+	if (base)
+		obj = wsheap_slice_take(wsheap_cpu_slice(base,
+							 smp_processor_id()),
+					size, align);
+	preempt_enable();
+	return obj;
+}
+
+/*
+ * The bytes a new slice takes from the quota: an eighth of the heap's
+ * memory within the bounds, and at most a 2 * nr_cpus'th of what the
+ * quota has left; 0 when that is less than @need or WSHEAP_SLICE_MIN.
+ */
+static size_t wsheap_slice_want(struct wsheap *heap, size_t need)
+{
+	size_t left = heap->fast.max_size - READ_ONCE(heap->fast.requested);
+	size_t want = clamp_t(size_t, READ_ONCE(heap->actual) / 8,
+			      WSHEAP_SLICE_MIN, WSHEAP_SLICE_MAX);
+
+	want = ALIGN_DOWN(min(want, left / (2 * num_possible_cpus())),
+			  WSHEAP_ALIGN);
+	return want >= max_t(size_t, need, WSHEAP_SLICE_MIN) ? want : 0;
+}
+
+/*
+ * Up to @want bytes, at least @need, of the current chunk; how many in
+ * *@got.  NULL when the chunk has less than @need left.
+ */
+static char *wsheap_shared_take(struct wsheap_concurrent *c, size_t need,
+				size_t want, size_t *got)
+{
+	char *bump, *limit;
+	size_t take;
+
+	do {
+		if (!wsheap_shared_snapshot(c, &bump, &limit))
+			return NULL;
+		take = ALIGN_DOWN(min_t(size_t, limit - bump, want),
+				  WSHEAP_ALIGN);
+		if (take < need)
+			return NULL;
+	} while (!try_cmpxchg(&c->bump, &bump, bump + take));
+	*got = take;
+	return bump;
+}
+
+/*
+ * The current chunk's bytes after @at, up to @max, if the bump pointer is
+ * still at @at; how many.
+ */
+static size_t wsheap_shared_extend(struct wsheap_concurrent *c, char *at,
+				   size_t max)
+{
+	char *bump, *limit;
+	size_t take;
+
+	if (!wsheap_shared_snapshot(c, &bump, &limit) || bump != at)
+		return 0;
+	take = ALIGN_DOWN(min_t(size_t, limit - bump, max), WSHEAP_ALIGN);
+	return try_cmpxchg(&c->bump, &bump, bump + take) ? take : 0;
+}
+
+/*
+ * A new slice: the rest of the current chunk, or the start of the next
+ * one.  The next one is found by the core's slow path for @need bytes, as
+ * a block of that size would be: so that the next round, after a reset,
+ * meets the kept chunks in the same order, each used to its end (asking
+ * for a whole slice there would pass over every smaller spare).
+ */
+static char *wsheap_slice_cut(struct wsheap *heap, size_t need, size_t want,
+			      size_t *got)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	char *start = wsheap_shared_take(c, need, want, got);
+
+	if (start)
+		return start;
+	start = wsheap_shared_grow_locked(heap, need, WSHEAP_ALIGN);
+	if (start)
+		*got = need + wsheap_shared_extend(c, start + need,
+						   want - need);
+	return start;
+}
+
+/* A new slice for this CPU, holding the mutex; the block from it. */
+static void *wsheap_slice_refill_locked(struct wsheap *heap, size_t size,
+					size_t align, size_t need)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	size_t want = wsheap_slice_want(heap, need), got;
+	struct wsheap_slice *s;
+	char *start;
+	void *obj;
+	int cpu;
+
+	if (!want || !wsheap_quota_take(heap, want))
+		return NULL;
+	start = wsheap_slice_cut(heap, need, want, &got);
+	if (!start) {
+		wsheap_concurrent_uncharge(heap, want);
+		return NULL;
+	}
+	if (got < want)
+		wsheap_concurrent_uncharge(heap, want - got);
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	s = wsheap_cpu_slice(wsheap_slice_base(c), cpu);
+	wsheap_slice_retire(heap, s);
+	s->bump = start;
+	s->limit = start + got;
+	WRITE_ONCE(s->charged, got);
+	obj = wsheap_slice_take(s, size, align);
+	wsheap_slices_claim(c, cpu);
+	preempt_enable();
+	return obj;
+}
+
+/**
+ * wsheap_concurrent_slice_alloc() - carve a small block from a slice
+ * @heap: a concurrent heap
+ * @size: bytes of the block, not 0
+ * @align: its alignment
+ *
+ * From this CPU's slice, or a new one.  The block's quota is the slice's.
+ *
+ * Context: Process context; may sleep.
+ * Return: the block, or NULL when the heap has no slices now, the block
+ * is too large for them, or no new slice could be had: the caller then
+ * carves from the shared bump pointer.
+ */
+void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
+				    size_t align)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	size_t need = wsheap_footprint(size) + align - WSHEAP_ALIGN;
+	void *obj;
+
+	if (!wsheap_slices(&heap->fast) || need > WSHEAP_SLICE_BLOCK_MAX)
+		return NULL;
+	obj = wsheap_slice_carve(heap, size, align);
+	if (obj)
+		return obj;
+	mutex_lock(&c->mutex);
+	/* a drain may have come first */
+	if (wsheap_slices(&heap->fast))
+		obj = wsheap_slice_refill_locked(heap, size, align, need);
+	mutex_unlock(&c->mutex);
+	return obj;
+}
+
+/*
+ * A block was carved from the shared bump pointer, or none at all: this
+ * CPU's last slice block is no longer the last.
+ */
+void wsheap_concurrent_slices_pass(struct wsheap *heap)
+{
+	struct wsheap_slice *base;
+	int cpu;
+
+	preempt_disable();
+	base = wsheap_slices(&heap->fast);
+	if (base) {
+		cpu = smp_processor_id();
+		wsheap_cpu_slice(base, cpu)->last = NULL;
+		wsheap_slices_claim(wsheap_shared(heap), cpu);
+	}
+	preempt_enable();
+}
+
+/* Resize this CPU's last slice block in place, if the round allows it. */
+static bool wsheap_slice_resize(struct wsheap *heap, char *old,
+				size_t old_size, size_t new_size)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	struct wsheap_slice *base, *s;
+	bool done = false;
+	int cpu;
+
+	preempt_disable();
+	base = wsheap_slices(&heap->fast);
+	cpu = smp_processor_id();
+	if (base && READ_ONCE(c->owner) == cpu) {
+		s = wsheap_cpu_slice(base, cpu);
+		if (old == s->last &&
+		    s->bump == old + wsheap_footprint(old_size) &&
+		    wsheap_fits(new_size, s->limit - old)) {
+			s->bump = old + wsheap_footprint(new_size);
+			WRITE_ONCE(s->requested,
+				   s->requested - old_size + new_size);
+			if (!new_size)
+				s->last = NULL;
+			done = true;
+		}
+	}
+	preempt_enable();
+	return done;
+}
+
 /**
  * wsheap_concurrent_carve() - carve a block of a concurrent heap
  * @heap: a concurrent heap, its quota already charged with @size
@@ -249,6 +663,8 @@ bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 	char *bump, *limit, *end = old + wsheap_footprint(old_size);
 	size_t grow = new_size > old_size ? new_size - old_size : 0;
 
+	if (wsheap_slices(&heap->fast))
+		return wsheap_slice_resize(heap, old, old_size, new_size);
 	if (!wsheap_shared_snapshot(c, &bump, &limit) || bump != end ||
 	    old < READ_ONCE(c->floor) || old > limit ||
 	    !wsheap_fits(new_size, limit - old))
@@ -273,7 +689,8 @@ bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
  * @enter: true at the start of an exclusive call, false at its end
  *
  * An exclusive call (mark, rollback, reset) works on struct wsheap_bump
- * like on any heap; in between, the shared copy is the only one.  Called
+ * like on any heap, the slices folded back; in between, the shared copy
+ * is the only one, and the round's slices are given at the end.  Called
  * through wsheap_concurrent_exclusive(), which leaves other heaps alone.
  */
 void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
@@ -281,6 +698,8 @@ void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
 	if (enter) {
+		if (c->sliced)
+			wsheap_slices_fold(heap);
 		heap->fast.bump = c->bump;
 		heap->fast.limit = c->limit;
 		heap->fast.last = NULL;
@@ -291,6 +710,6 @@ void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
 	c->floor = heap->fast.bump;
 	heap->fast.bump = NULL;
 	heap->fast.limit = NULL;
-	heap->fast.last = NULL;
 	heap->stray = NULL;
+	wsheap_slices_give(heap);
 }

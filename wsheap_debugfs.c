@@ -139,16 +139,20 @@ static void wsheap_heap_flags_show(struct seq_file *m, struct wsheap *heap)
 static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *live)
 {
 	struct wsheap copy, *heap = &copy;
+	size_t requested;
 
 	if (!wsheap_heap_snapshot(live, heap))
 		return;
+	/* not in the copy: a concurrent heap's slices (the lock holds it) */
+	requested = heap->concurrent ? wsheap_concurrent_requested(live) :
+				       heap->fast.requested;
 	if (heap->name[0])
 		seq_escape(m, heap->name, " \t\n\\");
 	else
 		seq_puts(m, "-");
 	seq_printf(m, " %zu %zu %zu %zu %zu %u %u %u %u %zu ",
-		   heap->fast.max_size, heap->trim_size, heap->fast.requested,
-		   heap->actual, max(heap->stats.peak, heap->fast.requested),
+		   heap->fast.max_size, heap->trim_size, requested,
+		   heap->actual, max(heap->stats.peak, requested),
 		   heap->stats.chunks, heap->stats.resets,
 		   heap->stats.quota_refusals, heap->stats.oom_refusals,
 		   heap->reserve);

@@ -136,22 +136,36 @@ static inline bool wsheap_heap_is_atomic(const struct wsheap *heap)
 void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 			size_t size, size_t align);
 
+/*
+ * Per-CPU slices of concurrent heaps: in builds whose wsheap_alloc() is
+ * inline; others take every call out of line, where the sanitizer hooks
+ * and the misuse checks see the shared bump pointer.
+ */
+#define WSHEAP_SLICES	(!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && !WSHEAP_SANITIZED)
+
+struct wsheap_settings;
+
 /* wsheap_concurrent.c: the shared bump pointer of a concurrent heap */
-size_t wsheap_concurrent_object_size(void);
-void wsheap_concurrent_init(struct wsheap *heap);
+size_t wsheap_concurrent_object_size(const struct wsheap_settings *set);
+void wsheap_concurrent_init(struct wsheap *heap,
+			    const struct wsheap_settings *set);
 bool wsheap_concurrent_charge(struct wsheap *heap, size_t size);
 void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size);
+size_t wsheap_concurrent_requested(const struct wsheap *heap);
+void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
+				    size_t align);
+void wsheap_concurrent_slices_pass(struct wsheap *heap);
 void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align);
 bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 			      size_t old_size, size_t new_size);
 void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
 void wsheap_concurrent_end_window(struct wsheap *heap);
 
-/* The heap object of a heap, with room for a shared bump pointer. */
-static inline size_t wsheap_object_size(bool concurrent)
+/* REQUESTED_SIZE, which concurrent calls may change meanwhile. */
+static inline size_t wsheap_requested(const struct wsheap *heap)
 {
-	return concurrent ? wsheap_concurrent_object_size() :
-			    sizeof(struct wsheap);
+	return heap->concurrent ? wsheap_concurrent_requested(heap) :
+				  READ_ONCE(heap->fast.requested);
 }
 
 /*
@@ -241,6 +255,13 @@ int wsheap_parse_properties(const struct wsheap_property *props,
 			    unsigned int prop_count,
 			    struct wsheap_settings *set,
 			    struct wsheap_error *error);
+
+/* The heap object of a heap, with room for a shared bump pointer. */
+static inline size_t wsheap_object_size(const struct wsheap_settings *set)
+{
+	return set->concurrent ? wsheap_concurrent_object_size(set) :
+				 sizeof(struct wsheap);
+}
 
 /* wsheap_cache.c: each CPU's parked heap object and chunk */
 void *wsheap_slab_alloc(size_t bytes, gfp_t gfp, int node);

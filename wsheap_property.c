@@ -165,7 +165,7 @@ static int wsheap_size_property(const struct wsheap *heap,
 		return 0;
 	/* concurrent allocation calls may change these two meanwhile */
 	case WSHEAP_PROPERTY_REQUESTED_SIZE:
-		*value = READ_ONCE(heap->fast.requested);
+		*value = wsheap_requested(heap);
 		return 0;
 	case WSHEAP_PROPERTY_ACTUAL_SIZE:
 		*value = READ_ONCE(heap->actual);

@@ -22,6 +22,7 @@
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/smp.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -757,10 +758,76 @@ static void smp_concurrent_quota_holds_at_every_edge(struct kunit *test)
 			    "heaps whose REQUESTED_SIZE is not their calls' sum");
 }
 
+/* ---- realloc in place, only of the heap's last block ---- */
+
+/* One call, run on a CPU of the test's choosing by smp_call_on_cpu(). */
+struct smp_call {
+	struct wsheap *heap;
+	void *old;
+	size_t old_size;
+	size_t size;
+	void *ptr;
+	int ret;
+};
+
+static int smp_call_realloc(void *data)
+{
+	struct smp_call *call = data;
+
+	call->ret = wsheap_realloc(call->heap, call->old, call->old_size,
+				   call->size, &call->ptr, NULL);
+	return 0;
+}
+
+static void *smp_realloc_on(struct kunit *test, unsigned int cpu,
+			    struct wsheap *heap, void *old, size_t old_size,
+			    size_t size)
+{
+	struct smp_call call = { heap, old, old_size, size };
+
+	KUNIT_ASSERT_EQ(test, smp_call_on_cpu(cpu, smp_call_realloc, &call,
+					      false), 0);
+	KUNIT_ASSERT_EQ(test, call.ret, 0);
+	return call.ptr;
+}
+
+/*
+ * A concurrent heap resizes in place only the block carved last in the
+ * whole heap: once another CPU has carved a block (from its own slice,
+ * where the heap has slices), the first CPU's block is copied, though it
+ * is still the last of that CPU's slice.
+ */
+static void smp_realloc_in_place_only_of_the_last_block(struct kunit *test)
+{
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	unsigned int cpu0 = cpumask_first(cpu_online_mask);
+	unsigned int cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	struct wsheap *heap;
+	u8 *a, *q;
+
+	if (cpu1 >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_EQ(test, wsheap_create(SIZE_MAX, 0, &p, 1, &heap, NULL),
+			0);
+	a = smp_realloc_on(test, cpu0, heap, NULL, 0, 64);
+	memset(a, 0xa5, 64);
+	/* the control: nothing carved since, so in place */
+	KUNIT_EXPECT_PTR_EQ(test, smp_realloc_on(test, cpu0, heap, a, 64, 96),
+			    a);
+	smp_realloc_on(test, cpu1, heap, NULL, 0, 64);
+	q = smp_realloc_on(test, cpu0, heap, a, 96, 128);
+	KUNIT_EXPECT_PTR_NE(test, q, a);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0xa5, 64));
+	wsheap_free(heap);
+}
+
 static struct kunit_case wsheap_smp_cases[] = {
 	KUNIT_CASE_SLOW(smp_independent_heaps_on_every_cpu),
 	KUNIT_CASE(smp_one_concurrent_heap_fed_by_every_cpu),
 	KUNIT_CASE(smp_concurrent_quota_holds_at_every_edge),
+	KUNIT_CASE(smp_realloc_in_place_only_of_the_last_block),
 	{}
 };
 

@@ -22,7 +22,10 @@
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/panic.h>
+#include <linux/prandom.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/topology.h>
@@ -676,6 +679,95 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 }
 
 /*
+ * A concurrent heap that may sleep carves small blocks from this CPU's
+ * slice, one after the other with no atomic; the slice took all its bytes
+ * from the quota at once, and REQUESTED_SIZE counts only what was handed
+ * out.  A mark folds the slice back; an atomic heap and one with a reserve
+ * never have slices.
+ */
+static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
+{
+	gfp_t gfp = GFP_NOWAIT;
+	size_t reserve = KiB;
+	bool yes = true;
+	struct wsheap_property p[] = {
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+		v3_gfp(&gfp),
+		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
+	};
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, p, 1);
+	struct wsheap_slice *s;
+	struct wsheap_mark mark;
+	char *a, *b;
+	int cpu;
+
+	if (!WSHEAP_SLICES)
+		kunit_skip(test, "needs the inline path: no KASAN, KMSAN or WSHEAP_DEBUG");
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 40, (void **)&b, NULL), 0);
+	migrate_enable();
+	s = wsheap_slices(&heap->fast);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s = wsheap_cpu_slice(s, cpu);
+	KUNIT_EXPECT_PTR_EQ(test, b, a + 24);
+	KUNIT_EXPECT_PTR_EQ(test, s->bump, b + 40);
+	KUNIT_EXPECT_EQ(test, s->requested, 64);
+	KUNIT_EXPECT_GE(test, s->charged, KiB);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
+	KUNIT_EXPECT_EQ(test, s->charged, 0);
+	KUNIT_EXPECT_EQ(test, heap->fast.requested, 64);
+
+	heap = v3_heap(test, SIZE_MAX, 0, p, 2);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
+	KUNIT_EXPECT_NULL(test, wsheap_slices(&heap->fast));
+	p[1] = p[2];
+	heap = v3_heap(test, SIZE_MAX, 0, p, 2);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
+	KUNIT_EXPECT_NULL(test, wsheap_slices(&heap->fast));
+}
+
+/* Allocate @n blocks of 1 to 300 bytes, the same ones for the same seed. */
+static void v3_fill(struct kunit *test, struct wsheap *heap, unsigned int n)
+{
+	struct rnd_state rnd;
+	void *p;
+
+	prandom_seed_state(&rnd, 0x76337761);
+	while (n--)
+		KUNIT_ASSERT_EQ(test, wsheap_alloc(heap,
+						   1 + prandom_u32_state(&rnd) % 300,
+						   &p, NULL), 0);
+}
+
+/*
+ * As on a plain heap, a round that replays the last one on a concurrent
+ * heap that kept its chunks needs no new chunk: its slices meet the kept
+ * chunks in the same order and use each to its end.
+ */
+static void v3_concurrent_replayed_round_needs_no_chunk(struct kunit *test)
+{
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, SIZE_MAX, &p, 1);
+	size_t held;
+
+	/* one CPU's slices, so that both rounds cut the same ones */
+	migrate_disable();
+	v3_fill(test, heap, 20000);
+	held = v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
+	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
+	v3_fill(test, heap, 20000);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+			held);
+}
+
+/*
  * The in-place window of a concurrent heap is a plain heap's: a mark ends
  * it (the block carved last before it is copied, so that the rollback to
  * the mark cannot hand its bytes out again), and so does a block carved
@@ -927,6 +1019,8 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
 	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
 	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
+	KUNIT_CASE(v3_concurrent_small_blocks_come_from_slices),
+	KUNIT_CASE(v3_concurrent_replayed_round_needs_no_chunk),
 	KUNIT_CASE(v3_concurrent_in_place_window_as_on_any_heap),
 	KUNIT_CASE(v3_each_context_parks_in_slots_of_its_own),
 	KUNIT_CASE_SLOW(v3_interrupt_and_thread_never_share_parked_memory),
