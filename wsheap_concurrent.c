@@ -617,8 +617,6 @@ static bool wsheap_slice_resize(struct wsheap *heap, char *old,
 			s->bump = old + wsheap_footprint(new_size);
 			WRITE_ONCE(s->requested,
 				   s->requested - old_size + new_size);
-			if (!new_size)
-				s->last = NULL;
 			done = true;
 		}
 	}

@@ -814,6 +814,14 @@ static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100 * KiB, &big, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, after, 16, 32, &q, NULL), 0);
 	KUNIT_EXPECT_PTR_NE(test, q, after);
+
+	/* a block resized to nothing is still the last; the one before not */
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 16, &a, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 16, &after, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, after, 16, 0, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, after);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 16, 32, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_NE(test, q, a);
 }
 
 /* ---- placement ---- */
