@@ -134,7 +134,10 @@ struct wsheap_error {
  *	(default %NUMA_NO_NODE)
  * @WSHEAP_PROPERTY_CONCURRENT: bool, whether the allocation calls may run
  *	at once on several CPUs, and from interrupts if the heap is atomic
- *	(default false); mark, rollback, reset and free stay exclusive
+ *	(default false); mark, rollback, reset and free stay exclusive.  A
+ *	non-atomic one without a reserve carves small blocks from per-CPU
+ *	slices; the first request of a round its quota refuses may then wait
+ *	for an RCU grace period (Documentation/wsheap.rst)
  *
  * The first four are read-only.  The others may also be given to
  * wsheap_create(), each at most once, with @value_size exactly the size of
@@ -279,8 +282,6 @@ static inline bool wsheap_slice_alloc(struct wsheap_bump *b, size_t size,
 	struct wsheap_slice *s;
 	bool done = false;
 
-	if (!wsheap_slices(b))
-		return false;
 	preempt_disable();
 	s = wsheap_slices(b);
 	if (s) {
