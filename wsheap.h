@@ -226,34 +226,6 @@ int wsheap_create(size_t max_size, size_t trim_size,
 int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 		   struct wsheap_error *error);
 
-/**
- * wsheap_alloc() - carve @size bytes out of a heap
- * @heap: the heap
- * @size: bytes wanted; 0 is allowed
- * @ptr: where to store the address of the memory
- * @error: optional; filled when the call fails
- *
- * The memory is 8-byte aligned and not zeroed.  It belongs to the heap: the
- * caller never frees it, and it stays valid until the next wsheap_reset()
- * or wsheap_free() of @heap.  A zero-byte request gets ZERO_SIZE_PTR, which
- * is non-NULL and aligned but must not be dereferenced, as from kmalloc(0).
- *
- * When the current chunk has room this is a bump of a pointer, done inline;
- * everything else (argument errors, the quota error, a new chunk, and all
- * calls in kernels with CONFIG_WSHEAP_DEBUG, generic KASAN with
- * KASAN_VMALLOC, or KMSAN) goes to the exported
- * __wsheap_alloc(), which applies the same checks.  The exported symbol
- * wsheap_alloc is the same call out of line.
- *
- * Context: Process context, or any context for an atomic heap (see
- * wsheap_create()).  May sleep unless the heap is atomic, when a new
- * chunk is needed.
- * Callers serialise calls on one heap, unless it is a CONCURRENT one.
- * Return: 0 and *@ptr set; -EINVAL for a NULL @heap or @ptr; -EDQUOT when
- * @size is more than the quota has left since the last reset; -ENOMEM when
- * no backing memory could be had.  On failure *@ptr and the heap are
- * untouched, and the heap stays usable.
- */
 /* The slices of a concurrent heap whose CPUs carve from them, or NULL. */
 static inline struct wsheap_slice *wsheap_slices(const struct wsheap_bump *b)
 {
@@ -298,6 +270,34 @@ static inline bool wsheap_slice_alloc(struct wsheap_bump *b, size_t size,
 	return done;
 }
 
+/**
+ * wsheap_alloc() - carve @size bytes out of a heap
+ * @heap: the heap
+ * @size: bytes wanted; 0 is allowed
+ * @ptr: where to store the address of the memory
+ * @error: optional; filled when the call fails
+ *
+ * The memory is 8-byte aligned and not zeroed.  It belongs to the heap: the
+ * caller never frees it, and it stays valid until the next wsheap_reset()
+ * or wsheap_free() of @heap.  A zero-byte request gets ZERO_SIZE_PTR, which
+ * is non-NULL and aligned but must not be dereferenced, as from kmalloc(0).
+ *
+ * When the current chunk has room this is a bump of a pointer, done inline;
+ * everything else (argument errors, the quota error, a new chunk, and all
+ * calls in kernels with CONFIG_WSHEAP_DEBUG, generic KASAN with
+ * KASAN_VMALLOC, or KMSAN) goes to the exported
+ * __wsheap_alloc(), which applies the same checks.  The exported symbol
+ * wsheap_alloc is the same call out of line.
+ *
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic, when a new
+ * chunk is needed.
+ * Callers serialise calls on one heap, unless it is a CONCURRENT one.
+ * Return: 0 and *@ptr set; -EINVAL for a NULL @heap or @ptr; -EDQUOT when
+ * @size is more than the quota has left since the last reset; -ENOMEM when
+ * no backing memory could be had.  On failure *@ptr and the heap are
+ * untouched, and the heap stays usable.
+ */
 #ifndef WSHEAP_NO_INLINE
 static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 			       struct wsheap_error *error)
