@@ -879,7 +879,9 @@ static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 	int ret;
 
 	/* a caller bug that would wrap REQUESTED_SIZE below zero */
-	if (old && old_size > wsheap_requested(heap))
+	if (old && !(heap->concurrent ?
+		     wsheap_concurrent_covers(heap, old_size) :
+		     old_size <= heap->fast.requested))
 		return wsheap_fail(error, -EINVAL,
 				   "old_size is larger than REQUESTED_SIZE");
 	if (heap->concurrent) {

@@ -45,12 +45,13 @@
  *    exactly, at the price of one grace period in a round that reaches
  *    it; the heap runs on the shared bump pointer until the next
  *    exclusive call gives it slices again.  Slices shrink as the quota
- *    nears (a CPU's slice takes at most a 2 * nr_cpus'th of what is
- *    left), so a small heap never has any.
+ *    nears (a CPU's slice takes at most a 4 * nr_cpus'th of what is
+ *    left, and none under WSHEAP_SLICE_MIN), so a heap whose quota is
+ *    under 4 * nr_cpus KiB never has any.
  *  - Only the heap's one slice-carving CPU of the round resizes in place,
  *    its slice's last block: "the last block carved" is a heap-wide
  *    order that per-CPU slices do not keep, so once a second CPU carves
- *    (c->owner is then WSHEAP_SLICES_SHARED) every realloc copies.
+ *    (c->owner is then WSHEAP_OWNER_MANY) every realloc copies.
  *  - Exclusive calls fold the slices back first: what they see and
  *    record is the shared bump pointer and the exact REQUESTED_SIZE.
  */
@@ -85,12 +86,12 @@ struct wsheap_concurrent {
 	bool sliced;			/* its CPUs carve from slices */
 	/*
 	 * The CPU that carved outside the shared bump pointer this round, -1
-	 * when none has, WSHEAP_SLICES_SHARED when more than one has.
+	 * when none has, WSHEAP_OWNER_MANY when more than one has.
 	 */
 	int owner;
 };
 
-#define WSHEAP_SLICES_SHARED	(-2)
+#define WSHEAP_OWNER_MANY	(-2)
 
 /*
  * A slice takes an eighth of the heap's memory, as a chunk does, within
@@ -99,7 +100,10 @@ struct wsheap_concurrent {
  */
 #define WSHEAP_SLICE_MIN	SZ_1K
 #define WSHEAP_SLICE_MAX	SZ_64K
-/* Larger blocks, and their alignment padding, go to the shared pointer. */
+/*
+ * Out of line, larger requests (with their alignment padding) go to the
+ * shared pointer; inline, any block the slice has room for is carved.
+ */
 #define WSHEAP_SLICE_BLOCK_MAX	(WSHEAP_SLICE_MIN / 2)
 
 static struct wsheap_concurrent *wsheap_shared(const struct wsheap *heap)
@@ -342,22 +346,40 @@ static bool wsheap_slices_hold_quota(struct wsheap_concurrent *c)
 }
 
 /*
- * The quota refused a request: take the slices' unused quota back for the
- * rest of the round (see the top of this file).  Returns after any drain
- * that another CPU had begun, so that the caller's second try sees its
- * result.
+ * REQUESTED_SIZE while the mutex keeps slices from being cut or folded:
+ * then only calls that hand out bytes move it, so it is a value the heap
+ * held.
  */
-static void wsheap_slices_drain(struct wsheap *heap)
+static size_t wsheap_requested_locked(struct wsheap *heap)
+{
+	struct wsheap_slice *base = wsheap_slice_base(wsheap_shared(heap));
+	size_t unused = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		unused += wsheap_slice_unused(wsheap_cpu_slice(base, cpu));
+	return READ_ONCE(heap->fast.requested) - unused;
+}
+
+/*
+ * The quota refused @size: take the slices' unused quota back for the
+ * rest of the round (see the top of this file), unless @size does not fit
+ * even then.  Returns after any drain that another CPU had begun, so that
+ * the caller's second try sees its result.
+ */
+static void wsheap_slices_drain(struct wsheap *heap, size_t size)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
 	mutex_lock(&c->mutex);
-	if (wsheap_slices(&heap->fast) && wsheap_slices_hold_quota(c)) {
+	if (wsheap_slices(&heap->fast) && wsheap_slices_hold_quota(c) &&
+	    size <= heap->fast.max_size - wsheap_requested_locked(heap)) {
+		/* no block carved before is resized in place, from now on */
+		WRITE_ONCE(c->floor, (char *)ULONG_MAX);
 		WRITE_ONCE(heap->fast.last, NULL);
 		/* every CPU that saw the tag has left its slice */
 		synchronize_rcu();
 		wsheap_slices_fold(heap);
-		/* no block carved before is resized in place after */
 		WRITE_ONCE(c->floor, READ_ONCE(c->bump));
 	}
 	mutex_unlock(&c->mutex);
@@ -370,27 +392,67 @@ bool wsheap_concurrent_charge(struct wsheap *heap, size_t size)
 		return true;
 	if (!wsheap_shared(heap)->sliced)
 		return false;
-	wsheap_slices_drain(heap);
+	wsheap_slices_drain(heap, size);
 	return wsheap_quota_take(heap, size);
 }
 
-/*
- * REQUESTED_SIZE of a concurrent heap: exact once its calls have
- * returned, a value it passed through while they run.
+/**
+ * wsheap_concurrent_requested() - REQUESTED_SIZE of a concurrent heap
+ * @heap: a concurrent heap
+ *
+ * Exact once its calls have returned, a value it held while they run.
+ *
+ * Context: Any context the heap allows; takes the slices' mutex (sleeps)
+ * in a heap that has slices.
  */
-size_t wsheap_concurrent_requested(const struct wsheap *heap)
+size_t wsheap_concurrent_requested(struct wsheap *heap)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
-	size_t requested = READ_ONCE(heap->fast.requested);
-	struct wsheap_slice *base;
-	unsigned int cpu;
+	size_t requested;
 
 	if (!c->sliced)
-		return requested;
-	base = wsheap_slice_base(c);
-	for_each_possible_cpu(cpu)
-		requested -= wsheap_slice_unused(wsheap_cpu_slice(base, cpu));
+		return READ_ONCE(heap->fast.requested);
+	mutex_lock(&c->mutex);
+	requested = wsheap_requested_locked(heap);
+	mutex_unlock(&c->mutex);
 	return requested;
+}
+
+/**
+ * wsheap_concurrent_requested_now() - REQUESTED_SIZE, without the mutex
+ * @heap: a concurrent heap
+ *
+ * For the debugfs table, read under a spinlock: exact once the heap's
+ * calls have returned; while a slice is cut or folded meanwhile, off by
+ * up to a slice.
+ *
+ * Context: Any context.
+ */
+size_t wsheap_concurrent_requested_now(const struct wsheap *heap)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+
+	if (!c->sliced)
+		return READ_ONCE(heap->fast.requested);
+	return wsheap_requested_locked((struct wsheap *)heap);
+}
+
+/**
+ * wsheap_concurrent_covers() - @size is at most REQUESTED_SIZE
+ * @heap: a concurrent heap
+ * @size: the old_size a realloc was given
+ *
+ * The count read without the mutex can be low while another CPU cuts a
+ * slice, so a "no" is asked again under it: a caller's correct old_size
+ * is never refused.
+ *
+ * Context: Process context for a heap with slices (may sleep).
+ */
+bool wsheap_concurrent_covers(struct wsheap *heap, size_t size)
+{
+	return size <= wsheap_concurrent_requested_now(heap) ||
+	       (wsheap_shared(heap)->sliced &&
+		size <= wsheap_concurrent_requested(heap));
 }
 
 /* @cpu carved outside the shared bump pointer. */
@@ -398,10 +460,10 @@ static void wsheap_slices_claim(struct wsheap_concurrent *c, int cpu)
 {
 	int owner = READ_ONCE(c->owner);
 
-	if (owner == cpu || owner == WSHEAP_SLICES_SHARED)
+	if (owner == cpu || owner == WSHEAP_OWNER_MANY)
 		return;
 	if (owner >= 0 || !try_cmpxchg(&c->owner, &owner, cpu))
-		WRITE_ONCE(c->owner, WSHEAP_SLICES_SHARED);
+		WRITE_ONCE(c->owner, WSHEAP_OWNER_MANY);
 }
 
 /* Carve from @s, this CPU's slice; NULL when it lacks room. */
@@ -437,7 +499,7 @@ static void *wsheap_slice_carve(struct wsheap *heap, size_t size,
 
 /*
  * The bytes a new slice takes from the quota: an eighth of the heap's
- * memory within the bounds, and at most a 2 * nr_cpus'th of what the
+ * memory within the bounds, and at most a 4 * nr_cpus'th of what the
  * quota has left; 0 when that is less than @need or WSHEAP_SLICE_MIN.
  */
 static size_t wsheap_slice_want(struct wsheap *heap, size_t need)
@@ -446,7 +508,7 @@ static size_t wsheap_slice_want(struct wsheap *heap, size_t need)
 	size_t want = clamp_t(size_t, READ_ONCE(heap->actual) / 8,
 			      WSHEAP_SLICE_MIN, WSHEAP_SLICE_MAX);
 
-	want = ALIGN_DOWN(min(want, left / (2 * num_possible_cpus())),
+	want = ALIGN_DOWN(min(want, left / (4 * num_possible_cpus())),
 			  WSHEAP_ALIGN);
 	return want >= max_t(size_t, need, WSHEAP_SLICE_MIN) ? want : 0;
 }
@@ -511,6 +573,18 @@ static char *wsheap_slice_cut(struct wsheap *heap, size_t need, size_t want,
 	return start;
 }
 
+/*
+ * A slice cut and not needed: its quota goes back, and its bytes too if
+ * nothing was carved after them (else they stay unused until the reset).
+ */
+static void wsheap_slice_uncut(struct wsheap *heap, char *start, size_t got)
+{
+	char *end = start + got;
+
+	try_cmpxchg(&wsheap_shared(heap)->bump, &end, start);
+	wsheap_concurrent_uncharge(heap, got);
+}
+
 /* A new slice for this CPU, holding the mutex; the block from it. */
 static void *wsheap_slice_refill_locked(struct wsheap *heap, size_t size,
 					size_t align, size_t need)
@@ -535,11 +609,17 @@ static void *wsheap_slice_refill_locked(struct wsheap *heap, size_t size,
 	preempt_disable();
 	cpu = smp_processor_id();
 	s = wsheap_cpu_slice(wsheap_slice_base(c), cpu);
-	wsheap_slice_retire(heap, s);
-	s->bump = start;
-	s->limit = start + got;
-	WRITE_ONCE(s->charged, got);
+	/* the task may have slept, and woken on a CPU whose slice has room */
 	obj = wsheap_slice_take(s, size, align);
+	if (obj) {
+		wsheap_slice_uncut(heap, start, got);
+	} else {
+		wsheap_slice_retire(heap, s);
+		s->bump = start;
+		s->limit = start + got;
+		WRITE_ONCE(s->charged, got);
+		obj = wsheap_slice_take(s, size, align);
+	}
 	wsheap_slices_claim(c, cpu);
 	preempt_enable();
 	return obj;
@@ -562,9 +642,13 @@ void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
 				    size_t align)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
-	size_t need = wsheap_footprint(size) + align - WSHEAP_ALIGN;
+	size_t need;
 	void *obj;
 
+	/* before the footprint, which wraps for sizes near SIZE_MAX */
+	if (size > WSHEAP_SLICE_BLOCK_MAX || align > WSHEAP_SLICE_BLOCK_MAX)
+		return NULL;
+	need = wsheap_footprint(size) + align - WSHEAP_ALIGN;
 	if (!wsheap_slices(&heap->fast) || need > WSHEAP_SLICE_BLOCK_MAX)
 		return NULL;
 	obj = wsheap_slice_carve(heap, size, align);

@@ -144,7 +144,7 @@ static void wsheap_heaps_show_one(struct seq_file *m, struct wsheap *live)
 	if (!wsheap_heap_snapshot(live, heap))
 		return;
 	/* not in the copy: a concurrent heap's slices (the lock holds it) */
-	requested = heap->concurrent ? wsheap_concurrent_requested(live) :
+	requested = heap->concurrent ? wsheap_concurrent_requested_now(live) :
 				       heap->fast.requested;
 	if (heap->name[0])
 		seq_escape(m, heap->name, " \t\n\\");

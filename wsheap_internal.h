@@ -151,7 +151,9 @@ void wsheap_concurrent_init(struct wsheap *heap,
 			    const struct wsheap_settings *set);
 bool wsheap_concurrent_charge(struct wsheap *heap, size_t size);
 void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size);
-size_t wsheap_concurrent_requested(const struct wsheap *heap);
+size_t wsheap_concurrent_requested(struct wsheap *heap);
+size_t wsheap_concurrent_requested_now(const struct wsheap *heap);
+bool wsheap_concurrent_covers(struct wsheap *heap, size_t size);
 void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
 				    size_t align);
 void wsheap_concurrent_slices_pass(struct wsheap *heap);
@@ -162,7 +164,7 @@ void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
 void wsheap_concurrent_end_window(struct wsheap *heap);
 
 /* REQUESTED_SIZE, which concurrent calls may change meanwhile. */
-static inline size_t wsheap_requested(const struct wsheap *heap)
+static inline size_t wsheap_requested(struct wsheap *heap)
 {
 	return heap->concurrent ? wsheap_concurrent_requested(heap) :
 				  READ_ONCE(heap->fast.requested);

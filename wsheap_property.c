@@ -153,7 +153,7 @@ int wsheap_parse_properties(const struct wsheap_property *props,
 	return 0;
 }
 
-static int wsheap_size_property(const struct wsheap *heap,
+static int wsheap_size_property(struct wsheap *heap,
 				enum wsheap_property_id id, size_t *value)
 {
 	switch (id) {

@@ -646,6 +646,8 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	size_t sum = 0;
 	void *a, *b, *q;
 
+	/* one thread: on one CPU, so that its blocks share one slice */
+	migrate_disable();
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100, &a, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 100, 300, &q, NULL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, q, a);
@@ -664,7 +666,7 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &q, NULL), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
-	/* after a mark, the (inline) bump still goes through the shared one */
+	/* after a mark, the inline path carves again (from a new slice) */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 24, &a, NULL), 0);
 	memset(a, 0xa1, 24);
 	/* and the out-of-line one carves after it */
@@ -676,6 +678,7 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+	migrate_enable();
 }
 
 /*
@@ -728,6 +731,43 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	heap = v3_heap(test, SIZE_MAX, 0, p, 2);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
 	KUNIT_EXPECT_NULL(test, wsheap_slices(&heap->fast));
+}
+
+/*
+ * A request past the quota leaves a heap with slices as it was: its
+ * slices stay (no drain could make the request fit), and the last block
+ * is still resized in place.  A request that fits only with the slices'
+ * unused quota drains them and succeeds.
+ */
+static void v3_concurrent_refusal_keeps_the_slices(struct kunit *test)
+{
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	struct wsheap *heap = v3_heap(test, 64 * KiB, 0, &p, 1);
+	size_t left;
+	void *a, *q;
+
+	if (!WSHEAP_SLICES)
+		kunit_skip(test, "needs the inline path: no KASAN, KMSAN or WSHEAP_DEBUG");
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &a, NULL), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64 * KiB, &q, NULL), -EDQUOT);
+	KUNIT_EXPECT_NOT_NULL(test, wsheap_slices(&heap->fast));
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 64, 128, &q, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, a);
+	migrate_enable();
+
+	left = 64 * KiB - 128;
+	KUNIT_EXPECT_GT(test, heap->fast.max_size - heap->fast.requested,
+			0);
+	KUNIT_EXPECT_LT(test, heap->fast.max_size - heap->fast.requested,
+			left);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, left, &q, NULL), 0);
+	KUNIT_EXPECT_NULL(test, wsheap_slices(&heap->fast));
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+			64 * KiB);
 }
 
 /* Allocate @n blocks of 1 to 300 bytes, the same ones for the same seed. */
@@ -785,6 +825,7 @@ static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 	struct wsheap_mark mark;
 	void *a, *q, *after, *big;
 
+	migrate_disable();	/* one CPU's slice */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &a, NULL), 0);
 	memset(a, 0xa1, 64);
 	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
@@ -799,6 +840,7 @@ static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 	/* a block carved after the mark is still resized in place */
 	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, after, 64, 32, &q, NULL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, q, after);
+	migrate_enable();
 
 	/*
 	 * The reserve's chunk has far more room than a chunk sized for
@@ -1028,6 +1070,7 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
 	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
 	KUNIT_CASE(v3_concurrent_small_blocks_come_from_slices),
+	KUNIT_CASE(v3_concurrent_refusal_keeps_the_slices),
 	KUNIT_CASE(v3_concurrent_replayed_round_needs_no_chunk),
 	KUNIT_CASE(v3_concurrent_in_place_window_as_on_any_heap),
 	KUNIT_CASE(v3_each_context_parks_in_slots_of_its_own),

@@ -79,7 +79,7 @@ MUTANTS=(
 	"slab chunks may give up early|wsheap_internal.h|s/#define WSHEAP_GFP_FLAGS\t__GFP_NOWARN/#define WSHEAP_GFP_FLAGS\t(__GFP_NOWARN \x7c __GFP_RETRY_MAYFAIL)/"
 	"every chunk may give up early|wsheap.c|s/\tif \(bytes > WSHEAP_SLAB_CHUNK_MAX\)\n\t\treturn gfp \x7c __GFP_RETRY_MAYFAIL;/\treturn gfp \x7c __GFP_RETRY_MAYFAIL;/"
 	"mark leaves realloc's in-place window open|wsheap.c|s/\theap->fast.last = NULL;\n\theap->stray = NULL;\n\twsheap_leave_exclusive\(heap\);\n\treturn 0;\n\}\nEXPORT_SYMBOL_GPL\(wsheap_mark\);/\twsheap_leave_exclusive(heap);\n\treturn 0;\n}\nEXPORT_SYMBOL_GPL(wsheap_mark);/"
-	"realloc trusts old_size|wsheap.c|s/if \(old && old_size > wsheap_requested\(heap\)\)/if (0)/"
+	"realloc trusts old_size|wsheap.c|s/if \(old && !\(heap->concurrent \?/if (0 \&\& !(heap->concurrent ?/"
 	"heaps and rounds share an epoch|wsheap.c|s/heap->epoch = this_cpu_inc_return\(wsheap_epoch_seq\) \* nr_cpu_ids \+ cpu;/heap->epoch = 1 + 0 * cpu;/"
 	"debugfs: the reader walks only its own CPU's list|wsheap_debugfs.c|s/\tfor_each_possible_cpu\(cpu\) \{\n\t\tlist = per_cpu_ptr\(&wsheap_heap_lists, cpu\);\n\t\tspin_lock_irqsave\(/\tcpu = raw_smp_processor_id();\n\t{\n\t\tlist = per_cpu_ptr(\&wsheap_heap_lists, cpu);\n\t\tspin_lock_irqsave(/|smp"
 	"stats: 64-bit counters make the heap object kmalloc-256|wsheap_internal.h|s/\tunsigned int chunks;\n\tunsigned int resets;\n\tunsigned int quota_refusals;\n\tunsigned int oom_refusals;/\tunsigned long chunks;\n\tunsigned long resets;\n\tunsigned long quota_refusals;\n\tunsigned long oom_refusals;/"
@@ -131,6 +131,8 @@ MUTANTS=(
 	"v3: slices for an atomic heap|wsheap_concurrent.c|s/ && !set->reserve &&\n\t       !wsheap_gfp_is_atomic\(set->gfp\);/ \&\& !set->reserve;/|plain"
 	"v3: slices for a heap with a reserve|wsheap_concurrent.c|s/set->concurrent && !set->reserve &&/set->concurrent \&\&/|plain"
 	"v3: a new slice passes over smaller spares|wsheap_concurrent.c|s/wsheap_shared_grow_locked\(heap, need, WSHEAP_ALIGN\);/wsheap_shared_grow_locked(heap, want, WSHEAP_ALIGN);/|plain"
+	"v3: a new slice does not claim its CPU|wsheap_concurrent.c|s/\t\tobj = wsheap_slice_take\(s, size, align\);\n\t\}\n\twsheap_slices_claim\(c, cpu\);/\t\tobj = wsheap_slice_take(s, size, align);\n\t}/|smp"
+	"v3: a drain where it cannot help|wsheap_concurrent.c|s/ &&\n\t    size <= heap->fast.max_size - wsheap_requested_locked\(heap\)\) \{/) {/|plain"
 	"v3: a slice block resized in place after another CPU carved|wsheap_concurrent.c|s/if \(base && READ_ONCE\(c->owner\) == cpu\)/if (base)/|smp"
 	"v3: an empty or shared block leaves the slice's last block the last|wsheap_concurrent.c|s/\t\twsheap_cpu_slice\(base, cpu\)->last = NULL;\n//|plain"
 )
