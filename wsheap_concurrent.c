@@ -400,10 +400,10 @@ bool wsheap_concurrent_charge(struct wsheap *heap, size_t size)
  * wsheap_concurrent_requested() - REQUESTED_SIZE of a concurrent heap
  * @heap: a concurrent heap
  *
- * Exact once its calls have returned, a value it held while they run.
- *
  * Context: Any context the heap allows; takes the slices' mutex (sleeps)
  * in a heap that has slices.
+ * Return: the count; exact once the heap's calls have returned, a value
+ * it held while they run.
  */
 size_t wsheap_concurrent_requested(struct wsheap *heap)
 {
@@ -422,11 +422,11 @@ size_t wsheap_concurrent_requested(struct wsheap *heap)
  * wsheap_concurrent_requested_now() - REQUESTED_SIZE, without the mutex
  * @heap: a concurrent heap
  *
- * For the debugfs table, read under a spinlock: exact once the heap's
- * calls have returned; while a slice is cut or folded meanwhile, off by
- * up to a slice.
+ * For the debugfs table, read under a spinlock.
  *
  * Context: Any context.
+ * Return: the count; exact once the heap's calls have returned, off by up
+ * to a slice while one is cut or folded meanwhile.
  */
 size_t wsheap_concurrent_requested_now(const struct wsheap *heap)
 {
@@ -447,6 +447,7 @@ size_t wsheap_concurrent_requested_now(const struct wsheap *heap)
  * is never refused.
  *
  * Context: Process context for a heap with slices (may sleep).
+ * Return: true unless @size is more than REQUESTED_SIZE.
  */
 bool wsheap_concurrent_covers(struct wsheap *heap, size_t size)
 {

@@ -201,7 +201,7 @@ static size_t wsheap_flag_property(const struct wsheap *heap,
 }
 
 /* Write property @id of @heap to @buf, or say why not. */
-static int wsheap_read_property(const struct wsheap *heap,
+static int wsheap_read_property(struct wsheap *heap,
 				enum wsheap_property_id id, void *buf,
 				size_t buf_size, struct wsheap_error *error)
 {
