@@ -324,7 +324,8 @@ static inline int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 			b->requested += size;
 			return 0;
 		}
-		if (wsheap_slice_alloc(b, size, ptr))
+		/* unlikely: kept out of the way of the plain heap's path */
+		if (unlikely(wsheap_slice_alloc(b, size, ptr)))
 			return 0;
 	}
 	return __wsheap_alloc(heap, size, ptr, error);

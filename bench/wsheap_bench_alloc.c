@@ -41,28 +41,32 @@ static unsigned int bench_steady_objs;	/* objects per steady cycle */
 static unsigned long bench_steady_cycles;
 static unsigned long bench_steady_grown;
 
-static int bench_alloc_one(struct wsheap *heap, unsigned int i)
+static __always_inline int bench_alloc_one(struct wsheap *heap,
+					 unsigned int i)
 {
 	void *p;
 
 	return wsheap_alloc(heap, bench_sizes[i], &p, NULL);
 }
 
-static int bench_zalloc_one(struct wsheap *heap, unsigned int i)
+static __always_inline int bench_zalloc_one(struct wsheap *heap,
+					 unsigned int i)
 {
 	void *p;
 
 	return wsheap_zalloc(heap, bench_sizes[i], &p, NULL);
 }
 
-static int bench_strdup_one(struct wsheap *heap, unsigned int i)
+static __always_inline int bench_strdup_one(struct wsheap *heap,
+					 unsigned int i)
 {
 	char *s;
 
 	return wsheap_strdup(heap, bench_name(i), &s, NULL);
 }
 
-static int bench_asprintf_one(struct wsheap *heap, unsigned int i)
+static __always_inline int bench_asprintf_one(struct wsheap *heap,
+					 unsigned int i)
 {
 	char *s;
 
@@ -184,22 +188,22 @@ static __always_inline int bench_kalloc_by(void *(*one)(unsigned int i),
 	return ret;
 }
 
-static void *bench_kmalloc_one(unsigned int i)
+static __always_inline void *bench_kmalloc_one(unsigned int i)
 {
 	return kmalloc(bench_sizes[i], GFP_KERNEL);
 }
 
-static void *bench_kzalloc_one(unsigned int i)
+static __always_inline void *bench_kzalloc_one(unsigned int i)
 {
 	return kzalloc(bench_sizes[i], GFP_KERNEL);
 }
 
-static void *bench_kstrdup_one(unsigned int i)
+static __always_inline void *bench_kstrdup_one(unsigned int i)
 {
 	return kstrdup(bench_name(i), GFP_KERNEL);
 }
 
-static void *bench_kasprintf_one(unsigned int i)
+static __always_inline void *bench_kasprintf_one(unsigned int i)
 {
 	return kasprintf(GFP_KERNEL, "%s=%u", bench_name(i), i);
 }

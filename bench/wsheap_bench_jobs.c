@@ -38,19 +38,20 @@ static size_t bench_small_size(unsigned int i)
 	return bench_small[i & (BENCH_SMALL_SEQ - 1)];
 }
 
-static int bench_small_one(struct wsheap *heap, unsigned int i)
+static __always_inline int bench_small_one(struct wsheap *heap,
+					 unsigned int i)
 {
 	void *p;
 
 	return wsheap_alloc(heap, bench_small_size(i), &p, NULL);
 }
 
-static void *bench_ksmall_one(unsigned int i)
+static __always_inline void *bench_ksmall_one(unsigned int i)
 {
 	return kmalloc(bench_small_size(i), GFP_KERNEL);
 }
 
-static void *bench_ksmall_atomic_one(unsigned int i)
+static __always_inline void *bench_ksmall_atomic_one(unsigned int i)
 {
 	return kmalloc(bench_small_size(i), GFP_ATOMIC);
 }
