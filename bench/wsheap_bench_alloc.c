@@ -42,7 +42,7 @@ static unsigned long bench_steady_cycles;
 static unsigned long bench_steady_grown;
 
 static __always_inline int bench_alloc_one(struct wsheap *heap,
-					 unsigned int i)
+					   unsigned int i)
 {
 	void *p;
 
@@ -50,7 +50,7 @@ static __always_inline int bench_alloc_one(struct wsheap *heap,
 }
 
 static __always_inline int bench_zalloc_one(struct wsheap *heap,
-					 unsigned int i)
+					    unsigned int i)
 {
 	void *p;
 
@@ -58,7 +58,7 @@ static __always_inline int bench_zalloc_one(struct wsheap *heap,
 }
 
 static __always_inline int bench_strdup_one(struct wsheap *heap,
-					 unsigned int i)
+					    unsigned int i)
 {
 	char *s;
 
@@ -66,7 +66,7 @@ static __always_inline int bench_strdup_one(struct wsheap *heap,
 }
 
 static __always_inline int bench_asprintf_one(struct wsheap *heap,
-					 unsigned int i)
+					      unsigned int i)
 {
 	char *s;
 

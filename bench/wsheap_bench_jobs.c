@@ -39,7 +39,7 @@ static size_t bench_small_size(unsigned int i)
 }
 
 static __always_inline int bench_small_one(struct wsheap *heap,
-					 unsigned int i)
+					   unsigned int i)
 {
 	void *p;
 
