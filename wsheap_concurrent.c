@@ -38,10 +38,11 @@
  * slice than its size.  REQUESTED_SIZE is the shared count less what the
  * slices took and did not hand out.
  *
- *  - A request the quota refuses while slices hold quota drains them: the
- *    tag that names them is cleared, synchronize_rcu() waits until no CPU
- *    is inside a slice (each stays there with preemption off), and their
- *    unused bytes go back to the quota.  So the quota still holds
+ *  - A request the quota refuses while slices hold quota, and that fits
+ *    once their unused bytes are back, drains them: the tag that names
+ *    them is cleared, synchronize_rcu() waits until no CPU is inside a
+ *    slice (each stays there with preemption off), and their unused
+ *    bytes go back to the quota.  So the quota still holds
  *    exactly, at the price of one grace period in a round that reaches
  *    it; the heap runs on the shared bump pointer until the next
  *    exclusive call gives it slices again.  Slices shrink as the quota
@@ -731,9 +732,11 @@ void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align)
  * @old_size: its size
  * @new_size: the size wanted
  *
- * Only while @old is still the last block of the current chunk (the bump
- * pointer right after it) and was carved after the last mark, rollback or
- * reset, with one cmpxchg of the bump pointer; the
+ * While the heap has slices, only this CPU's last slice block, and only
+ * while this CPU alone has carved in the round (wsheap_slice_resize()).
+ * Otherwise only while @old is still the last block of the current chunk
+ * (the bump pointer right after it) and was carved after the last mark,
+ * rollback, reset or drain, with one cmpxchg of the bump pointer; the
  * quota is charged for growth before and given back after a shrink.
  *
  * Return: true when the block was resized, false when the caller must
