@@ -334,24 +334,8 @@ static void wsheap_slices_fold(struct wsheap *heap)
 		wsheap_slice_retire(heap, wsheap_cpu_slice(base, cpu));
 }
 
-/* The slices hold quota; the caller holds the mutex. */
-static bool wsheap_slices_hold_quota(struct wsheap_concurrent *c)
-{
-	struct wsheap_slice *base = wsheap_slice_base(c);
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		if (READ_ONCE(wsheap_cpu_slice(base, cpu)->charged))
-			return true;
-	return false;
-}
-
-/*
- * REQUESTED_SIZE while the mutex keeps slices from being cut or folded:
- * then only calls that hand out bytes move it, so it is a value the heap
- * held.
- */
-static size_t wsheap_requested_locked(struct wsheap *heap)
+/* What all the slices took from the quota and have not handed out. */
+static size_t wsheap_slices_unused(const struct wsheap *heap)
 {
 	struct wsheap_slice *base = wsheap_slice_base(wsheap_shared(heap));
 	size_t unused = 0;
@@ -359,7 +343,17 @@ static size_t wsheap_requested_locked(struct wsheap *heap)
 
 	for_each_possible_cpu(cpu)
 		unused += wsheap_slice_unused(wsheap_cpu_slice(base, cpu));
-	return READ_ONCE(heap->fast.requested) - unused;
+	return unused;
+}
+
+/*
+ * REQUESTED_SIZE while the mutex keeps slices from being cut or folded:
+ * then only calls that hand out bytes move it, so it is a value the heap
+ * held.
+ */
+static size_t wsheap_requested_locked(const struct wsheap *heap)
+{
+	return READ_ONCE(heap->fast.requested) - wsheap_slices_unused(heap);
 }
 
 /*
@@ -371,10 +365,13 @@ static size_t wsheap_requested_locked(struct wsheap *heap)
 static void wsheap_slices_drain(struct wsheap *heap, size_t size)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
+	size_t unused;
 
 	mutex_lock(&c->mutex);
-	if (wsheap_slices(&heap->fast) && wsheap_slices_hold_quota(c) &&
-	    size <= heap->fast.max_size - wsheap_requested_locked(heap)) {
+	unused = wsheap_slices_unused(heap);
+	if (wsheap_slices(&heap->fast) && unused &&
+	    size <= heap->fast.max_size -
+		    (READ_ONCE(heap->fast.requested) - unused)) {
 		/* no block carved before is resized in place, from now on */
 		WRITE_ONCE(c->floor, (char *)ULONG_MAX);
 		WRITE_ONCE(heap->fast.last, NULL);
@@ -435,7 +432,7 @@ size_t wsheap_concurrent_requested_now(const struct wsheap *heap)
 
 	if (!c->sliced)
 		return READ_ONCE(heap->fast.requested);
-	return wsheap_requested_locked((struct wsheap *)heap);
+	return wsheap_requested_locked(heap);
 }
 
 /**

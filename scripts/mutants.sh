@@ -132,7 +132,7 @@ MUTANTS=(
 	"v3: slices for a heap with a reserve|wsheap_concurrent.c|s/set->concurrent && !set->reserve &&/set->concurrent \&\&/|plain"
 	"v3: a new slice passes over smaller spares|wsheap_concurrent.c|s/wsheap_shared_grow_locked\(heap, need, WSHEAP_ALIGN\);/wsheap_shared_grow_locked(heap, want, WSHEAP_ALIGN);/|plain"
 	"v3: a new slice does not claim its CPU|wsheap_concurrent.c|s/\t\tobj = wsheap_slice_take\(s, size, align\);\n\t\}\n\twsheap_slices_claim\(c, cpu\);/\t\tobj = wsheap_slice_take(s, size, align);\n\t}/|smp"
-	"v3: a drain where it cannot help|wsheap_concurrent.c|s/ &&\n\t    size <= heap->fast.max_size - wsheap_requested_locked\(heap\)\) \{/) {/|plain"
+	"v3: a drain where it cannot help|wsheap_concurrent.c|s/ && unused &&\n\t    size <= heap->fast.max_size -\n\t\t    \(READ_ONCE\(heap->fast.requested\) - unused\)\) \{/ \&\& unused) {/|plain"
 	"v3: a slice block resized in place after another CPU carved|wsheap_concurrent.c|s/if \(base && READ_ONCE\(c->owner\) == cpu\)/if (base)/|smp"
 	"v3: an empty or shared block leaves the slice's last block the last|wsheap_concurrent.c|s/\t\twsheap_cpu_slice\(base, cpu\)->last = NULL;\n//|plain"
 )
