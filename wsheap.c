@@ -154,8 +154,11 @@ static void *wsheap_vmalloc_node(size_t bytes, gfp_t gfp, int node)
  * @gfp: the heap's flags: its GFP with __GFP_NOWARN, and __GFP_ACCOUNT for
  *	an accounted heap; wsheap_chunk_gfp() adds to them
  * @node: the heap's NUMA node, or NUMA_NO_NODE
+ * @standby: the heap's standby, while it holds no chunk; else NULL
  *
- * A chunk of up to WSHEAP_SLAB_CHUNK_MAX bytes comes from kmalloc(); a
+ * The standby is taken when it is of @bytes and the heap is not placed,
+ * and goes to this CPU's slot otherwise (wsheap_cache.c); then comes the
+ * slot of @bytes.  A chunk of up to WSHEAP_SLAB_CHUNK_MAX bytes comes from kmalloc(); a
  * multi-page one that the page allocator cannot give at once, and every
  * larger one, from vmalloc().  An atomic heap's chunks all come from
  * kmalloc(), which cannot give more than KMALLOC_MAX_SIZE.  @bytes is
@@ -166,12 +169,18 @@ static void *wsheap_vmalloc_node(size_t bytes, gfp_t gfp, int node)
  * Return: the memory, or NULL; never warns.
  */
 WSHEAP_VISIBLE_FOR_TEST
-void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
+void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
+			       struct wsheap_chunk **standby)
 {
 	void *mem;
 
 	if (wsheap_should_fail(bytes))
 		return NULL;
+	if (standby) {
+		mem = wsheap_cache_take_standby(standby, bytes, gfp, node);
+		if (mem)
+			return mem;
+	}
 	if (node == NUMA_NO_NODE) {
 		mem = wsheap_cache_take_chunk(bytes, gfp);
 		if (mem)
@@ -197,6 +206,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
  * @bytes: as __wsheap_chunk_mem_alloc()
  * @gfp: as __wsheap_chunk_mem_alloc()
  * @node: as __wsheap_chunk_mem_alloc()
+ * @standby: as __wsheap_chunk_mem_alloc()
  *
  * All backing memory is acquired here and released by
  * wsheap_chunk_mem_free(), nowhere else, so that fault injection and the
@@ -207,11 +217,13 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_alloc);
  * Return: the memory, or NULL; never warns.
  */
 WSHEAP_VISIBLE_FOR_TEST
-void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
+void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
+			     struct wsheap_chunk **standby)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_alloc, bytes, gfp, node);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_alloc, bytes, gfp, node,
+				   standby);
 
-	return __wsheap_chunk_mem_alloc(bytes, gfp, node);
+	return __wsheap_chunk_mem_alloc(bytes, gfp, node, standby);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
 
@@ -219,16 +231,22 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
  * __wsheap_chunk_mem_free() - release the memory of one chunk
  * @mem: what __wsheap_chunk_mem_alloc() returned, its header intact
  * @gfp: the flags it was allocated with
+ * @standby: the standby of a heap object that wsheap_free() is about to
+ *	park, which may keep the chunk for the next heap in that object;
+ *	NULL when the chunk leaves a heap that lives on
  *
- * A slab chunk is parked in this CPU's slot for the next heap
- * (wsheap_cache.c), anything else freed.  Exported only to the KUnit
- * suite, whose ledger frees through it.
+ * A slab chunk stays as the standby when there is none yet, or is parked
+ * in this CPU's slot for the next heap (wsheap_cache.c); anything else is
+ * freed.  Exported only to the KUnit suite, whose ledger frees through it.
  *
  * Context: Any context for a slab chunk, the only kind an atomic heap
  * has; process context for a vmalloc()'d one.
  */
-WSHEAP_VISIBLE_FOR_TEST void __wsheap_chunk_mem_free(void *mem, gfp_t gfp)
+WSHEAP_VISIBLE_FOR_TEST void __wsheap_chunk_mem_free(void *mem, gfp_t gfp,
+						     struct wsheap_chunk **standby)
 {
+	if (standby && wsheap_cache_keep_standby(standby, mem, gfp))
+		return;
 	if (!wsheap_cache_park_chunk(mem, gfp))
 		kvfree(mem);
 }
@@ -238,15 +256,17 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_free);
  * wsheap_chunk_mem_free() - give back the memory of one chunk
  * @mem: what wsheap_chunk_mem_alloc() returned, its header intact
  * @gfp: the flags it was allocated with
+ * @standby: as __wsheap_chunk_mem_free()
  *
  * Exported only to the KUnit suite.
  * Context: As __wsheap_chunk_mem_free().
  */
-WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem, gfp_t gfp)
+WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem, gfp_t gfp,
+						   struct wsheap_chunk **standby)
 {
-	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_free, mem, gfp);
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_free, mem, gfp, standby);
 
-	__wsheap_chunk_mem_free(mem, gfp);
+	__wsheap_chunk_mem_free(mem, gfp, standby);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
 
@@ -281,15 +301,32 @@ struct wsheap *wsheap_object_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_object_alloc);
 
 /*
- * The heap object goes to this CPU's slot, still in the debugfs listing,
- * or off the listing and back to the slab.
+ * The heap object goes to this CPU's slot with its standby, still in the
+ * debugfs listing, or off the listing and back to the slab.
  */
 static void wsheap_object_free(struct wsheap *heap)
 {
 	if (!heap->concurrent && wsheap_cache_park_object(heap))
 		return;
+	wsheap_cache_drop_standby(&heap->standby, heap->gfp);
 	wsheap_stats_unlist(heap);
 	kfree(heap);
+}
+
+/*
+ * The field a heap that holds no chunk keeps its standby in holds the
+ * stray once it has chunks: forget that, and only that.
+ */
+static void wsheap_forget_stray(struct wsheap *heap)
+{
+	if (!list_empty(&heap->chunks))
+		heap->stray = NULL;
+}
+
+/* The standby a new chunk may be, while the heap holds none; else NULL. */
+static struct wsheap_chunk **wsheap_standby_of(struct wsheap *heap)
+{
+	return list_empty(&heap->chunks) ? &heap->standby : NULL;
 }
 
 static char *wsheap_chunk_start(struct wsheap_chunk *chunk)
@@ -399,7 +436,8 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 		bytes = kmalloc_size_roundup(bytes);
 	if (!bytes)
 		return NULL;
-	chunk = wsheap_chunk_mem_alloc(bytes, heap->gfp, heap->node);
+	chunk = wsheap_chunk_mem_alloc(bytes, heap->gfp, heap->node,
+				       wsheap_standby_of(heap));
 	if (!chunk)
 		return NULL;
 	chunk->bytes = bytes;
@@ -414,13 +452,15 @@ static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
 }
 
 /*
- * Give a chunk's memory back, traced.  wsheap_free() calls it alone: the
- * list, ACTUAL_SIZE and the statistics die with the heap.
+ * Give a chunk's memory back, traced; @standby as wsheap_chunk_mem_free().
+ * wsheap_free() calls it alone: the list, ACTUAL_SIZE and the statistics
+ * die with the heap.
  */
-static void wsheap_chunk_drop(struct wsheap *heap, struct wsheap_chunk *chunk)
+static void wsheap_chunk_drop(struct wsheap *heap, struct wsheap_chunk *chunk,
+			      struct wsheap_chunk **standby)
 {
 	trace_wsheap_chunk_free(heap, chunk);
-	wsheap_chunk_mem_free(chunk, heap->gfp);
+	wsheap_chunk_mem_free(chunk, heap->gfp, standby);
 }
 
 /* A chunk leaves a heap that lives on (a reset's trim). */
@@ -430,7 +470,7 @@ static void wsheap_chunk_release(struct wsheap *heap,
 	list_del(&chunk->node);
 	WRITE_ONCE(heap->actual, heap->actual - chunk->bytes);
 	wsheap_stats_chunks(heap, -1);
-	wsheap_chunk_drop(heap, chunk);
+	wsheap_chunk_drop(heap, chunk, NULL);
 }
 
 /* Make a carved chunk a spare; KASAN builds poison what it handed out. */
@@ -577,8 +617,8 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	new->trim_size = trim_size;
 	new->actual = 0;
 	INIT_LIST_HEAD(&new->chunks);
+	/* new->standby: the object's own, NULL in one from the slab */
 	new->epoch = 0;
-	new->stray = NULL;
 	new->reserve = 0;
 	new->carves = 0;
 	new->gfp = gfp;
@@ -1047,7 +1087,7 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
 	 * silently undo the resize.
 	 */
 	heap->fast.last = NULL;
-	heap->stray = NULL;
+	wsheap_forget_stray(heap);
 	wsheap_leave_exclusive(heap);
 	return 0;
 }
@@ -1108,7 +1148,7 @@ static int wsheap_rollback_locked(struct wsheap *heap,
 		wsheap_kasan_take_back(bump, wsheap_room(heap));
 	heap->fast.requested = mark->priv[WSHEAP_MARK_REQUESTED];
 	heap->fast.last = NULL;
-	heap->stray = NULL;
+	wsheap_forget_stray(heap);
 	return 0;
 }
 
@@ -1134,6 +1174,7 @@ static void wsheap_trim(struct wsheap *heap)
 	struct wsheap_chunk *chunk, *next;
 	size_t kept = 0;
 
+	wsheap_forget_stray(heap);
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node) {
 		/* the reserve, first in the list, stays whatever the trim */
 		if ((heap->reserve && !kept) ||
@@ -1149,7 +1190,6 @@ static void wsheap_trim(struct wsheap *heap)
 	heap->fast.limit = NULL;
 	heap->fast.requested = 0;
 	heap->fast.last = NULL;
-	heap->stray = NULL;
 	heap->carves = 0;
 	heap->epoch = 0;
 }
@@ -1176,7 +1216,7 @@ EXPORT_SYMBOL_GPL(wsheap_reset);
 
 void wsheap_free(struct wsheap *heap)
 {
-	struct wsheap_chunk *chunk, *next;
+	struct wsheap_chunk *chunk, *next, **standby;
 
 	wsheap_might_sleep(heap);
 
@@ -1184,8 +1224,11 @@ void wsheap_free(struct wsheap *heap)
 		return;
 	wsheap_debug_poison(heap);
 	wsheap_stats_hide_heap(heap);
+	wsheap_forget_stray(heap);
+	/* the first small chunk may stay with the object as its standby */
+	standby = heap->concurrent ? NULL : &heap->standby;
 	list_for_each_entry_safe(chunk, next, &heap->chunks, node)
-		wsheap_chunk_drop(heap, chunk);
+		wsheap_chunk_drop(heap, chunk, standby);
 	wsheap_object_free(heap);
 }
 EXPORT_SYMBOL_GPL(wsheap_free);

@@ -19,13 +19,23 @@
  * on some machines), and heaps on different CPUs touch different slots.
  * NMI context does not park.
  *
+ * A parked heap object also keeps the first small chunk of its last heap,
+ * as its standby: the next heap created in the object takes it for its
+ * first chunk when that has the same size, with no slot to look up and no
+ * park at free, so that a short-lived heap costs one slot's exchange, not
+ * two.  A heap that has taken no chunk yet holds its standby in the field
+ * that becomes its stray (struct wsheap); the standby is no chunk of the
+ * heap's, and ACTUAL_SIZE does not count it.  A first chunk of another
+ * size, and a placed heap's, sends it to the slots.
+ *
  * What is never parked: the memory of an ACCOUNT heap (its memcg charge
  * would follow it to another cgroup's heap), vmalloc()'d chunks and
  * chunks above WSHEAP_SLAB_CHUNK_MAX.  A chunk is taken only for a request
  * of exactly its size, from the slot of its power-of-two class; a park
  * into a full slot frees the older memory.  A set of slots holds at most
- * a heap object and a chunk per class, under 32 KiB.  The slots of a CPU
- * that goes offline keep their memory until module exit.
+ * a heap object with its standby and a chunk per class, under 48 KiB.
+ * The slots of a CPU that goes offline keep their memory until module
+ * exit.
  *
  * A parked heap object stays in the debugfs listing (wsheap_debugfs.c),
  * marked as holding no heap; it leaves it when it goes back to the slab.
@@ -123,24 +133,38 @@ static bool wsheap_cache_may_hold(gfp_t gfp)
 	return !(gfp & __GFP_ACCOUNT);
 }
 
+/* A slab chunk of a heap whose memory may be shared. */
+static bool wsheap_cache_may_hold_chunk(struct wsheap_chunk *chunk, gfp_t gfp)
+{
+	/* a chunk of up to a page is always a slab object: no call to ask */
+	return wsheap_cache_may_hold(gfp) &&
+	       chunk->bytes <= WSHEAP_SLAB_CHUNK_MAX &&
+	       (chunk->bytes <= PAGE_SIZE || !is_vmalloc_addr(chunk));
+}
+
 /* Poison a parked heap object but its listing, which debugfs reads. */
 static void wsheap_cache_poison_object(struct wsheap *heap)
 {
 	wsheap_kasan_park(heap, WSHEAP_OBJECT_STATE);
 }
 
-/* A heap object leaves the slots for good: off the listing, to the slab. */
-static void wsheap_cache_free_object(struct wsheap *heap)
-{
-	wsheap_kasan_unpark(heap, sizeof(*heap));
-	wsheap_stats_unlist(heap);
-	kfree(heap);
-}
-
 static void wsheap_cache_free_chunk(struct wsheap_chunk *chunk)
 {
 	wsheap_kasan_unpark(chunk, chunk->bytes);
 	kfree(chunk);
+}
+
+/*
+ * A heap object leaves the slots for good, with its standby: off the
+ * listing, to the slab.
+ */
+static void wsheap_cache_free_object(struct wsheap *heap)
+{
+	wsheap_kasan_unpark(heap, sizeof(*heap));
+	if (heap->standby)
+		wsheap_cache_free_chunk(heap->standby);
+	wsheap_stats_unlist(heap);
+	kfree(heap);
 }
 
 /**
@@ -242,10 +266,7 @@ bool wsheap_cache_park_chunk(void *mem, gfp_t gfp)
 	struct wsheap_chunk *chunk = mem, **slot, *old;
 	struct wsheap_cpu_cache *cache;
 
-	/* a chunk of up to a page is always a slab object: no call to ask */
-	if (!wsheap_cache_may_hold(gfp) ||
-	    chunk->bytes > WSHEAP_SLAB_CHUNK_MAX ||
-	    (chunk->bytes > PAGE_SIZE && is_vmalloc_addr(mem)))
+	if (!wsheap_cache_may_hold_chunk(chunk, gfp))
 		return false;
 	cache = wsheap_cache_get();
 	if (!cache)
@@ -258,6 +279,80 @@ bool wsheap_cache_park_chunk(void *mem, gfp_t gfp)
 	if (old)
 		wsheap_cache_free_chunk(old);
 	return true;
+}
+
+/**
+ * wsheap_cache_keep_standby() - keep a chunk with the heap object it leaves
+ * @standby: the standby of a heap object wsheap_free() is about to park
+ * @mem: a chunk of that heap, its header's @bytes still valid
+ * @gfp: the heap's flags
+ *
+ * Context: Any.
+ * Return: true when the chunk is the standby now; false when the object
+ * has one already or the chunk may not be parked, and the caller parks
+ * or frees it.
+ */
+bool wsheap_cache_keep_standby(struct wsheap_chunk **standby, void *mem,
+			       gfp_t gfp)
+{
+	struct wsheap_chunk *chunk = mem;
+
+	if (*standby || !wsheap_cache_may_hold_chunk(chunk, gfp))
+		return false;
+	wsheap_kasan_park(chunk, chunk->bytes);
+	*standby = chunk;
+	return true;
+}
+
+/**
+ * wsheap_cache_take_standby() - a heap's standby as its first chunk
+ * @standby: the standby of a heap that holds no chunk yet
+ * @bytes: size of the chunk wanted, header included
+ * @gfp: the heap's flags
+ * @node: the heap's NUMA node, or NUMA_NO_NODE
+ *
+ * A standby of another size, or any for a placed heap, goes to this CPU's
+ * slot: the heap's later chunks come from there or the slab.
+ *
+ * Context: Any.
+ * Return: the chunk's memory (its header to be rewritten), or NULL.
+ */
+void *wsheap_cache_take_standby(struct wsheap_chunk **standby, size_t bytes,
+				gfp_t gfp, int node)
+{
+	struct wsheap_chunk *chunk = *standby;
+
+	if (!chunk)
+		return NULL;
+	if (chunk->bytes != bytes || node != NUMA_NO_NODE) {
+		wsheap_cache_drop_standby(standby, gfp);
+		return NULL;
+	}
+	*standby = NULL;
+	wsheap_kasan_unpark(chunk, bytes);
+	return chunk;
+}
+
+/**
+ * wsheap_cache_drop_standby() - send a heap object's standby to the slots
+ * @standby: the standby, if any, of a heap object
+ * @gfp: the flags of its heap
+ *
+ * For a heap whose first chunk is not the standby, and for an object that
+ * goes back to the slab.
+ *
+ * Context: Any.
+ */
+void wsheap_cache_drop_standby(struct wsheap_chunk **standby, gfp_t gfp)
+{
+	struct wsheap_chunk *chunk = *standby;
+
+	if (!chunk)
+		return;
+	*standby = NULL;
+	wsheap_kasan_unpark(chunk, chunk->bytes);
+	if (!wsheap_cache_park_chunk(chunk, gfp))
+		kfree(chunk);
 }
 
 /**

@@ -100,7 +100,16 @@ struct wsheap {
 	size_t actual;			/* sum of chunk->bytes */
 	struct list_head chunks;
 	unsigned long epoch;		/* this heap's current round */
-	struct wsheap_chunk *stray;	/* holds fast.last, not the bump */
+	/*
+	 * While the heap holds no chunk: the standby, a chunk its object
+	 * kept from the heap before it, for its first chunk (see
+	 * wsheap_cache.c).  Once it holds chunks: the stray, the chunk that
+	 * holds fast.last when the bump is in another.  Either may be NULL.
+	 */
+	union {
+		struct wsheap_chunk *standby;
+		struct wsheap_chunk *stray;
+	};
 	size_t reserve;			/* RESERVE: the first chunk holds it */
 	unsigned int carves;		/* last chunk->seq handed out */
 	gfp_t gfp;			/* for chunks and the heap object */
@@ -271,6 +280,11 @@ struct wsheap *wsheap_cache_take_object(gfp_t gfp);
 bool wsheap_cache_park_object(struct wsheap *heap);
 void *wsheap_cache_take_chunk(size_t bytes, gfp_t gfp);
 bool wsheap_cache_park_chunk(void *mem, gfp_t gfp);
+void *wsheap_cache_take_standby(struct wsheap_chunk **standby, size_t bytes,
+				gfp_t gfp, int node);
+bool wsheap_cache_keep_standby(struct wsheap_chunk **standby, void *mem,
+			       gfp_t gfp);
+void wsheap_cache_drop_standby(struct wsheap_chunk **standby, gfp_t gfp);
 void wsheap_cache_drain(void);
 
 #ifdef CONFIG_DEBUG_FS
@@ -432,10 +446,14 @@ struct wsheap;
 
 struct wsheap *wsheap_object_alloc(size_t size, gfp_t gfp);
 gfp_t wsheap_chunk_gfp(size_t bytes, gfp_t gfp);
-void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node);
-void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node);
-void __wsheap_chunk_mem_free(void *mem, gfp_t gfp);
-void wsheap_chunk_mem_free(void *mem, gfp_t gfp);
+void *__wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
+			       struct wsheap_chunk **standby);
+void *wsheap_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
+			     struct wsheap_chunk **standby);
+void __wsheap_chunk_mem_free(void *mem, gfp_t gfp,
+			     struct wsheap_chunk **standby);
+void wsheap_chunk_mem_free(void *mem, gfp_t gfp,
+			   struct wsheap_chunk **standby);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
 #ifdef CONFIG_DEBUG_FS

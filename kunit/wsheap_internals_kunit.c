@@ -138,6 +138,7 @@ static void heap_in_a_parked_object_starts_new(struct kunit *test)
 		{ WSHEAP_PROPERTY_NAME, "wsheap-kunit-old", 17 },
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 	};
+	struct wsheap_chunk *stray;
 	struct wsheap *old, *heap;
 	struct wsheap_mark mark;
 	char name[WSHEAP_NAME_MAX];
@@ -150,7 +151,8 @@ static void heap_in_a_parked_object_starts_new(struct kunit *test)
 	mark_ok(test, old, &mark);
 	/* too large for the 16 KiB chunk's room, and leaves less in its own */
 	alloc_ok(test, old, 16300);
-	KUNIT_EXPECT_NOT_NULL(test, old->stray);
+	stray = old->stray;
+	KUNIT_EXPECT_NOT_NULL(test, stray);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(old, 60 * KiB, &q, NULL), -EDQUOT);
 	wsheap_free(old);
 	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
@@ -163,7 +165,9 @@ static void heap_in_a_parked_object_starts_new(struct kunit *test)
 						  name, sizeof(name), NULL), 0);
 	KUNIT_EXPECT_STREQ(test, name, "");
 	KUNIT_EXPECT_EQ(test, heap->reserve, 0);
-	KUNIT_EXPECT_NULL(test, heap->stray);
+	KUNIT_EXPECT_TRUE(test, list_empty(&heap->chunks));
+	/* its standby is the old heap's first chunk, never its stray */
+	KUNIT_EXPECT_PTR_NE(test, heap->standby, stray);
 	KUNIT_EXPECT_EQ(test, heap->carves, 0);
 	KUNIT_EXPECT_EQ(test, heap->epoch, 0);
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), -EINVAL);
@@ -198,6 +202,94 @@ static void parked_chunk_goes_only_to_its_size(struct kunit *test)
 	migrate_enable();
 
 	KUNIT_EXPECT_PTR_NE(test, big, small);
+}
+
+/*
+ * A parked heap object keeps the first small chunk of its heap as its
+ * standby, and the next heap created in it takes that as its own first
+ * chunk, the same size: no slot is looked up, and the ledger still sees
+ * one chunk allocation.  Until then the standby is none of the new heap's
+ * chunks: ACTUAL_SIZE is 0.
+ */
+static void next_heap_in_an_object_takes_its_standby(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	struct wsheap *old, *heap;
+	unsigned int allocs;
+	void *first, *again;
+
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &old, NULL), 0);
+	first = alloc_ok(test, old, 100);
+	wsheap_free(old);
+	allocs = l->allocs;
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, heap, old);	/* the parked object */
+	KUNIT_EXPECT_PTR_EQ(test, (void *)heap->standby,
+			    first - WSHEAP_CHUNK_HDR);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
+	again = alloc_ok(test, heap, 100);
+	migrate_enable();
+
+	KUNIT_EXPECT_PTR_EQ(test, again, first);
+	KUNIT_EXPECT_EQ(test, l->allocs, allocs + 1);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), KiB);
+	expect_actual_is_ledger(test, heap);
+	wsheap_free(heap);
+}
+
+/*
+ * A standby that is not the size of the new heap's first chunk goes to
+ * the CPU's slot, where a heap of its size finds it with no slab call; so
+ * does the standby of a placed heap, whose chunks come from its node.
+ */
+static void other_first_chunks_send_the_standby_to_the_slots(struct kunit *test)
+{
+	int node = first_online_node;
+	struct wsheap_property placed = {
+		WSHEAP_PROPERTY_NUMA_NODE, &node, sizeof(node)
+	};
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int placed_slab, slot_slab;
+	struct wsheap *heap, *other;
+	void *first, *p;
+
+	kunit_activate_static_stub(test, wsheap_slab_alloc,
+				   counting_slab_alloc);
+	migrate_disable();
+	/* 1 KiB, then 4 KiB: the 1 KiB standby goes to its slot */
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
+	first = alloc_ok(test, heap, 100);
+	wsheap_free(heap);
+	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &heap, NULL),
+			0);
+	p = alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 4 * KiB);
+	wsheap_free(heap);
+	/* a placed 4 KiB heap: its standby, 4 KiB too, goes to its slot */
+	l->slab_allocs = 0;
+	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, &placed, 1, &heap,
+					    NULL), 0);
+	alloc_ok(test, heap, 100);
+	placed_slab = l->slab_allocs;
+	wsheap_free(heap);
+	/* the parked object and its standby, then a new object and the slot */
+	l->slab_allocs = 0;
+	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &heap, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &other, NULL),
+			0);
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, other, 100);
+	slot_slab = l->slab_allocs;
+	wsheap_free(other);
+	wsheap_free(heap);
+	migrate_enable();
+
+	KUNIT_EXPECT_PTR_NE(test, p, first);
+	KUNIT_EXPECT_EQ(test, placed_slab, 1);
+	KUNIT_EXPECT_EQ(test, slot_slab, 1);	/* other's object */
+	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
 }
 
 /* A 4 KiB quota is one 4 KiB chunk, and a 4 KiB trim keeps it. */
@@ -545,6 +637,8 @@ static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(full_short_lived_heaps_cost_no_slab_call),
 	KUNIT_CASE(heap_in_a_parked_object_starts_new),
 	KUNIT_CASE(parked_chunk_goes_only_to_its_size),
+	KUNIT_CASE(next_heap_in_an_object_takes_its_standby),
+	KUNIT_CASE(other_first_chunks_send_the_standby_to_the_slots),
 	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),

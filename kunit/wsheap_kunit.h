@@ -82,7 +82,8 @@ static inline struct chunk_ledger *ledger_of(struct kunit *test)
 	return test->priv;
 }
 
-static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
+static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
+					   struct wsheap_chunk **standby)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
@@ -93,7 +94,7 @@ static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
 	ledger_reenter(l, false);
 	if (l->fail_from && l->attempts >= l->fail_from)
 		return NULL;
-	mem = __wsheap_chunk_mem_alloc(bytes, gfp, node);
+	mem = __wsheap_chunk_mem_alloc(bytes, gfp, node, standby);
 	if (!mem)
 		return NULL;
 	if (l->nr_live == LEDGER_MAX_CHUNKS) {
@@ -125,7 +126,8 @@ static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
 	return mem;
 }
 
-static inline void ledger_chunk_mem_free(void *mem, gfp_t gfp)
+static inline void ledger_chunk_mem_free(void *mem, gfp_t gfp,
+					 struct wsheap_chunk **standby)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
@@ -138,7 +140,7 @@ static inline void ledger_chunk_mem_free(void *mem, gfp_t gfp)
 		l->live_bytes -= l->live[i].bytes;
 		l->live[i] = l->live[--l->nr_live];
 		l->frees++;
-		__wsheap_chunk_mem_free(mem, gfp);
+		__wsheap_chunk_mem_free(mem, gfp, standby);
 		return;
 	}
 	KUNIT_FAIL(test, "free of %p, which is no live chunk", mem);

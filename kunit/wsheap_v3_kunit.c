@@ -49,14 +49,15 @@ static struct v3_state *v3_of(struct kunit *test)
 	return test->priv;
 }
 
-static void *failable_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node)
+static void *failable_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
+				      struct wsheap_chunk **standby)
 {
 	struct v3_state *st = v3_of(kunit_get_current_test());
 
 	st->chunk_attempts++;
 	if (st->fail_chunks)
 		return NULL;
-	return __wsheap_chunk_mem_alloc(bytes, gfp, node);
+	return __wsheap_chunk_mem_alloc(bytes, gfp, node, standby);
 }
 
 static void *recording_slab_alloc(size_t bytes, gfp_t gfp, int node)
