@@ -156,14 +156,14 @@ static void *wsheap_vmalloc_node(size_t bytes, gfp_t gfp, int node)
  * @node: the heap's NUMA node, or NUMA_NO_NODE
  * @standby: the heap's standby, while it holds no chunk; else NULL
  *
- * The standby is taken when it is of @bytes and the heap is not placed,
- * and goes to this CPU's slot otherwise (wsheap_cache.c); then comes the
- * slot of @bytes.  A chunk of up to WSHEAP_SLAB_CHUNK_MAX bytes comes from kmalloc(); a
- * multi-page one that the page allocator cannot give at once, and every
- * larger one, from vmalloc().  An atomic heap's chunks all come from
- * kmalloc(), which cannot give more than KMALLOC_MAX_SIZE.  @bytes is
- * already what the allocator gives.  Exported only to the KUnit suite,
- * whose ledger allocates through it.
+ * The standby is taken when it is of @bytes and the heap is not placed;
+ * otherwise it goes to this CPU's slots (wsheap_cache.c).  Then comes the
+ * slot of @bytes.  A chunk of up to WSHEAP_SLAB_CHUNK_MAX bytes comes
+ * from kmalloc(); a multi-page one that the page allocator cannot give at
+ * once, and every larger one, from vmalloc().  An atomic heap's chunks
+ * all come from kmalloc(), which cannot give more than KMALLOC_MAX_SIZE.
+ * @bytes is already what the allocator gives.  Exported only to the KUnit
+ * suite, whose ledger allocates through it.
  *
  * Context: Any context @gfp allows.
  * Return: the memory, or NULL; never warns.
@@ -231,9 +231,9 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
  * __wsheap_chunk_mem_free() - release the memory of one chunk
  * @mem: what __wsheap_chunk_mem_alloc() returned, its header intact
  * @gfp: the flags it was allocated with
- * @standby: the standby of a heap object that wsheap_free() is about to
- *	park, which may keep the chunk for the next heap in that object;
- *	NULL when the chunk leaves a heap that lives on
+ * @standby: the standby of a heap object that wsheap_free() may park,
+ *	which may keep the chunk for the next heap in that object; NULL when
+ *	the chunk leaves a heap that lives on
  *
  * A slab chunk stays as the standby when there is none yet, or is parked
  * in this CPU's slot for the next heap (wsheap_cache.c); anything else is
@@ -242,8 +242,9 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_alloc);
  * Context: Any context for a slab chunk, the only kind an atomic heap
  * has; process context for a vmalloc()'d one.
  */
-WSHEAP_VISIBLE_FOR_TEST void __wsheap_chunk_mem_free(void *mem, gfp_t gfp,
-						     struct wsheap_chunk **standby)
+WSHEAP_VISIBLE_FOR_TEST
+void __wsheap_chunk_mem_free(void *mem, gfp_t gfp,
+			     struct wsheap_chunk **standby)
 {
 	if (standby && wsheap_cache_keep_standby(standby, mem, gfp))
 		return;
@@ -261,8 +262,9 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(__wsheap_chunk_mem_free);
  * Exported only to the KUnit suite.
  * Context: As __wsheap_chunk_mem_free().
  */
-WSHEAP_VISIBLE_FOR_TEST void wsheap_chunk_mem_free(void *mem, gfp_t gfp,
-						   struct wsheap_chunk **standby)
+WSHEAP_VISIBLE_FOR_TEST
+void wsheap_chunk_mem_free(void *mem, gfp_t gfp,
+			   struct wsheap_chunk **standby)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_chunk_mem_free, mem, gfp, standby);
 
@@ -278,7 +280,8 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
  *
  * Separate from wsheap_create() so that the KUnit suite, the only user of
  * the export, can make it fail and see its flags.  A parked object keeps
- * the fields of its last heap (wsheap_create() sets them all) and its
+ * the fields of its last heap (wsheap_create() sets them all but the
+ * standby) and its
  * place in the debugfs listing.
  *
  * Context: Any context @gfp allows.

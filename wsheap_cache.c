@@ -33,7 +33,7 @@
  * chunks above WSHEAP_SLAB_CHUNK_MAX.  A chunk is taken only for a request
  * of exactly its size, from the slot of its power-of-two class; a park
  * into a full slot frees the older memory.  A set of slots holds at most
- * a heap object with its standby and a chunk per class, under 48 KiB.
+ * a heap object with its standby and a chunk per class, about 48 KiB.
  * The slots of a CPU that goes offline keep their memory until module
  * exit.
  *
@@ -173,8 +173,8 @@ static void wsheap_cache_free_object(struct wsheap *heap)
  *
  * Context: Any.
  * Return: a heap object, its fields those of the heap it held (the
- * caller sets them all) and its listing intact, or NULL when there is
- * none to take.
+ * caller sets them all but the standby, which is the new heap's) and its
+ * listing intact, or NULL when there is none to take.
  */
 struct wsheap *wsheap_cache_take_object(gfp_t gfp)
 {
@@ -283,7 +283,7 @@ bool wsheap_cache_park_chunk(void *mem, gfp_t gfp)
 
 /**
  * wsheap_cache_keep_standby() - keep a chunk with the heap object it leaves
- * @standby: the standby of a heap object wsheap_free() is about to park
+ * @standby: the standby of a heap object wsheap_free() may park
  * @mem: a chunk of that heap, its header's @bytes still valid
  * @gfp: the heap's flags
  *
@@ -312,7 +312,8 @@ bool wsheap_cache_keep_standby(struct wsheap_chunk **standby, void *mem,
  * @node: the heap's NUMA node, or NUMA_NO_NODE
  *
  * A standby of another size, or any for a placed heap, goes to this CPU's
- * slot: the heap's later chunks come from there or the slab.
+ * slots (or back to the slab where it cannot park): the heap's later
+ * chunks come from there or the slab.
  *
  * Context: Any.
  * Return: the chunk's memory (its header to be rewritten), or NULL.

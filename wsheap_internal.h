@@ -91,8 +91,8 @@ struct wsheap_listing {
 /*
  * The bump pointer, its limit, the quota and the bytes handed out come
  * first, in struct wsheap_bump, where the inline wsheap_alloc() finds them.
- * wsheap_create() sets every field before @listing: a new field needs its
- * line there.
+ * wsheap_create() sets every field before @listing but the standby, which
+ * comes with a parked object: a new field needs its line there.
  */
 struct wsheap {
 	struct wsheap_bump fast;
@@ -105,6 +105,7 @@ struct wsheap {
 	 * kept from the heap before it, for its first chunk (see
 	 * wsheap_cache.c).  Once it holds chunks: the stray, the chunk that
 	 * holds fast.last when the bump is in another.  Either may be NULL.
+	 * A concurrent heap never has a standby: its object is never parked.
 	 */
 	union {
 		struct wsheap_chunk *standby;
@@ -126,7 +127,8 @@ struct wsheap {
 
 /*
  * The bytes of a heap object before its listing: wsheap_create() sets
- * every field there (a parked object is reused as it is, not cleared),
+ * every field there but the standby (a parked object is reused as it is,
+ * not cleared),
  * and what the debugfs reader copies.
  */
 #define WSHEAP_OBJECT_STATE	offsetof(struct wsheap, listing)

@@ -142,12 +142,12 @@ static void heap_in_a_parked_object_starts_new(struct kunit *test)
 	struct wsheap *old, *heap;
 	struct wsheap_mark mark;
 	char name[WSHEAP_NAME_MAX];
-	void *q;
+	void *first, *q;
 
 	migrate_disable();
 	KUNIT_ASSERT_EQ(test, wsheap_create(64 * KiB, 0, p, ARRAY_SIZE(p),
 					    &old, NULL), 0);
-	alloc_ok(test, old, 100);
+	first = alloc_ok(test, old, 100) - WSHEAP_CHUNK_HDR;
 	mark_ok(test, old, &mark);
 	/* too large for the 16 KiB chunk's room, and leaves less in its own */
 	alloc_ok(test, old, 16300);
@@ -166,7 +166,12 @@ static void heap_in_a_parked_object_starts_new(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, name, "");
 	KUNIT_EXPECT_EQ(test, heap->reserve, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&heap->chunks));
-	/* its standby is the old heap's first chunk, never its stray */
+	/*
+	 * Its standby is the old heap's first chunk, the reserve's, unless
+	 * that came from vmalloc(); never the old heap's stray.
+	 */
+	if (!is_vmalloc_addr(first))
+		KUNIT_EXPECT_PTR_EQ(test, (void *)heap->standby, first);
 	KUNIT_EXPECT_PTR_NE(test, heap->standby, stray);
 	KUNIT_EXPECT_EQ(test, heap->carves, 0);
 	KUNIT_EXPECT_EQ(test, heap->epoch, 0);
@@ -251,8 +256,8 @@ static void other_first_chunks_send_the_standby_to_the_slots(struct kunit *test)
 	};
 	struct chunk_ledger *l = ledger_of(test);
 	unsigned int placed_slab, slot_slab;
-	struct wsheap *heap, *other;
-	void *first, *p;
+	struct wsheap *heap, *other, *small;
+	void *first, *again, *p;
 
 	kunit_activate_static_stub(test, wsheap_slab_alloc,
 				   counting_slab_alloc);
@@ -273,23 +278,52 @@ static void other_first_chunks_send_the_standby_to_the_slots(struct kunit *test)
 	alloc_ok(test, heap, 100);
 	placed_slab = l->slab_allocs;
 	wsheap_free(heap);
-	/* the parked object and its standby, then a new object and the slot */
+	/*
+	 * The parked object and its standby, then new objects and the slots:
+	 * the 4 KiB standby the placed heap sent there, and the first 1 KiB.
+	 */
 	l->slab_allocs = 0;
 	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &heap, NULL),
 			0);
 	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &other, NULL),
 			0);
+	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &small, NULL), 0);
 	alloc_ok(test, heap, 100);
 	alloc_ok(test, other, 100);
+	again = alloc_ok(test, small, 100);
 	slot_slab = l->slab_allocs;
+	wsheap_free(small);
 	wsheap_free(other);
 	wsheap_free(heap);
 	migrate_enable();
 
 	KUNIT_EXPECT_PTR_NE(test, p, first);
 	KUNIT_EXPECT_EQ(test, placed_slab, 1);
-	KUNIT_EXPECT_EQ(test, slot_slab, 1);	/* other's object */
+	KUNIT_EXPECT_EQ(test, slot_slab, 2);	/* two new objects */
+	KUNIT_EXPECT_PTR_EQ(test, again, first);
 	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
+}
+
+/*
+ * A reset that releases every chunk leaves no standby behind: the field
+ * that held the stray must not be read as one, or the next chunk would
+ * be memory the heap gave back.
+ */
+static void reset_to_no_chunk_leaves_no_standby(struct kunit *test)
+{
+	struct wsheap *heap = new_heap(test, 64 * KiB, 0);
+	struct chunk_ledger *l = ledger_of(test);
+
+	alloc_ok(test, heap, 100);
+	/* too large for the first chunk's room, and leaves less in its own */
+	alloc_ok(test, heap, 16300);
+	KUNIT_EXPECT_NOT_NULL(test, heap->stray);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&heap->chunks));
+	KUNIT_EXPECT_NULL(test, heap->standby);
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_EQ(test, l->nr_live, 1);
+	expect_actual_is_ledger(test, heap);
 }
 
 /* A 4 KiB quota is one 4 KiB chunk, and a 4 KiB trim keeps it. */
@@ -639,6 +673,7 @@ static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(parked_chunk_goes_only_to_its_size),
 	KUNIT_CASE(next_heap_in_an_object_takes_its_standby),
 	KUNIT_CASE(other_first_chunks_send_the_standby_to_the_slots),
+	KUNIT_CASE(reset_to_no_chunk_leaves_no_standby),
 	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),

@@ -1021,8 +1021,9 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
 
 /*
  * A thread and an hrtimer interrupt on its CPU create and free heaps as
- * fast as they can, each heap's object and two chunks parked by the last
- * free and taken by the next create.  Each context has slots of its own,
+ * fast as they can, each heap's object (with its first chunk as its
+ * standby) and its second chunk parked by the last free and taken by the
+ * next create.  Each context has slots of its own,
  * so neither is ever handed memory the other still uses: every block
  * keeps its fill, and KASAN builds report no use after free.  The
  * interrupt lands inside the thread's create and free: the race is live.

@@ -102,6 +102,7 @@ MUTANTS=(
 	"a standby of another size taken|wsheap_cache.c|s/if \(chunk->bytes != bytes \x7c\x7c node != NUMA_NO_NODE\) \{/if (node != NUMA_NO_NODE) {/"
 	"a placed heap takes the standby|wsheap_cache.c|s/if \(chunk->bytes != bytes \x7c\x7c node != NUMA_NO_NODE\) \{/if (chunk->bytes != bytes) {/"
 	"a standby sent away is freed, not parked|wsheap_cache.c|s/\tif \(!wsheap_cache_park_chunk\(chunk, gfp\)\)\n\t\tkfree\(chunk\);\n\}/\tkfree(chunk);\n}/"
+	"a reset to no chunk leaves its stray as the standby|wsheap.c|s/\twsheap_forget_stray\(heap\);\n(\tlist_for_each_entry_safe\(chunk, next, &heap->chunks, node\) \{)/\$1/"
 	"a heap in a parked object keeps the last heap's stray chunk|wsheap.c|s/\twsheap_forget_stray\(heap\);\n(\t\/\* the first small chunk)/\$1/"
 	"realloc in place up to the stray chunk's end from any chunk|wsheap.c|s/return chunk && last >= wsheap_chunk_start\(chunk\) &&\n\t       last < wsheap_chunk_end\(chunk\);/return chunk;/"
 	"KASAN: parked memory not poisoned|wsheap_kasan.c|s/\tkasan_poison\(mem \+ WSHEAP_CHUNK_HDR/\tif (0) kasan_poison(mem + WSHEAP_CHUNK_HDR/"
