@@ -10,10 +10,13 @@
  *
  *  - "vs W": the median over that of row W, wsheap_alloc() into a warm
  *    heap; only for rows whose unit is an object;
- *  - "vs kmalloc": for a wsheap row, the median over that of the row it
+ *  - "vs kmalloc": for a wsheap row, its time over that of the row it
  *    names, which does the same work with kmalloc()/kfree() (or kzalloc(),
  *    kstrdup(), kasprintf()) in the same boot and is printed before it.
- *    Below 1.00x the wsheap row costs less.
+ *    Each repetition of the wsheap row runs one of that row just before
+ *    it, and the column is the median of those pairs' ratios: both sides
+ *    of a ratio see the same state of the host.  Below 1.00x the wsheap
+ *    row costs less.
  *
  * The rows:
  *
@@ -124,6 +127,9 @@ MODULE_PARM_DESC(rows, "Keys of the rows to run, comma-separated, e.g. K8,H8 (de
 
 struct bench_result {
 	u64 samples[BENCH_MAX_REPS];	/* ns/100 per unit, sorted */
+	/* each rep over its yard's rep just before it, x1000, sorted */
+	u64 ratios[BENCH_MAX_REPS];
+	bool paired;			/* ratios[] holds them */
 	int err;
 };
 
@@ -403,39 +409,66 @@ static void bench_settle(void)
 	cond_resched();
 }
 
-static void bench_run(const struct bench_case *bc, struct bench_result *res)
+/* One repetition of @bc: ns/100 per unit, or a negative errno. */
+static s64 bench_rep(const struct bench_case *bc)
 {
-	unsigned int rep;
-	u64 ns, units;
+	u64 ns, units = 0;
+	int err;
 
-	/* Repetition -1 warms caches and slabs and is not counted. */
-	for (rep = 0; rep <= reps; rep++) {
-		bench_settle();
-		units = 0;
-		res->err = bc->run(bc, &ns, &units);
-		if (!res->err && !units)
-			res->err = -EINVAL;
-		if (res->err)
-			return;
-		if (rep)
-			res->samples[rep - 1] = div64_u64(ns * 100, units);
-	}
-	sort(res->samples, reps, sizeof(u64), bench_cmp_u64, NULL);
+	bench_settle();
+	err = bc->run(bc, &ns, &units);
+	if (!err && !units)
+		err = -EINVAL;
+	return err ?: (s64)div64_u64(ns * 100, units);
 }
 
-/* @median / @base as "12.34x", or "0.026x" below 0.1. */
-static const char *bench_ratio(char *buf, size_t len, u64 median, u64 base)
+/*
+ * Run @bc reps times, after one warm-up repetition that is not counted.
+ * A row with a @yard (its kmalloc row, measured already) runs a
+ * repetition of the yard just before each of its own, so that the pair
+ * sees the same machine: under UML and QEMU the host slows down for
+ * seconds at a time, which moved a row against its yard by a third
+ * between boots when each ran its reps on its own.
+ */
+static void bench_run(const struct bench_case *bc,
+		      const struct bench_case *yard, struct bench_result *res)
 {
-	u64 x1000 = div64_u64(median * 1000, base);
+	unsigned int rep;
+	s64 t, y = 1;
+
+	for (rep = 0; rep <= reps; rep++) {
+		y = yard ? bench_rep(yard) : 1;
+		t = y < 0 ? y : bench_rep(bc);
+		if (t < 0) {
+			res->err = t;
+			return;
+		}
+		if (!rep)
+			continue;
+		res->samples[rep - 1] = t;
+		res->ratios[rep - 1] = div64_u64((u64)t * 1000, max_t(s64, y, 1));
+	}
+	sort(res->samples, reps, sizeof(u64), bench_cmp_u64, NULL);
+	sort(res->ratios, reps, sizeof(u64), bench_cmp_u64, NULL);
+	res->paired = yard != NULL;
+}
+
+/* A ratio x1000 as "12.34x", or "0.026x" below 0.1. */
+static const char *bench_fmt_ratio(char *buf, size_t len, u64 x1000)
+{
 	char num[24];
 
 	if (x1000 < 100)
 		scnprintf(buf, len, "0.%03llux", x1000);
 	else
-		scnprintf(buf, len, "%sx",
-			  bench_fmt(num, sizeof(num),
-				    div64_u64(median * 100, base)));
+		scnprintf(buf, len, "%sx", bench_fmt(num, sizeof(num), x1000 / 10));
 	return buf;
+}
+
+/* @median / @base, as bench_fmt_ratio() gives it. */
+static const char *bench_ratio(char *buf, size_t len, u64 median, u64 base)
+{
+	return bench_fmt_ratio(buf, len, div64_u64(median * 1000, base));
 }
 
 /* The median of the row keyed @key, measured before; 0 if there is none. */
@@ -446,6 +479,14 @@ static u64 bench_median_of(const char *key)
 	return i < 0 ? 0 : bench_medians[i];
 }
 
+/* @bc's yard, if it ran in this load (before @bc) and was not skipped. */
+static const struct bench_case *bench_yard_of(const struct bench_case *bc)
+{
+	int i = bc->yard ? bench_case_index(bc->yard, strlen(bc->yard)) : -1;
+
+	return i < 0 || !bench_medians[i] ? NULL : &bench_cases[i];
+}
+
 static void bench_print(const struct bench_case *bc,
 			const struct bench_result *res)
 {
@@ -453,7 +494,6 @@ static void bench_print(const struct bench_case *bc,
 	char med[24], lo[24], hi[24], note[112] = "";
 	u64 median = res->samples[reps / 2];
 	u64 base = bench_median_of("W");
-	u64 yard = bench_median_of(bc->yard);
 
 	if (res->err == -E2BIG) {
 		pr_info("%-5s %8s %13s %10s %21s  %s (not run: above growth_max_mib=%u)\n",
@@ -470,9 +510,10 @@ static void bench_print(const struct bench_case *bc,
 		bc->note(bc, median, note, sizeof(note));
 	if (base && !bc->per_call)
 		bench_ratio(vs_w, sizeof(vs_w), median, base);
-	if (yard)
+	if (res->paired)
 		scnprintf(vs_k, sizeof(vs_k), "%s %s",
-			  bench_ratio(ratio, sizeof(ratio), median, yard),
+			  bench_fmt_ratio(ratio, sizeof(ratio),
+					  res->ratios[reps / 2]),
 			  bc->yard);
 
 	pr_info("%-5s %8s %13s %10s %10s-%-10s  %s%s\n", bc->key, vs_w, vs_k,
@@ -525,7 +566,7 @@ static int __init wsheap_bench_init(void)
 	pr_info("struct wsheap: %zu bytes, a kmalloc-%zu object\n",
 		sizeof(struct wsheap), kmalloc_size_roundup(sizeof(struct wsheap)));
 	pr_info("vs W: median / median of row W (wsheap_alloc, warm heap), rows per object only\n");
-	pr_info("vs kmalloc: median / median of the row named, the same work with kmalloc and kfree in this boot (below 1.00x wsheap costs less)\n");
+	pr_info("vs kmalloc: median over the reps of the row's time / that of the row named, run just before each (the same work with kmalloc and kfree; below 1.00x wsheap costs less)\n");
 	pr_info("%-5s %8s %13s %10s %21s  %s\n", "key", "vs W", "vs kmalloc",
 		"ns/unit", "min-max", "row");
 	/* Each row is printed when measured: a crash keeps the rows before. */
@@ -534,7 +575,7 @@ static int __init wsheap_bench_init(void)
 
 		if (!bench_chosen[i])
 			continue;
-		bench_run(&bench_cases[i], &res);
+		bench_run(&bench_cases[i], bench_yard_of(&bench_cases[i]), &res);
 		if (!res.err)
 			bench_medians[i] = res.samples[reps / 2];
 		bench_print(&bench_cases[i], &res);
