@@ -450,7 +450,7 @@ static void bench_run(const struct bench_case *bc,
 	}
 	sort(res->samples, reps, sizeof(u64), bench_cmp_u64, NULL);
 	sort(res->ratios, reps, sizeof(u64), bench_cmp_u64, NULL);
-	res->paired = yard != NULL;
+	res->paired = !!yard;
 }
 
 /* A ratio x1000 as "12.34x", or "0.026x" below 0.1. */
