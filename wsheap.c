@@ -281,8 +281,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_mem_free);
  * Separate from wsheap_create() so that the KUnit suite, the only user of
  * the export, can make it fail and see its flags.  A parked object keeps
  * the fields of its last heap (wsheap_create() sets them all but the
- * standby) and its
- * place in the debugfs listing.
+ * standby) and its place in the debugfs listing.
  *
  * Context: Any context @gfp allows.
  * Return: the object, or NULL.

@@ -22,11 +22,12 @@
  * A parked heap object also keeps the first small chunk of its last heap,
  * as its standby: the next heap created in the object takes it for its
  * first chunk when that has the same size, with no slot to look up and no
- * park at free, so that a short-lived heap costs one slot's exchange, not
- * two.  A heap that has taken no chunk yet holds its standby in the field
- * that becomes its stray (struct wsheap); the standby is no chunk of the
- * heap's, and ACTUAL_SIZE does not count it.  A first chunk of another
- * size, and a placed heap's, sends it to the slots.
+ * park at free.  A short-lived heap goes to the slots for its object
+ * alone, not for its chunk too.  A heap that has taken no chunk yet holds
+ * its standby in the field that becomes its stray (struct wsheap); the
+ * standby is no chunk of the heap's, and ACTUAL_SIZE does not count it.
+ * A first chunk of another size, and a placed heap's, sends it to the
+ * slots.
  *
  * What is never parked: the memory of an ACCOUNT heap (its memcg charge
  * would follow it to another cgroup's heap), vmalloc()'d chunks and
