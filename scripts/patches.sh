@@ -529,7 +529,8 @@ Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
 the heap holds, so a heap of n bytes needs O(log n) chunks and keeps its
 unused tail near 12.5%.  Each CPU parks a heap object and a small chunk
 per size class, in slots of each context that need no atomic, so that a
-short-lived heap costs no slab call.
+short-lived heap costs no slab call; a parked object also keeps its last
+heap's first chunk for the next heap created in it.
 
 The core is lib/wsheap/core.c.  The other parts are files of their own,
 several linked in only where their option is on (see the Makefile):
