@@ -352,9 +352,9 @@ void wsheap_cache_drop_standby(struct wsheap_chunk **standby, gfp_t gfp)
 	if (!chunk)
 		return;
 	*standby = NULL;
-	wsheap_kasan_unpark(chunk, chunk->bytes);
+	/* parked already: a slot keeps it poisoned, the slab unpoisoned */
 	if (!wsheap_cache_park_chunk(chunk, gfp))
-		kfree(chunk);
+		wsheap_cache_free_chunk(chunk);
 }
 
 /**

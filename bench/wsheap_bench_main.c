@@ -434,7 +434,7 @@ static void bench_run(const struct bench_case *bc,
 		      const struct bench_case *yard, struct bench_result *res)
 {
 	unsigned int rep;
-	s64 t, y = 1;
+	s64 t, y;
 
 	for (rep = 0; rep <= reps; rep++) {
 		y = yard ? bench_rep(yard) : 1;

@@ -101,7 +101,7 @@ MUTANTS=(
 	"a parked heap object keeps no standby|wsheap.c|s/standby = heap->concurrent \? NULL : &heap->standby;/standby = NULL;/"
 	"a standby of another size taken|wsheap_cache.c|s/if \(chunk->bytes != bytes \x7c\x7c node != NUMA_NO_NODE\) \{/if (node != NUMA_NO_NODE) {/"
 	"a placed heap takes the standby|wsheap_cache.c|s/if \(chunk->bytes != bytes \x7c\x7c node != NUMA_NO_NODE\) \{/if (chunk->bytes != bytes) {/"
-	"a standby sent away is freed, not parked|wsheap_cache.c|s/\tif \(!wsheap_cache_park_chunk\(chunk, gfp\)\)\n\t\tkfree\(chunk\);\n\}/\tkfree(chunk);\n}/"
+	"a standby sent away is freed, not parked|wsheap_cache.c|s/\tif \(!wsheap_cache_park_chunk\(chunk, gfp\)\)\n\t\twsheap_cache_free_chunk\(chunk\);\n\}/\twsheap_cache_free_chunk(chunk);\n}/"
 	"a reset to no chunk leaves its stray as the standby|wsheap.c|s/\twsheap_forget_stray\(heap\);\n(\tlist_for_each_entry_safe\(chunk, next, &heap->chunks, node\) \{)/\$1/"
 	"a heap in a parked object keeps the last heap's stray chunk|wsheap.c|s/\twsheap_forget_stray\(heap\);\n(\t\/\* the first small chunk)/\$1/"
 	"realloc in place up to the stray chunk's end from any chunk|wsheap.c|s/return chunk && last >= wsheap_chunk_start\(chunk\) &&\n\t       last < wsheap_chunk_end\(chunk\);/return chunk;/"
