@@ -48,11 +48,11 @@
  * rest.
  *
  * Marks.  A mark is the bump pointer, REQUESTED_SIZE and the last
- * sequence number handed out, with the heap's epoch: a number the first
- * mark of each round draws from the drawing CPU's own sequence (see
- * wsheap_new_epoch()), unique module-wide, so one compare refuses a mark
- * of another heap or of an earlier round.  Create and reset only set the
- * epoch to 0, "none drawn": a heap that takes no mark draws none.  Rollback puts the bump
+ * sequence number handed out, with the heap's epoch: a 64-bit number the
+ * first mark of each round draws (see wsheap_epoch_draw()), unique
+ * module-wide, so one compare refuses a mark of another heap or of an
+ * earlier round.  Create and reset only set the epoch to 0, "none drawn":
+ * a heap that takes no mark draws none.  Rollback puts the bump
  * pointer back into the chunk that contains it and unstamps every chunk
  * stamped after the mark, which makes them spares for the allocations that
  * follow; no chunk is freed until the next reset.
@@ -308,7 +308,9 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_object_alloc);
  */
 static void wsheap_object_free(struct wsheap *heap)
 {
-	if (!heap->concurrent && wsheap_cache_park_object(heap))
+	if (heap->concurrent)
+		wsheap_concurrent_destroy(heap);
+	else if (wsheap_cache_park_object(heap))
 		return;
 	wsheap_cache_drop_standby(&heap->standby, heap->gfp);
 	wsheap_stats_unlist(heap);
@@ -486,8 +488,8 @@ static void wsheap_chunk_take_back(struct wsheap_chunk *chunk)
 }
 
 /*
- * Room a chunk needs for @size bytes at @align: the padding before the block
- * depends on where the payload starts, so count the most it can be.
+ * Room a new chunk needs for @size bytes at @align: the padding before the
+ * block depends on where its payload starts, so count the most it can be.
  */
 static size_t wsheap_room_needed(size_t size, size_t align)
 {
@@ -495,16 +497,31 @@ static size_t wsheap_room_needed(size_t size, size_t align)
 }
 
 /*
+ * Does a block of @size at @align fit at the start of @chunk?  The padding
+ * counted is what the block needs there, not the worst case: a reserve's
+ * guarantee counts only the padding a block really takes.
+ */
+static bool wsheap_chunk_fits(struct wsheap_chunk *chunk, size_t size,
+			      size_t align)
+{
+	char *start = wsheap_chunk_start(chunk);
+	size_t pad = PTR_ALIGN(start, align) - start;
+	size_t room = wsheap_chunk_room(chunk);
+
+	return pad <= room && wsheap_fits(size, room - pad);
+}
+
+/*
  * The first spare chunk (kept by a reset or handed back by a rollback)
- * with room for @needed bytes.
+ * with room for @size bytes at @align.
  */
 static struct wsheap_chunk *wsheap_chunk_find_spare(struct wsheap *heap,
-						    size_t needed)
+						    size_t size, size_t align)
 {
 	struct wsheap_chunk *chunk;
 
 	list_for_each_entry(chunk, &heap->chunks, node)
-		if (!chunk->seq && wsheap_chunk_room(chunk) >= needed)
+		if (!chunk->seq && wsheap_chunk_fits(chunk, size, align))
 			return chunk;
 	return NULL;
 }
@@ -525,7 +542,7 @@ void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 	/* align <= PAGE_SIZE: only a huge size the quota allows can wrap */
 	if (needed < size)
 		return NULL;
-	chunk = wsheap_chunk_find_spare(heap, needed);
+	chunk = wsheap_chunk_find_spare(heap, size, align);
 	if (!chunk)
 		chunk = wsheap_chunk_alloc(heap, needed);
 	if (!chunk)
@@ -535,7 +552,12 @@ void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 	obj = PTR_ALIGN(wsheap_chunk_start(chunk), align);
 	/* padding + footprint <= room: no wrap. */
 	next = obj + wsheap_footprint(size);
-	if ((size_t)(wsheap_chunk_end(chunk) - next) >
+	/*
+	 * On a tie the new chunk becomes current: a block that fills it
+	 * exactly then leaves a bump pointer at its end, where a later
+	 * zero-byte block still lands without new memory.
+	 */
+	if ((size_t)(wsheap_chunk_end(chunk) - next) >=
 	    (size_t)(cur->limit - cur->bump)) {
 		cur->bump = next;
 		cur->limit = wsheap_chunk_end(chunk);
@@ -547,22 +569,48 @@ void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 }
 
 /*
- * Epochs make every (heap, round) pair unique.  Each CPU draws from a
- * sequence of its own, n * nr_cpu_ids + cpu with n counting from 1, so no
- * two draws give the same value, none gives 0 (a zeroed mark), and a draw
- * writes only its own CPU's counter: creates and resets of heaps on
- * different CPUs share no cache line.  this_cpu_inc_return() is safe
- * against an interrupt on the same CPU that draws too.
+ * Epochs make every (heap, round) pair unique: 64-bit on every
+ * architecture, never 0 (a zeroed mark, and "none drawn"), and no value
+ * comes twice in 2^64 draws.  Each CPU hands out the numbers of a batch
+ * it took from one module-wide counter, as get_next_ino() does, so that
+ * marks on different CPUs write a common cache line once per
+ * WSHEAP_EPOCH_BATCH draws.  Interrupts are off for the draw: an atomic
+ * heap's mark may come from one that interrupts another draw here.
  */
-static DEFINE_PER_CPU(unsigned long, wsheap_epoch_seq);
+#define WSHEAP_EPOCH_BATCH	1024
 
-static void wsheap_new_epoch(struct wsheap *heap)
+static DEFINE_PER_CPU(u64, wsheap_epoch_last);
+static atomic64_t wsheap_epoch_batches = ATOMIC64_INIT(0);
+
+static u64 wsheap_epoch_draw(void)
 {
-	int cpu = get_cpu();
+	unsigned long flags;
+	u64 *last, epoch;
 
-	heap->epoch = this_cpu_inc_return(wsheap_epoch_seq) * nr_cpu_ids + cpu;
-	put_cpu();
+	local_irq_save(flags);
+	last = this_cpu_ptr(&wsheap_epoch_last);
+	epoch = *last + 1;
+	if (unlikely(!(*last % WSHEAP_EPOCH_BATCH) || !epoch))
+		epoch = atomic64_fetch_add(WSHEAP_EPOCH_BATCH,
+					   &wsheap_epoch_batches) + 1;
+	*last = epoch;
+	local_irq_restore(flags);
+	return epoch;
 }
+
+/**
+ * wsheap_epoch_set_last() - set this CPU's last epoch drawn (KUnit only)
+ * @last: the value; the next draw on this CPU gives @last + 1, or the
+ *	start of a new batch when that is 0 or @last ends a batch
+ *
+ * For the cases at 2^32 and at the wrap to 0.  The caller keeps its CPU
+ * (preemption off) until its mark has drawn.
+ */
+WSHEAP_VISIBLE_FOR_TEST void wsheap_epoch_set_last(u64 last)
+{
+	this_cpu_write(wsheap_epoch_last, last);
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_epoch_set_last);
 
 /*
  * The reserve is the heap's first chunk, allocated here and never released
@@ -628,8 +676,11 @@ int wsheap_create(size_t max_size, size_t trim_size,
 	new->concurrent = set.concurrent;
 	new->name[0] = '\0';
 	new->stats = (struct wsheap_stats){};
-	if (set.concurrent)
-		wsheap_concurrent_init(new, &set);
+	if (set.concurrent && wsheap_concurrent_init(new, &set)) {
+		wsheap_object_free(new);
+		return wsheap_fail(error, -ENOMEM,
+				   "out of memory for the per-CPU slices");
+	}
 	if (set.name)
 		strscpy(new->name, set.name, sizeof(new->name));
 	if (set.reserve && !wsheap_reserve_alloc(new, set.reserve)) {
@@ -900,16 +951,8 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 static bool wsheap_realloc_shared(struct wsheap *heap, char *old,
 				  size_t old_size, size_t new_size)
 {
-	if (!old || old == ZERO_SIZE_PTR ||
-	    !wsheap_concurrent_resize(heap, old, old_size, new_size))
-		return false;
-	if (new_size < old_size) {
-		wsheap_kasan_take_back(old + ALIGN(new_size, WSHEAP_ALIGN),
-				       ALIGN(old_size, WSHEAP_ALIGN) -
-				       ALIGN(new_size, WSHEAP_ALIGN));
-	}
-	wsheap_sanitize_resize(old, old_size, new_size);
-	return true;
+	return old && old != ZERO_SIZE_PTR &&
+	       wsheap_concurrent_resize(heap, old, old_size, new_size);
 }
 
 static int wsheap_realloc_locked(struct wsheap *heap, void *old,
@@ -1078,9 +1121,9 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark,
 	if (ret)
 		return ret;
 	if (!heap->epoch)
-		wsheap_new_epoch(heap);
+		heap->epoch = wsheap_epoch_draw();
 	mark->priv[WSHEAP_MARK_EPOCH] = heap->epoch;
-	mark->priv[WSHEAP_MARK_BUMP] = (unsigned long)heap->fast.bump;
+	mark->priv[WSHEAP_MARK_BUMP] = (uintptr_t)heap->fast.bump;
 	mark->priv[WSHEAP_MARK_REQUESTED] = heap->fast.requested;
 	mark->priv[WSHEAP_MARK_CARVES] = heap->carves;
 	/*
@@ -1128,7 +1171,7 @@ static int wsheap_rollback_locked(struct wsheap *heap,
 				  const struct wsheap_mark *mark,
 				  struct wsheap_error *error)
 {
-	char *bump = (char *)mark->priv[WSHEAP_MARK_BUMP];
+	char *bump = (char *)(uintptr_t)mark->priv[WSHEAP_MARK_BUMP];
 	unsigned long carves = mark->priv[WSHEAP_MARK_CARVES];
 	struct wsheap_chunk *chunk = NULL;
 

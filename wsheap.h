@@ -21,6 +21,7 @@
 #include <linux/cache.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/stdarg.h>
@@ -65,8 +66,8 @@ struct wsheap_bump {
  *
  * A concurrent heap that may sleep gives each CPU a slice of its current
  * chunk; wsheap_alloc() carves from this CPU's slice with preemption off
- * and no atomic instruction.  One slice per CPU, WSHEAP_SLICE_STRIDE
- * bytes apart so that no two CPUs write one cache line.
+ * and no atomic instruction.  One slice per CPU, in per-CPU memory
+ * (alloc_percpu()), so that no two CPUs write one cache line.
  * Private to wsheap: callers never read or write it.
  */
 struct wsheap_slice {
@@ -76,8 +77,6 @@ struct wsheap_slice {
 	size_t requested;
 	size_t charged;
 };
-
-#define WSHEAP_SLICE_STRIDE	ALIGN(sizeof(struct wsheap_slice), SMP_CACHE_BYTES)
 
 /* Tags wsheap_bump.last of a sliced heap: blocks are 8-aligned, so no block */
 #define WSHEAP_SLICED		1UL
@@ -128,8 +127,9 @@ struct wsheap_error {
  *	from vmalloc().
  * @WSHEAP_PROPERTY_RESERVE: size_t, chunk memory allocated by
  *	wsheap_create() and held until wsheap_free() (default 0): a round
- *	whose blocks, each its size rounded up to 8 plus its alignment
- *	padding, add up to at most this many bytes never needs new memory
+ *	whose blocks, each its size rounded up to 8 plus the alignment
+ *	padding it needed where it landed, add up to at most this many bytes
+ *	never needs new memory
  * @WSHEAP_PROPERTY_NUMA_NODE: int, the node every chunk is allocated on
  *	(default %NUMA_NO_NODE)
  * @WSHEAP_PROPERTY_CONCURRENT: bool, whether the allocation calls may run
@@ -227,18 +227,14 @@ int __wsheap_alloc(struct wsheap *heap, size_t size, void **ptr,
 		   struct wsheap_error *error);
 
 /* The slices of a concurrent heap whose CPUs carve from them, or NULL. */
-static inline struct wsheap_slice *wsheap_slices(const struct wsheap_bump *b)
+static inline struct wsheap_slice __percpu *
+wsheap_slices(const struct wsheap_bump *b)
 {
 	unsigned long last = (unsigned long)READ_ONCE(b->last);
 
 	return last & WSHEAP_SLICED ?
-	       (struct wsheap_slice *)(last - WSHEAP_SLICED) : NULL;
-}
-
-static inline struct wsheap_slice *wsheap_cpu_slice(struct wsheap_slice *s,
-						    unsigned int cpu)
-{
-	return (struct wsheap_slice *)((char *)s + cpu * WSHEAP_SLICE_STRIDE);
+	       (struct wsheap_slice __percpu __force *)(last - WSHEAP_SLICED) :
+	       NULL;
 }
 
 /*
@@ -251,13 +247,14 @@ static inline struct wsheap_slice *wsheap_cpu_slice(struct wsheap_slice *s,
 static inline bool wsheap_slice_alloc(struct wsheap_bump *b, size_t size,
 				      void **ptr)
 {
+	struct wsheap_slice __percpu *slices;
 	struct wsheap_slice *s;
 	bool done = false;
 
 	preempt_disable();
-	s = wsheap_slices(b);
-	if (s) {
-		s = wsheap_cpu_slice(s, smp_processor_id());
+	slices = wsheap_slices(b);
+	if (slices) {
+		s = this_cpu_ptr(slices);
 		if (size <= (size_t)(s->limit - s->bump)) {
 			*ptr = s->bump;
 			s->last = s->bump;
@@ -526,7 +523,7 @@ int wsheap_asprintf(struct wsheap *heap, char **str,
  * duplicate; Documentation/wsheap.rst describes it under "Marks".
  */
 struct wsheap_mark {
-	unsigned long priv[4];
+	u64 priv[4];
 };
 
 /**
@@ -535,8 +532,10 @@ struct wsheap_mark {
  * @mark: where to record it
  * @error: optional; filled when the call fails
  *
- * Takes O(1) and allocates nothing.  The mark stays valid until the next
- * wsheap_reset() of @heap, or until a rollback to a mark taken before it.
+ * Takes O(1) (on a concurrent heap with slices, O(CPUs that carved from
+ * one this round)) and allocates nothing.  The mark stays valid until the
+ * next wsheap_reset() of @heap, or until a rollback to a mark taken before
+ * it.
  * A block allocated before the mark is no longer resized in place by
  * wsheap_realloc(): it is copied.
  *

@@ -10,9 +10,11 @@
  *  - an allocation moves the bump pointer with one cmpxchg, after taking
  *    its bytes from the quota with another (check and add in one step, so
  *    the quota holds exactly and REQUESTED_SIZE ends as the sum of the
- *    successful requests);
+ *    successful requests).  The quota counter has a cache line of its
+ *    own: the inline path reads the slices' tag in struct wsheap_bump,
+ *    which no cmpxchg of the counter may keep bouncing;
  *  - a request the current chunk cannot hold takes the heap's growth lock
- *    (a raw spinlock for an atomic heap, a mutex otherwise: growing may
+ *    (a spinlock_t for an atomic heap, a mutex otherwise: growing may
  *    sleep) and runs the core's slow path.  A new current chunk is
  *    published in three steps, limit NULL, bump, limit: a CPU that reads
  *    the limit, the bump and the limit again and sees the same limit
@@ -20,6 +22,13 @@
  *    the bump moved since.  The bump never returns to a chunk it left
  *    until a reset or rollback, which callers make exclusive, so the
  *    cmpxchg cannot succeed on a stale value (no ABA).
+ *  - realloc resizes in place with one cmpxchg of the bump pointer, while
+ *    the block ends at it and lies above the floor.  The floor only rises
+ *    within a chunk (wsheap_floor_raise()), to a bump pointer read after
+ *    the call that ended the block's window.  A shrink poisons the tail
+ *    before its cmpxchg gives the bytes to other CPUs; a growth moves the
+ *    bump pointer before it takes the quota, so that a growth that fails
+ *    never held quota another CPU was refused for.
  *
  * The inline wsheap_alloc() never carves from the shared bump pointer: its
  * struct wsheap_bump keeps bump and limit NULL, so the room the inline
@@ -45,7 +54,9 @@
  *    bytes go back to the quota.  So the quota still holds
  *    exactly, at the price of one grace period in a round that reaches
  *    it; the heap runs on the shared bump pointer until the next
- *    exclusive call gives it slices again.  Slices shrink as the quota
+ *    exclusive call gives it slices again.  If the slices handed out so
+ *    much during the grace period that the request still does not fit,
+ *    the drain was no use: the heap keeps its slices.  Slices shrink as the quota
  *    nears (a CPU's slice takes at most a 4 * nr_cpus'th of what is
  *    left, and none under WSHEAP_SLICE_MIN), so a heap whose quota is
  *    under 4 * nr_cpus KiB never has any.
@@ -55,11 +66,16 @@
  *    (c->owner is then WSHEAP_OWNER_MANY) every realloc copies.
  *  - Exclusive calls fold the slices back first: what they see and
  *    record is the shared bump pointer and the exact REQUESTED_SIZE.
+ *
+ * The slices are per-CPU memory, and a mask names the CPUs that took one
+ * this round: a fold, and every exclusive call, costs the CPUs that
+ * carved, not every possible one.
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/sizes.h>
@@ -68,8 +84,14 @@
 
 #include "wsheap_internal.h"
 
+#ifdef WSHEAP_TEST_EXPORTS
+#include <kunit/static_stub.h>
+#else
+#define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
+#endif
+
 struct wsheap_concurrent {
-	char *bump;
+	char *bump;			/* cmpxchg'd by every carve */
 	char *limit;			/* NULL: no chunk, or one being put in */
 	/*
 	 * Blocks below it are never resized in place: it is where the bump
@@ -77,19 +99,23 @@ struct wsheap_concurrent {
 	 * in-place window, so that a rollback never has to undo a resize),
 	 * or after a call that moved it by nothing or carved from a chunk of
 	 * its own (the block before is no longer the last).  NULL in a chunk
-	 * put in since.
+	 * put in since.  Raised with cmpxchg, never lowered within a chunk.
 	 */
 	char *floor;
 	union {
-		raw_spinlock_t lock;	/* growth, in an atomic heap */
+		spinlock_t lock;	/* growth, in an atomic heap */
 		struct mutex mutex;	/* growth and slices, in any other */
 	};
-	bool sliced;			/* its CPUs carve from slices */
+	struct wsheap_slice __percpu *slices;	/* NULL: none */
+	cpumask_var_t carvers;		/* CPUs with a slice; the mutex */
+	bool draining;			/* a drain is on: no in-place resize */
 	/*
 	 * The CPU that carved outside the shared bump pointer this round, -1
 	 * when none has, WSHEAP_OWNER_MANY when more than one has.
 	 */
 	int owner;
+	/* The quota's counter (REQUESTED_SIZE and the slices' charges). */
+	size_t requested ____cacheline_aligned_in_smp;
 };
 
 #define WSHEAP_OWNER_MANY	(-2)
@@ -107,15 +133,11 @@ struct wsheap_concurrent {
  */
 #define WSHEAP_SLICE_BLOCK_MAX	(WSHEAP_SLICE_MIN / 2)
 
+/* After the heap object, the quota counter on a line of its own. */
 static struct wsheap_concurrent *wsheap_shared(const struct wsheap *heap)
 {
-	return (struct wsheap_concurrent *)(heap + 1);
-}
-
-/* The slices, after struct wsheap_concurrent, each on its cache lines. */
-static struct wsheap_slice *wsheap_slice_base(struct wsheap_concurrent *c)
-{
-	return PTR_ALIGN((struct wsheap_slice *)(c + 1), SMP_CACHE_BYTES);
+	return PTR_ALIGN((struct wsheap_concurrent *)(heap + 1),
+			 SMP_CACHE_BYTES);
 }
 
 /* A heap of these settings carves from slices. */
@@ -128,11 +150,8 @@ static bool wsheap_settings_sliced(const struct wsheap_settings *set)
 /* The heap object of a concurrent heap: its shared bump pointer after it. */
 size_t wsheap_concurrent_object_size(const struct wsheap_settings *set)
 {
-	size_t size = sizeof(struct wsheap) + sizeof(struct wsheap_concurrent);
-
-	if (wsheap_settings_sliced(set))
-		size += SMP_CACHE_BYTES + nr_cpu_ids * WSHEAP_SLICE_STRIDE;
-	return size;
+	return sizeof(struct wsheap) + SMP_CACHE_BYTES +
+	       sizeof(struct wsheap_concurrent);
 }
 
 /* Slices for this round: the tag in struct wsheap_bump names them. */
@@ -140,48 +159,112 @@ static void wsheap_slices_give(struct wsheap *heap)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
-	c->owner = -1;
-	if (c->sliced)
+	if (c->slices)
 		WRITE_ONCE(heap->fast.last,
-			   (char *)wsheap_slice_base(c) + WSHEAP_SLICED);
+			   (char *)((__force unsigned long)c->slices +
+				    WSHEAP_SLICED));
 }
 
-void wsheap_concurrent_init(struct wsheap *heap,
-			    const struct wsheap_settings *set)
+/**
+ * wsheap_concurrent_init() - set up a new concurrent heap
+ * @heap: its heap object, of wsheap_concurrent_object_size() bytes, zeroed
+ * @set: its settings
+ *
+ * Context: Any context the heap's GFP allows.
+ * Return: 0, or -ENOMEM when its slices could not be had; then
+ * wsheap_concurrent_destroy() releases what was taken.
+ */
+int wsheap_concurrent_init(struct wsheap *heap,
+			   const struct wsheap_settings *set)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
+	c->owner = -1;
 	if (wsheap_heap_is_atomic(heap))
-		raw_spin_lock_init(&c->lock);
+		spin_lock_init(&c->lock);
 	else
 		mutex_init(&c->mutex);
-	c->sliced = wsheap_settings_sliced(set);
-	if (c->sliced)
-		memset(wsheap_slice_base(c), 0,
-		       nr_cpu_ids * WSHEAP_SLICE_STRIDE);
+	if (!wsheap_settings_sliced(set))
+		return 0;
+	if (!zalloc_cpumask_var(&c->carvers, heap->gfp))
+		return -ENOMEM;
+	c->slices = alloc_percpu_gfp(struct wsheap_slice, heap->gfp);
+	if (!c->slices)
+		return -ENOMEM;
 	wsheap_slices_give(heap);
+	return 0;
 }
+
+/**
+ * wsheap_concurrent_destroy() - release what a concurrent heap holds
+ * @heap: a concurrent heap, no call inside it
+ *
+ * Context: Any context the heap allows.
+ */
+void wsheap_concurrent_destroy(struct wsheap *heap)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+
+	free_percpu(c->slices);
+	free_cpumask_var(c->carvers);
+}
+
+/*
+ * The quota's counter, on a cache line of its own: not in struct
+ * wsheap_bump, whose tag the inline path reads (the KUnit suites check
+ * where it is).
+ */
+WSHEAP_VISIBLE_FOR_TEST size_t *wsheap_quota_counter(const struct wsheap *heap)
+{
+	return &wsheap_shared(heap)->requested;
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_quota_counter);
 
 /* Take @size bytes of the quota, all or none. */
 static bool wsheap_quota_take(struct wsheap *heap, size_t size)
 {
-	size_t requested = READ_ONCE(heap->fast.requested);
+	size_t *counter = wsheap_quota_counter(heap);
+	size_t requested = READ_ONCE(*counter);
 
 	do {
 		if (size > heap->fast.max_size - requested)
 			return false;
-	} while (!try_cmpxchg(&heap->fast.requested, &requested,
-			      requested + size));
+	} while (!try_cmpxchg(counter, &requested, requested + size));
 	return true;
 }
 
 void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size)
 {
-	size_t requested = READ_ONCE(heap->fast.requested);
+	size_t *counter = wsheap_quota_counter(heap);
+	size_t requested = READ_ONCE(*counter);
 
-	while (!try_cmpxchg(&heap->fast.requested, &requested,
-			    requested - size))
+	while (!try_cmpxchg(counter, &requested, requested - size))
 		;
+}
+
+/*
+ * What the quota has left now, the slices' unused charges counted as
+ * taken (the KUnit suites read it too).
+ */
+WSHEAP_VISIBLE_FOR_TEST size_t wsheap_quota_left(struct wsheap *heap)
+{
+	return heap->fast.max_size - READ_ONCE(*wsheap_quota_counter(heap));
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_quota_left);
+
+/*
+ * Blocks below @to are no longer resized in place.  The floor only rises:
+ * a call that read an older bump pointer never lets a block carved since
+ * back into the window.
+ */
+static void wsheap_floor_raise(struct wsheap_concurrent *c, char *to)
+{
+	char *floor = READ_ONCE(c->floor);
+
+	do {
+		if (floor >= to)
+			return;
+	} while (!try_cmpxchg(&c->floor, &floor, to));
 }
 
 /*
@@ -233,7 +316,7 @@ void wsheap_concurrent_end_window(struct wsheap *heap)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
-	WRITE_ONCE(c->floor, READ_ONCE(c->bump));
+	wsheap_floor_raise(c, READ_ONCE(c->bump));
 }
 
 /* Make the bump pointer that the slow path left in heap->fast current. */
@@ -275,13 +358,20 @@ static void *wsheap_shared_grow_locked(struct wsheap *heap, size_t size,
 	if (obj && cur.bump != bump)
 		wsheap_shared_publish(c, cur.bump, cur.limit);
 	else if (obj)
-		/* a stray: the block before the bump is no longer the last */
-		WRITE_ONCE(c->floor, bump);
+		/*
+		 * A stray: the block before the bump is no longer the last,
+		 * nor any carved since the snapshot, so the bump read now.
+		 */
+		wsheap_floor_raise(c, READ_ONCE(c->bump));
 	heap->stray = NULL;
 	return obj;
 }
 
-/* Growth may sleep, so only an atomic heap's lock is a spinlock. */
+/*
+ * Growth may sleep, so only an atomic heap's lock is a spinlock: a
+ * spinlock_t, not a raw one, since the slab allocator called under it
+ * takes spinlock_t locks itself (sleeping locks on PREEMPT_RT).
+ */
 static void *wsheap_shared_grow(struct wsheap *heap, size_t size,
 				size_t align)
 {
@@ -290,9 +380,9 @@ static void *wsheap_shared_grow(struct wsheap *heap, size_t size,
 	void *obj;
 
 	if (wsheap_heap_is_atomic(heap)) {
-		raw_spin_lock_irqsave(&c->lock, flags);
+		spin_lock_irqsave(&c->lock, flags);
 		obj = wsheap_shared_grow_locked(heap, size, align);
-		raw_spin_unlock_irqrestore(&c->lock, flags);
+		spin_unlock_irqrestore(&c->lock, flags);
 	} else {
 		mutex_lock(&c->mutex);
 		obj = wsheap_shared_grow_locked(heap, size, align);
@@ -324,25 +414,29 @@ static void wsheap_slice_retire(struct wsheap *heap, struct wsheap_slice *s)
 	s->last = NULL;
 }
 
-/* Every slice back: no CPU is inside one. */
+/*
+ * Every slice back: no CPU is inside one, and the caller holds the mutex
+ * or is exclusive (so no slice is cut meanwhile).
+ */
 static void wsheap_slices_fold(struct wsheap *heap)
 {
-	struct wsheap_slice *base = wsheap_slice_base(wsheap_shared(heap));
+	struct wsheap_concurrent *c = wsheap_shared(heap);
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu)
-		wsheap_slice_retire(heap, wsheap_cpu_slice(base, cpu));
+	for_each_cpu(cpu, c->carvers)
+		wsheap_slice_retire(heap, per_cpu_ptr(c->slices, cpu));
+	cpumask_clear(c->carvers);
 }
 
 /* What all the slices took from the quota and have not handed out. */
 static size_t wsheap_slices_unused(const struct wsheap *heap)
 {
-	struct wsheap_slice *base = wsheap_slice_base(wsheap_shared(heap));
+	struct wsheap_concurrent *c = wsheap_shared(heap);
 	size_t unused = 0;
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu)
-		unused += wsheap_slice_unused(wsheap_cpu_slice(base, cpu));
+	for_each_cpu(cpu, c->carvers)
+		unused += wsheap_slice_unused(per_cpu_ptr(c->slices, cpu));
 	return unused;
 }
 
@@ -353,8 +447,22 @@ static size_t wsheap_slices_unused(const struct wsheap *heap)
  */
 static size_t wsheap_requested_locked(const struct wsheap *heap)
 {
-	return READ_ONCE(heap->fast.requested) - wsheap_slices_unused(heap);
+	return READ_ONCE(*wsheap_quota_counter(heap)) -
+	       wsheap_slices_unused(heap);
 }
+
+/*
+ * Wait until every CPU that saw the slices' tag has left its slice (each
+ * stays in it with preemption off).  Other calls go on meanwhile: the
+ * KUnit suites stand in for one of them here.
+ */
+WSHEAP_VISIBLE_FOR_TEST void wsheap_slices_quiesce(struct wsheap *heap)
+{
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_slices_quiesce, heap);
+
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_slices_quiesce);
 
 /*
  * The quota refused @size: take the slices' unused quota back for the
@@ -369,30 +477,41 @@ static void wsheap_slices_drain(struct wsheap *heap, size_t size)
 
 	mutex_lock(&c->mutex);
 	unused = wsheap_slices_unused(heap);
-	if (wsheap_slices(&heap->fast) && unused &&
-	    size <= heap->fast.max_size -
-		    (READ_ONCE(heap->fast.requested) - unused)) {
-		/* no block carved before is resized in place, from now on */
-		WRITE_ONCE(c->floor, (char *)ULONG_MAX);
-		WRITE_ONCE(heap->fast.last, NULL);
-		/* every CPU that saw the tag has left its slice */
-		synchronize_rcu();
-		wsheap_slices_fold(heap);
-		WRITE_ONCE(c->floor, READ_ONCE(c->bump));
-	}
+	if (!wsheap_slices(&heap->fast) || !unused ||
+	    size > wsheap_quota_left(heap) + unused)
+		goto out;
+	WRITE_ONCE(c->draining, true);
+	smp_wmb();	/* a resizer that finds no tag finds the drain on */
+	WRITE_ONCE(heap->fast.last, NULL);
+	wsheap_slices_quiesce(heap);
+	wsheap_slices_fold(heap);
+	/* no block carved before is resized in place, from now on */
+	wsheap_floor_raise(c, READ_ONCE(c->bump));
+	/* the slices carved so much meanwhile that it was no use */
+	if (size > wsheap_quota_left(heap))
+		wsheap_slices_give(heap);
+	smp_wmb();	/* the floor, then the end of the drain */
+	WRITE_ONCE(c->draining, false);
+out:
 	mutex_unlock(&c->mutex);
 }
 
-/* Take @size bytes of the quota, all or none, from slices' too. */
+/*
+ * Take @size bytes of the quota, all or none, from slices' too.  The KUnit
+ * suites put another CPU's calls in here.
+ */
 bool wsheap_concurrent_charge(struct wsheap *heap, size_t size)
 {
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_concurrent_charge, heap, size);
+
 	if (wsheap_quota_take(heap, size))
 		return true;
-	if (!wsheap_shared(heap)->sliced)
+	if (!wsheap_shared(heap)->slices)
 		return false;
 	wsheap_slices_drain(heap, size);
 	return wsheap_quota_take(heap, size);
 }
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_concurrent_charge);
 
 /**
  * wsheap_concurrent_requested() - REQUESTED_SIZE of a concurrent heap
@@ -408,8 +527,8 @@ size_t wsheap_concurrent_requested(struct wsheap *heap)
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 	size_t requested;
 
-	if (!c->sliced)
-		return READ_ONCE(heap->fast.requested);
+	if (!c->slices)
+		return READ_ONCE(*wsheap_quota_counter(heap));
 	mutex_lock(&c->mutex);
 	requested = wsheap_requested_locked(heap);
 	mutex_unlock(&c->mutex);
@@ -430,9 +549,10 @@ size_t wsheap_concurrent_requested_now(const struct wsheap *heap)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
-	if (!c->sliced)
-		return READ_ONCE(heap->fast.requested);
-	return wsheap_requested_locked(heap);
+	if (!c->slices)
+		return READ_ONCE(*wsheap_quota_counter(heap));
+	/* the slices' counts and the mask change under this read */
+	return data_race(wsheap_requested_locked(heap));
 }
 
 /**
@@ -450,7 +570,7 @@ size_t wsheap_concurrent_requested_now(const struct wsheap *heap)
 bool wsheap_concurrent_covers(struct wsheap *heap, size_t size)
 {
 	return size <= wsheap_concurrent_requested_now(heap) ||
-	       (wsheap_shared(heap)->sliced &&
+	       (wsheap_shared(heap)->slices &&
 		size <= wsheap_concurrent_requested(heap));
 }
 
@@ -483,15 +603,13 @@ static void *wsheap_slice_take(struct wsheap_slice *s, size_t size,
 static void *wsheap_slice_carve(struct wsheap *heap, size_t size,
 				size_t align)
 {
-	struct wsheap_slice *base;
+	struct wsheap_slice __percpu *slices;
 	void *obj = NULL;
 
 	preempt_disable();
-	base = wsheap_slices(&heap->fast);
-	if (base)
-		obj = wsheap_slice_take(wsheap_cpu_slice(base,
-							 smp_processor_id()),
-					size, align);
+	slices = wsheap_slices(&heap->fast);
+	if (slices)
+		obj = wsheap_slice_take(this_cpu_ptr(slices), size, align);
 	preempt_enable();
 	return obj;
 }
@@ -503,7 +621,7 @@ static void *wsheap_slice_carve(struct wsheap *heap, size_t size,
  */
 static size_t wsheap_slice_want(struct wsheap *heap, size_t need)
 {
-	size_t left = heap->fast.max_size - READ_ONCE(heap->fast.requested);
+	size_t left = wsheap_quota_left(heap);
 	size_t want = clamp_t(size_t, READ_ONCE(heap->actual) / 8,
 			      WSHEAP_SLICE_MIN, WSHEAP_SLICE_MAX);
 
@@ -607,7 +725,7 @@ static void *wsheap_slice_refill_locked(struct wsheap *heap, size_t size,
 
 	preempt_disable();
 	cpu = smp_processor_id();
-	s = wsheap_cpu_slice(wsheap_slice_base(c), cpu);
+	s = this_cpu_ptr(c->slices);
 	/* the task may have slept, and woken on a CPU whose slice has room */
 	obj = wsheap_slice_take(s, size, align);
 	if (obj) {
@@ -617,6 +735,7 @@ static void *wsheap_slice_refill_locked(struct wsheap *heap, size_t size,
 		s->bump = start;
 		s->limit = start + got;
 		WRITE_ONCE(s->charged, got);
+		cpumask_set_cpu(cpu, c->carvers);
 		obj = wsheap_slice_take(s, size, align);
 	}
 	wsheap_slices_claim(c, cpu);
@@ -667,15 +786,13 @@ void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
  */
 void wsheap_concurrent_slices_pass(struct wsheap *heap)
 {
-	struct wsheap_slice *base;
-	int cpu;
+	struct wsheap_slice __percpu *slices;
 
 	preempt_disable();
-	base = wsheap_slices(&heap->fast);
-	if (base) {
-		cpu = smp_processor_id();
-		wsheap_cpu_slice(base, cpu)->last = NULL;
-		wsheap_slices_claim(wsheap_shared(heap), cpu);
+	slices = wsheap_slices(&heap->fast);
+	if (slices) {
+		this_cpu_ptr(slices)->last = NULL;
+		wsheap_slices_claim(wsheap_shared(heap), smp_processor_id());
 	}
 	preempt_enable();
 }
@@ -685,15 +802,14 @@ static bool wsheap_slice_resize(struct wsheap *heap, char *old,
 				size_t old_size, size_t new_size)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
-	struct wsheap_slice *base, *s;
+	struct wsheap_slice __percpu *slices;
+	struct wsheap_slice *s;
 	bool done = false;
-	int cpu;
 
 	preempt_disable();
-	base = wsheap_slices(&heap->fast);
-	cpu = smp_processor_id();
-	if (base && READ_ONCE(c->owner) == cpu) {
-		s = wsheap_cpu_slice(base, cpu);
+	slices = wsheap_slices(&heap->fast);
+	if (slices && READ_ONCE(c->owner) == smp_processor_id()) {
+		s = this_cpu_ptr(slices);
 		if (old == s->last &&
 		    s->bump == old + wsheap_footprint(old_size) &&
 		    wsheap_fits(new_size, s->limit - old)) {
@@ -704,6 +820,8 @@ static bool wsheap_slice_resize(struct wsheap *heap, char *old,
 		}
 	}
 	preempt_enable();
+	if (done)
+		wsheap_sanitize_resize(old, old_size, new_size);
 	return done;
 }
 
@@ -722,6 +840,59 @@ void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align)
 	       wsheap_shared_grow(heap, size, align);
 }
 
+/*
+ * Grow the block that ends at @end, the bump pointer, to @new_size bytes:
+ * the bytes first, then the quota, so that a growth the quota refuses
+ * never held quota another CPU was refused for.  Refused, the bytes go
+ * back unless a block was carved after them (then they lie unused until
+ * the reset).
+ */
+static bool wsheap_shared_grow_in_place(struct wsheap *heap, char *old,
+					size_t old_size, size_t new_size,
+					char *end)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	char *new_end = old + wsheap_footprint(new_size);
+
+	if (!try_cmpxchg(&c->bump, &end, new_end))
+		return false;
+	if (!wsheap_concurrent_charge(heap, new_size - old_size)) {
+		try_cmpxchg(&c->bump, &new_end,
+			    old + wsheap_footprint(old_size));
+		return false;
+	}
+	wsheap_sanitize_resize(old, old_size, new_size);
+	return true;
+}
+
+/*
+ * Shrink the block that ends at @end, the bump pointer, to @new_size
+ * bytes.  The tail is poisoned before the cmpxchg: once the bump
+ * pointer moves back, another CPU may carve there and unpoison its block.
+ */
+static bool wsheap_shared_shrink_in_place(struct wsheap *heap, char *old,
+					  size_t old_size, size_t new_size,
+					  char *end)
+{
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	char *new_end = old + wsheap_footprint(new_size);
+	size_t tail = ALIGN(old_size, WSHEAP_ALIGN) -
+		      ALIGN(new_size, WSHEAP_ALIGN);
+
+	if (tail)
+		wsheap_kasan_take_back(old + ALIGN(new_size, WSHEAP_ALIGN),
+				       tail);
+	wsheap_sanitize_resize(old, old_size, new_size);
+	if (!try_cmpxchg(&c->bump, &end, new_end)) {
+		wsheap_kasan_hand_out(old, old_size);
+		return false;
+	}
+	wsheap_concurrent_uncharge(heap, old_size - new_size);
+	if (!new_size)
+		wsheap_concurrent_end_window(heap);
+	return true;
+}
+
 /**
  * wsheap_concurrent_resize() - resize the last block in place
  * @heap: a concurrent heap
@@ -732,9 +903,9 @@ void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align)
  * While the heap has slices, only this CPU's last slice block, and only
  * while this CPU alone has carved in the round (wsheap_slice_resize()).
  * Otherwise only while @old is still the last block of the current chunk
- * (the bump pointer right after it) and was carved after the last mark,
- * rollback, reset or drain, with one cmpxchg of the bump pointer; the
- * quota is charged for growth before and given back after a shrink.
+ * (the bump pointer right after it, the block above the floor) and no
+ * drain is on, with one cmpxchg of the bump pointer.  On success the
+ * block is accessible to KASAN for exactly @new_size bytes.
  *
  * Return: true when the block was resized, false when the caller must
  * copy it (or refuse: a grown block over the quota returns false too).
@@ -744,26 +915,22 @@ bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 	char *bump, *limit, *end = old + wsheap_footprint(old_size);
-	size_t grow = new_size > old_size ? new_size - old_size : 0;
 
 	if (wsheap_slices(&heap->fast))
 		return wsheap_slice_resize(heap, old, old_size, new_size);
+	smp_rmb();	/* no tag, then the drain: pairs with its smp_wmb() */
+	if (READ_ONCE(c->draining))
+		return false;
+	smp_rmb();	/* no drain, then the floor it raised */
 	if (!wsheap_shared_snapshot(c, &bump, &limit) || bump != end ||
 	    old < READ_ONCE(c->floor) || old > limit ||
 	    !wsheap_fits(new_size, limit - old))
 		return false;
-	if (grow && !wsheap_concurrent_charge(heap, grow))
-		return false;
-	if (!try_cmpxchg(&c->bump, &bump, old + wsheap_footprint(new_size))) {
-		if (grow)
-			wsheap_concurrent_uncharge(heap, grow);
-		return false;
-	}
-	if (!grow)
-		wsheap_concurrent_uncharge(heap, old_size - new_size);
-	if (!new_size)
-		wsheap_concurrent_end_window(heap);
-	return true;
+	if (new_size > old_size)
+		return wsheap_shared_grow_in_place(heap, old, old_size,
+						   new_size, end);
+	return wsheap_shared_shrink_in_place(heap, old, old_size, new_size,
+					     end);
 }
 
 /**
@@ -781,16 +948,19 @@ void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
 	if (enter) {
-		if (c->sliced)
+		if (c->slices)
 			wsheap_slices_fold(heap);
 		heap->fast.bump = c->bump;
 		heap->fast.limit = c->limit;
+		heap->fast.requested = *wsheap_quota_counter(heap);
 		heap->fast.last = NULL;
 		return;
 	}
 	c->bump = heap->fast.bump;
 	c->limit = heap->fast.limit;
+	*wsheap_quota_counter(heap) = heap->fast.requested;
 	c->floor = heap->fast.bump;
+	c->owner = -1;
 	heap->fast.bump = NULL;
 	heap->fast.limit = NULL;
 	heap->stray = NULL;

@@ -58,14 +58,19 @@ static struct dentry *wsheap_debugfs_dir;
  */
 void wsheap_stats_list(struct wsheap *heap)
 {
-	struct wsheap_heap_list *list = get_cpu_ptr(&wsheap_heap_lists);
+	/*
+	 * Any CPU's list will do, the lock protects it: no preemption off
+	 * around a spinlock_t, which sleeps on PREEMPT_RT.  The task's CPU
+	 * of the moment keeps heaps of different CPUs on different lists.
+	 */
+	unsigned int cpu = raw_smp_processor_id();
+	struct wsheap_heap_list *list = per_cpu_ptr(&wsheap_heap_lists, cpu);
 	unsigned long flags;
 
-	heap->listing.cpu = smp_processor_id();
+	heap->listing.cpu = cpu;
 	spin_lock_irqsave(&list->lock, flags);
 	list_add_tail(&heap->listing.node, &list->heaps);
 	spin_unlock_irqrestore(&list->lock, flags);
-	put_cpu_ptr(&wsheap_heap_lists);
 }
 
 /**

@@ -99,7 +99,7 @@ struct wsheap {
 	size_t trim_size;
 	size_t actual;			/* sum of chunk->bytes */
 	struct list_head chunks;
-	unsigned long epoch;		/* this heap's current round */
+	u64 epoch;			/* this round's, 0: none drawn */
 	/*
 	 * While the heap holds no chunk: the standby, a chunk its object
 	 * kept from the heap before it, for its first chunk (see
@@ -158,8 +158,9 @@ struct wsheap_settings;
 
 /* wsheap_concurrent.c: the shared bump pointer of a concurrent heap */
 size_t wsheap_concurrent_object_size(const struct wsheap_settings *set);
-void wsheap_concurrent_init(struct wsheap *heap,
-			    const struct wsheap_settings *set);
+int wsheap_concurrent_init(struct wsheap *heap,
+			   const struct wsheap_settings *set);
+void wsheap_concurrent_destroy(struct wsheap *heap);
 bool wsheap_concurrent_charge(struct wsheap *heap, size_t size);
 void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size);
 size_t wsheap_concurrent_requested(struct wsheap *heap);
@@ -236,10 +237,13 @@ static inline void wsheap_fault_init(void) { }
 static inline void wsheap_fault_exit(void) { }
 #endif
 
-/* might_sleep(), for every heap but an atomic one. */
+/*
+ * might_sleep(), for every heap but an atomic one.  A NULL heap is
+ * refused at once, in any context, so it is no reason to report either.
+ */
 static inline void wsheap_might_sleep(const struct wsheap *heap)
 {
-	if (!heap || !wsheap_heap_is_atomic(heap))
+	if (heap && !wsheap_heap_is_atomic(heap))
 		might_sleep();
 }
 
@@ -457,6 +461,10 @@ void __wsheap_chunk_mem_free(void *mem, gfp_t gfp,
 void wsheap_chunk_mem_free(void *mem, gfp_t gfp,
 			   struct wsheap_chunk **standby);
 size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
+void wsheap_epoch_set_last(u64 last);
+size_t wsheap_quota_left(struct wsheap *heap);
+size_t *wsheap_quota_counter(const struct wsheap *heap);
+void wsheap_slices_quiesce(struct wsheap *heap);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
 #ifdef CONFIG_DEBUG_FS
 struct seq_file;

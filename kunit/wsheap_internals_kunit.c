@@ -662,6 +662,49 @@ static void freed_heaps_leave_the_listing(struct kunit *test)
 }
 #endif
 
+/*
+ * Mark identities are 64-bit on every architecture and never 0: a round
+ * whose epoch is drawn at 2^32 (0 in 32 bits) or next to the wrap of the
+ * 64-bit count still has marks that roll back, and a mark of the round
+ * before is still refused.  The hook sets this CPU's last draw; the heap
+ * is atomic so that its marks can be taken with preemption off.
+ */
+static void mark_epochs_pass_2_32_and_the_wrap(struct kunit *test)
+{
+	static const u64 lasts[] = {
+		U32_MAX - 1, U32_MAX, U64_MAX - 1, U64_MAX,
+	};
+	gfp_t gfp = GFP_ATOMIC;
+	struct wsheap_property p = { WSHEAP_PROPERTY_GFP, &gfp, sizeof(gfp) };
+	struct wsheap *heap = new_heap_with(test, 64 * KiB, 64 * KiB, &p, 1);
+	struct wsheap_mark mark, old;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(lasts); i++) {
+		preempt_disable();
+		wsheap_epoch_set_last(lasts[i]);
+		ret = wsheap_mark(heap, &mark, NULL);
+		preempt_enable();
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		KUNIT_EXPECT_NE(test, heap->epoch, 0);
+		if (lasts[i] != U64_MAX)
+			KUNIT_EXPECT_EQ(test, heap->epoch, lasts[i] + 1);
+		alloc_ok(test, heap, 24);
+		KUNIT_EXPECT_EQ_MSG(test, wsheap_rollback(heap, &mark, NULL), 0,
+				    "epoch drawn after %llu", lasts[i]);
+		KUNIT_EXPECT_EQ(test, requested(test, heap), 0);
+		if (i)
+			KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &old, NULL),
+					-EINVAL);
+		old = mark;
+		KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+		KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &old, NULL),
+				-EINVAL);
+	}
+	release_heap(test, heap);
+}
+
 static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(growth_policy_sizes_are_bounded),
 	KUNIT_CASE(chunks_come_from_slab_then_vmalloc),
@@ -675,6 +718,7 @@ static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(other_first_chunks_send_the_standby_to_the_slots),
 	KUNIT_CASE(reset_to_no_chunk_leaves_no_standby),
 	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
+	KUNIT_CASE(mark_epochs_pass_2_32_and_the_wrap),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),
 	KUNIT_CASE(freed_heaps_leave_the_listing),

@@ -823,11 +823,240 @@ static void smp_realloc_in_place_only_of_the_last_block(struct kunit *test)
 	wsheap_free(heap);
 }
 
+/* ---- races on the shared bump pointer that a review found ---- */
+
+/*
+ * Two kthreads, on the first two online CPUs, start together and run
+ * their loops on one concurrent heap.  The heap is atomic, so it never
+ * has slices: every call takes the shared bump pointer and the quota.
+ */
+#define SMP_RACE_ITERS		20000
+
+struct smp_race;
+
+struct smp_racer {
+	struct smp_race *race;
+	void (*fn)(struct smp_race *r);
+	struct task_struct *task;
+	struct completion done;
+};
+
+struct smp_race {
+	struct wsheap *heap;
+	struct completion go;
+	struct smp_racer racer[2];
+	unsigned long bad;		/* broken promises: must stay 0 */
+	unsigned long live;		/* the interleavings the case is for */
+	unsigned long count;		/* what the case counts besides */
+	/* the cases' shared state */
+	char *given_back;
+	unsigned long b_calls;
+	bool b_in_call;
+	bool stop;
+};
+
+static int smp_racer_fn(void *data)
+{
+	struct smp_racer *racer = data;
+
+	wait_for_completion(&racer->race->go);
+	racer->fn(racer->race);
+	complete(&racer->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/*
+ * Run @a on the first online CPU and @b on the second, on a new atomic
+ * concurrent heap of @quota bytes, until both return; false when there
+ * are not two CPUs (the caller skips).
+ */
+static bool smp_race_run(struct kunit *test, struct smp_race *r,
+			 size_t quota, void (*a)(struct smp_race *r),
+			 void (*b)(struct smp_race *r))
+{
+	gfp_t gfp = GFP_ATOMIC;
+	bool yes = true;
+	struct wsheap_property p[] = {
+		{ WSHEAP_PROPERTY_GFP, &gfp, sizeof(gfp) },
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+	};
+	unsigned int cpu = cpumask_first(cpu_online_mask), i;
+
+	if (num_online_cpus() < 2)
+		return false;
+	KUNIT_ASSERT_EQ(test, wsheap_create(quota, 0, p, ARRAY_SIZE(p),
+					    &r->heap, NULL), 0);
+	init_completion(&r->go);
+	r->racer[0].fn = a;
+	r->racer[1].fn = b;
+	for (i = 0; i < 2; i++, cpu = cpumask_next(cpu, cpu_online_mask)) {
+		struct smp_racer *racer = &r->racer[i];
+
+		racer->race = r;
+		init_completion(&racer->done);
+		racer->task = kthread_create(smp_racer_fn, racer,
+					     "wsheap_race/%u", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(racer->task));
+		get_task_struct(racer->task);
+		kthread_bind(racer->task, cpu);
+		wake_up_process(racer->task);
+	}
+	complete_all(&r->go);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&r->racer[i].done);
+		kthread_stop(r->racer[i].task);
+		put_task_struct(r->racer[i].task);
+	}
+	wsheap_free(r->heap);
+	return true;
+}
+
+/* A carves 64 bytes and shrinks them to 16 in place, again and again. */
+static void smp_shrinker(struct smp_race *r)
+{
+	unsigned int i;
+	u8 *x, *q;
+
+	for (i = 0; i < SMP_RACE_ITERS; i++) {
+		if (wsheap_alloc(r->heap, 64, (void **)&x, NULL) ||
+		    (memset(x, 0xa1, 64),
+		     wsheap_realloc(r->heap, x, 64, 16, (void **)&q, NULL))) {
+			r->bad++;
+			break;
+		}
+		if (q == x) {
+			r->count++;
+			WRITE_ONCE(r->given_back, x + 16);
+		}
+		if (memchr_inv(q, 0xa1, 16))
+			r->bad++;
+	}
+	WRITE_ONCE(r->stop, true);
+}
+
+/* B carves 32 bytes and uses them for a while. */
+static void smp_shrink_neighbour(struct smp_race *r)
+{
+	unsigned int k;
+	char *y, *back;
+
+	while (!READ_ONCE(r->stop)) {
+		if (wsheap_alloc(r->heap, 32, (void **)&y, NULL)) {
+			r->bad++;
+			break;
+		}
+		back = READ_ONCE(r->given_back);
+		if (back && y >= back && y < back + 48 + WSHEAP_REDZONE)
+			r->live++;
+		memset(y, 0xb2, 32);
+		for (k = 0; k < 4; k++) {
+			cpu_relax();
+			if (memchr_inv(y, 0xb2, 32))
+				r->bad++;
+			memset(y, 0xb2, 32);
+		}
+	}
+}
+
+/*
+ * An in-place shrink gives its tail back to the heap, and another CPU may
+ * carve there at once: the block it gets is its own from the start.  In
+ * KASAN builds the shrink poisons the tail before the bump pointer moves
+ * back, so that it never poisons the other CPU's new block (a KASAN report
+ * in the log fails the stage).  Live: the other CPU carved bytes a shrink
+ * gave back.
+ */
+static void smp_shrink_gives_back_only_its_own_bytes(struct kunit *test)
+{
+	struct smp_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (!smp_race_run(test, r, SIZE_MAX, smp_shrinker,
+			  smp_shrink_neighbour))
+		kunit_skip(test, "needs two online CPUs");
+	kunit_info(test, "%lu in-place shrinks, %lu blocks carved where one gave back\n",
+		   r->count, r->live);
+	KUNIT_EXPECT_EQ(test, r->bad, 0);
+	KUNIT_EXPECT_GT(test, r->count, 0);
+	KUNIT_EXPECT_GT(test, r->live, 0);
+}
+
+/*
+ * A carves a block and then a zero-byte one after it, which ends the
+ * block's in-place window: its realloc must copy, whatever B's zero-byte
+ * calls (which raise the floor from bump pointers they read earlier) do
+ * meanwhile.  The blocks are 32 bytes at 32 so that no zero-byte call
+ * moves the bump pointer.
+ */
+static void smp_window_closer(struct smp_race *r)
+{
+	unsigned long seen;
+	unsigned int i;
+	void *x, *z, *q;
+
+	for (i = 0; i < SMP_RACE_ITERS; i++) {
+		if (wsheap_alloc_aligned(r->heap, 32, 32, &x, NULL)) {
+			r->bad++;
+			break;
+		}
+		seen = READ_ONCE(r->b_calls);
+		if (wsheap_alloc_aligned(r->heap, 0, 32, &z, NULL) ||
+		    wsheap_realloc(r->heap, x, 32, 48, &q, NULL)) {
+			r->bad++;
+			break;
+		}
+		if (READ_ONCE(r->b_in_call) || READ_ONCE(r->b_calls) != seen)
+			r->live++;
+		if (q == x)
+			r->count++;
+	}
+	WRITE_ONCE(r->stop, true);
+}
+
+static void smp_zero_byte_caller(struct smp_race *r)
+{
+	void *z;
+
+	while (!READ_ONCE(r->stop)) {
+		WRITE_ONCE(r->b_in_call, true);
+		if (wsheap_alloc_aligned(r->heap, 0, 32, &z, NULL))
+			r->bad++;
+		WRITE_ONCE(r->b_in_call, false);
+		WRITE_ONCE(r->b_calls, r->b_calls + 1);
+	}
+}
+
+/*
+ * The floor below which no block is resized in place only rises: a
+ * zero-byte call that read the bump pointer before another CPU's block
+ * and raise never lets that block back into the window.  Live: B was
+ * inside a call while A carved, closed and resized.
+ */
+static void smp_floor_only_rises(struct kunit *test)
+{
+	struct smp_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (!smp_race_run(test, r, SIZE_MAX, smp_window_closer,
+			  smp_zero_byte_caller))
+		kunit_skip(test, "needs two online CPUs");
+	kunit_info(test, "%lu of %u closed windows raced a zero-byte call\n",
+		   r->live, SMP_RACE_ITERS);
+	KUNIT_EXPECT_EQ(test, r->bad, 0);
+	KUNIT_EXPECT_EQ_MSG(test, r->count, 0,
+			    "blocks resized in place after their window closed");
+	KUNIT_EXPECT_GT(test, r->live, 0);
+}
+
 static struct kunit_case wsheap_smp_cases[] = {
 	KUNIT_CASE_SLOW(smp_independent_heaps_on_every_cpu),
 	KUNIT_CASE(smp_one_concurrent_heap_fed_by_every_cpu),
 	KUNIT_CASE(smp_concurrent_quota_holds_at_every_edge),
 	KUNIT_CASE(smp_realloc_in_place_only_of_the_last_block),
+	KUNIT_CASE(smp_shrink_gives_back_only_its_own_bytes),
+	KUNIT_CASE(smp_floor_only_rises),
 	{}
 };
 

@@ -16,6 +16,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -23,6 +24,7 @@
 #include <linux/nodemask.h>
 #include <linux/panic.h>
 #include <linux/prandom.h>
+#include <linux/rcupdate.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -42,6 +44,11 @@ struct v3_state {
 	unsigned int chunk_attempts;
 	int slab_node;			/* node of the last slab call */
 	unsigned int slab_calls;
+	size_t object_size;		/* of the last heap object */
+	unsigned int hook_calls;	/* of a case's stub inside a call */
+	size_t hook_size;
+	int hook_ret;
+	bool hook_took;
 };
 
 static struct v3_state *v3_of(struct kunit *test)
@@ -113,6 +120,38 @@ static size_t v3_size(struct kunit *test, struct wsheap *heap,
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, id, &value,
 						  sizeof(value), NULL), 0);
 	return value;
+}
+
+/*
+ * The interrupt of these cases is an hrtimer standing in for a device's
+ * interrupt handler, the context a driver's atomic heap meets.
+ * PREEMPT_RT runs such handlers in threads and lets no slab call run in
+ * hard interrupt context, so there the timer is a soft one.  Elsewhere it
+ * is a hard one, and its callback tells lockdep what a device handler's
+ * context is (v3_irq_handler_enter()).
+ */
+#define V3_TIMER_MODE		(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
+				 HRTIMER_MODE_REL_SOFT : HRTIMER_MODE_REL_HARD)
+#define V3_TIMER_MODE_PINNED	(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
+				 HRTIMER_MODE_REL_PINNED_SOFT : \
+				 HRTIMER_MODE_REL_PINNED_HARD)
+
+/*
+ * A hard hrtimer's callback is a context RT never threads, where lockdep
+ * (PROVE_RAW_LOCK_NESTING) allows no spinlock_t, hence no slab call;
+ * a device's handler is one forced threading may run in a thread, which
+ * lockdep is told so, as the interrupt core tells it for a handler.
+ */
+static void v3_irq_handler_enter(void)
+{
+	lockdep_hardirq_threaded();
+}
+
+/* In the interrupt context of V3_TIMER_MODE. */
+static bool v3_in_timer_context(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) ? in_serving_softirq() :
+					       in_hardirq();
 }
 
 /* ---- properties ---- */
@@ -358,6 +397,43 @@ static void v3_atomic_heap_under_a_spinlock(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
 }
 
+/*
+ * A call given a NULL heap returns -EINVAL at once, in any context: with
+ * a spinlock held and interrupts off, none prints a might-sleep report
+ * (which taints), whatever the heap would have been.
+ */
+static void v3_null_heap_calls_are_silent_anywhere(struct kunit *test)
+{
+	static DEFINE_SPINLOCK(lock);
+	void *sentinel = (void *)0x5a5a5a50UL, *ptr = sentinel;
+	struct wsheap_mark mark = {};
+	unsigned long flags;
+	int ret[11], i = 0;
+	size_t value = 7;
+
+	v3_require_untainted(test);
+	spin_lock_irqsave(&lock, flags);
+	wsheap_free(NULL);
+	ret[i++] = wsheap_alloc(NULL, 8, &ptr, NULL);
+	ret[i++] = wsheap_zalloc(NULL, 8, &ptr, NULL);
+	ret[i++] = wsheap_alloc_aligned(NULL, 8, 64, &ptr, NULL);
+	ret[i++] = wsheap_realloc(NULL, NULL, 0, 8, &ptr, NULL);
+	ret[i++] = wsheap_memdup(NULL, "x", 1, &ptr, NULL);
+	ret[i++] = wsheap_strdup(NULL, "x", (char **)&ptr, NULL);
+	ret[i++] = wsheap_asprintf(NULL, (char **)&ptr, NULL, "%d", 1);
+	ret[i++] = wsheap_mark(NULL, &mark, NULL);
+	ret[i++] = wsheap_rollback(NULL, &mark, NULL);
+	ret[i++] = wsheap_reset(NULL, NULL);
+	ret[i++] = wsheap_get_property(NULL, WSHEAP_PROPERTY_MAX_SIZE, &value,
+				       sizeof(value), NULL);
+	spin_unlock_irqrestore(&lock, flags);
+	while (i--)
+		KUNIT_EXPECT_EQ_MSG(test, ret[i], -EINVAL, "call %d", i);
+	KUNIT_EXPECT_PTR_EQ(test, ptr, sentinel);
+	KUNIT_EXPECT_EQ(test, value, 7);
+	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
+}
+
 struct v3_timer {
 	struct hrtimer timer;
 	struct completion done;
@@ -369,7 +445,8 @@ static enum hrtimer_restart v3_timer_fn(struct hrtimer *timer)
 {
 	struct v3_timer *t = container_of(timer, struct v3_timer, timer);
 
-	t->in_hardirq = in_hardirq();
+	v3_irq_handler_enter();
+	t->in_hardirq = v3_in_timer_context();
 	t->failed_at = v3_atomic_round(GFP_ATOMIC);
 	complete(&t->done);
 	return HRTIMER_NORESTART;
@@ -381,10 +458,10 @@ static void v3_atomic_heap_in_hard_interrupt(struct kunit *test)
 
 	v3_require_untainted(test);
 	init_completion(&t.done);
-	hrtimer_init(&t.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&t.timer, CLOCK_MONOTONIC, V3_TIMER_MODE);
 	t.timer.function = v3_timer_fn;
 	hrtimer_start(&t.timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
+		      V3_TIMER_MODE);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&t.done, 10 * HZ),
 			0);
 	hrtimer_cancel(&t.timer);
@@ -467,6 +544,110 @@ static void v3_reserve_carries_rounds_without_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(plain, 8, &ptr, NULL), -ENOMEM);
 	KUNIT_EXPECT_GT(test, st->chunk_attempts, tried);
 	st->fail_chunks = false;
+}
+
+/* The alignment an address has, up to what wsheap_alloc_aligned() takes. */
+static size_t v3_alignment_of(const void *addr)
+{
+	unsigned long a = (unsigned long)addr;
+
+	return min_t(size_t, a & -a, PAGE_SIZE);
+}
+
+/*
+ * One round in a reserve, every chunk allocation failing: a first block
+ * of exactly @size bytes, asked with the alignment its address has (so it
+ * needs no padding, and counts @size), then a zero-byte block at 32,
+ * which ZERO_SIZE_PTR does not have: where the first block ends (in
+ * builds without redzones, where nothing lies between them) it needs no
+ * padding either.  Neither may need new memory.
+ */
+static void v3_reserve_exact_round(struct kunit *test, struct wsheap *heap,
+				   size_t size)
+{
+	struct v3_state *st = v3_of(test);
+	struct wsheap_chunk *chunk;
+	unsigned int tried = st->chunk_attempts;
+	char *start, *p;
+	size_t align;
+
+	chunk = list_first_entry(&heap->chunks, struct wsheap_chunk, node);
+	start = (char *)chunk + WSHEAP_CHUNK_HDR;
+	align = v3_alignment_of(start);
+	KUNIT_ASSERT_EQ_MSG(test, wsheap_alloc_aligned(heap, size, align,
+						       (void **)&p, NULL), 0,
+			    "%zu bytes at %zu in a reserve", size, align);
+	KUNIT_EXPECT_PTR_EQ(test, p, start);
+	memset(p, 0x5e, size);
+	if (!WSHEAP_REDZONE && IS_ALIGNED((unsigned long)(p + size), 32)) {
+		KUNIT_EXPECT_EQ_MSG(test, wsheap_alloc_aligned(heap, 0, 32,
+							       (void **)&p,
+							       NULL), 0,
+				    "0 bytes after %zu", size);
+		KUNIT_EXPECT_PTR_EQ(test, p, start + size);
+	}
+	KUNIT_EXPECT_EQ(test, st->chunk_attempts, tried);
+}
+
+/*
+ * The reserve's guarantee counts the padding a block needs where it
+ * lands, not the most it could need: a reserve of 2^k bytes less the
+ * chunk header, for every k up to 1 MiB, and reserves whose chunk the
+ * quota limits, each carry a round of one block of exactly the reserve
+ * (and a zero-byte block after it) while every chunk allocation fails,
+ * round after round.  In the same case the failure is live: a block the
+ * reserve's chunk cannot hold is refused.
+ */
+static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
+{
+	static const struct {
+		size_t quota, reserve, first;
+	} limited[] = {
+		{ 4096, 4064, 4024 },	/* aligned to 64 at the chunk's +32 */
+		{ 1024, 992, 960 },
+	};
+	struct v3_state *st = v3_of(test);
+	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE };
+	struct wsheap_chunk *chunk;
+	struct wsheap *heap;
+	unsigned int k, i, round, tried;
+	size_t reserve;
+	void *ptr;
+
+	p.value = &reserve;
+	p.value_size = sizeof(reserve);
+	for (k = 6; k <= 20; k++) {
+		reserve = (1UL << k) - WSHEAP_CHUNK_HDR;
+		heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+		st->fail_chunks = true;
+		for (round = 0; round < 3; round++) {
+			if (round)
+				KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL),
+						0);
+			v3_reserve_exact_round(test, heap, reserve);
+		}
+		/* live: a block the reserve's chunk cannot hold is refused */
+		chunk = list_first_entry(&heap->chunks, struct wsheap_chunk,
+					 node);
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, chunk->bytes, &ptr,
+						   NULL), -ENOMEM);
+		st->fail_chunks = false;
+		kunit_release_action(test, v3_free_action, heap);
+	}
+	for (i = 0; i < ARRAY_SIZE(limited); i++) {
+		reserve = limited[i].reserve;
+		heap = v3_heap(test, limited[i].quota, 0, &p, 1);
+		st->fail_chunks = true;
+		tried = st->chunk_attempts;
+		KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(heap,
+							   limited[i].first,
+							   64, &ptr, NULL), 0);
+		KUNIT_EXPECT_EQ(test, st->chunk_attempts, tried);
+		KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
+		v3_reserve_exact_round(test, heap, reserve);
+		st->fail_chunks = false;
+		kunit_release_action(test, v3_free_action, heap);
+	}
 }
 
 static void v3_reserve_is_kept_whatever_the_trim(struct kunit *test)
@@ -555,6 +736,7 @@ static enum hrtimer_restart v3_race_irq(struct hrtimer *timer)
 	struct v3_race *r = container_of(timer, struct v3_race, timer);
 	unsigned int n = r->nr_irq;
 
+	v3_irq_handler_enter();
 	if (READ_ONCE(r->stop) || n == V3_IRQ_BLOCKS)
 		return HRTIMER_NORESTART;
 	if (v3_block_carve(r->heap, &r->irq[n], 8 + n % 57, 0x80 | (n % 127)))
@@ -591,10 +773,10 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_ASSERT_NOT_NULL(test, mine);
 	r->heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, V3_TIMER_MODE);
 	r->timer.function = v3_race_irq;
 	hrtimer_start(&r->timer, ns_to_ktime(20 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
+		      V3_TIMER_MODE);
 	/*
 	 * Carve until the interrupt has carved its share; each of the
 	 * thread's slots is checked before it is reused.
@@ -700,6 +882,7 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 	};
 	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, p, 1);
+	struct wsheap_slice __percpu *slices;
 	struct wsheap_slice *s;
 	struct wsheap_mark mark;
 	char *a, *b;
@@ -712,9 +895,9 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 40, (void **)&b, NULL), 0);
 	migrate_enable();
-	s = wsheap_slices(&heap->fast);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	s = wsheap_cpu_slice(s, cpu);
+	slices = wsheap_slices(&heap->fast);
+	KUNIT_ASSERT_NOT_NULL(test, slices);
+	s = per_cpu_ptr(slices, cpu);
 	KUNIT_EXPECT_PTR_EQ(test, b, a + 24);
 	KUNIT_EXPECT_PTR_EQ(test, s->bump, b + 40);
 	KUNIT_EXPECT_EQ(test, s->requested, 64);
@@ -732,6 +915,60 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	heap = v3_heap(test, SIZE_MAX, 0, p, 2);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
 	KUNIT_EXPECT_NULL(test, wsheap_slices(&heap->fast));
+}
+
+static struct wsheap *v3_sized_object_alloc(size_t size, gfp_t gfp)
+{
+	v3_of(kunit_get_current_test())->object_size = size;
+	return kzalloc(size, gfp);
+}
+
+/*
+ * A concurrent heap's object does not grow with the number of CPUs: its
+ * per-CPU slices are per-CPU memory, outside it, so create makes no
+ * high-order allocation on a machine of many CPUs.  Its quota counter,
+ * which every refill and shared block cmpxchg's, is on a cache line of
+ * its own, not on the one whose slice tag the inline path reads.
+ */
+static void v3_concurrent_heap_object_is_small_and_lined(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	gfp_t atomic = GFP_ATOMIC;
+	bool yes = true;
+	struct wsheap_property p[] = {
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+		v3_gfp(&atomic),
+	};
+	struct wsheap_slice __percpu *slices;
+	unsigned int n, cpu;
+	struct wsheap *heap;
+	char *counter;
+
+	kunit_activate_static_stub(test, wsheap_object_alloc,
+				   v3_sized_object_alloc);
+	for (n = 1; n <= ARRAY_SIZE(p); n++) {
+		heap = v3_heap(test, SIZE_MAX, 0, p, n);
+		KUNIT_EXPECT_LE(test, st->object_size, 512);
+		counter = (char *)wsheap_quota_counter(heap);
+		KUNIT_EXPECT_TRUE(test, counter >= (char *)(heap + 1));
+		/* cache lines are shared only with other CPUs */
+		if (IS_ENABLED(CONFIG_SMP))
+			KUNIT_EXPECT_TRUE(test,
+					  IS_ALIGNED((unsigned long)counter,
+						     SMP_CACHE_BYTES));
+		KUNIT_EXPECT_TRUE(test, counter + sizeof(size_t) <=
+					(char *)heap + st->object_size);
+		slices = wsheap_slices(&heap->fast);
+		if (!slices)
+			continue;
+		for_each_possible_cpu(cpu) {
+			char *s = (char *)per_cpu_ptr(slices, cpu);
+
+			KUNIT_EXPECT_TRUE(test, s + sizeof(struct wsheap_slice) <=
+					  (char *)heap ||
+					  s >= (char *)heap + st->object_size);
+		}
+	}
 }
 
 /*
@@ -760,15 +997,133 @@ static void v3_concurrent_refusal_keeps_the_slices(struct kunit *test)
 	migrate_enable();
 
 	left = 64 * KiB - 128;
-	KUNIT_EXPECT_GT(test, heap->fast.max_size - heap->fast.requested,
-			0);
-	KUNIT_EXPECT_LT(test, heap->fast.max_size - heap->fast.requested,
-			left);
+	KUNIT_EXPECT_GT(test, wsheap_quota_left(heap), 0);
+	KUNIT_EXPECT_LT(test, wsheap_quota_left(heap), left);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, left, &q, NULL), 0);
 	KUNIT_EXPECT_NULL(test, wsheap_slices(&heap->fast));
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE),
 			64 * KiB);
+}
+
+/*
+ * Another CPU's call during a drain's grace period: hook_size bytes from
+ * the shared pointer (past WSHEAP_SLICE_BLOCK_MAX), while the slices' tag
+ * is clear.
+ */
+static void v3_quiesce_while_another_takes(struct wsheap *heap)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct v3_state *st = v3_of(test);
+	void *p;
+
+	st->hook_calls++;
+	if (!wsheap_slices(&heap->fast) &&
+	    !wsheap_alloc(heap, st->hook_size, &p, NULL))
+		st->hook_took = true;
+	synchronize_rcu();
+}
+
+/*
+ * A request that fits only with the slices' unused quota drains them,
+ * but another call takes quota while the drain waits for its grace
+ * period, so that the request no longer fits: it is refused, and the heap
+ * keeps its slices for the rest of the round (the drain was no use).
+ */
+static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
+				     sizeof(yes) };
+	struct wsheap *heap = v3_heap(test, 256 * KiB, 0, &p, 1);
+	size_t left, unused;
+	char *a, *q;
+
+	if (!WSHEAP_SLICES)
+		kunit_skip(test, "needs the inline path: no KASAN, KMSAN or WSHEAP_DEBUG");
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 8, (void **)&a, NULL), 0);
+	/* the slice took more quota than its block: at least 1 KiB */
+	left = wsheap_quota_left(heap);
+	unused = 256 * KiB - 8 - left;
+	KUNIT_ASSERT_GE(test, unused, KiB - 8);
+	st->hook_size = unused;
+	kunit_activate_static_stub(test, wsheap_slices_quiesce,
+				   v3_quiesce_while_another_takes);
+	/* fits with the unused quota, not once as much more is taken */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, left + unused / 2,
+					   (void **)&q, NULL), -EDQUOT);
+	KUNIT_ASSERT_EQ(test, st->hook_calls, 1);
+	KUNIT_ASSERT_TRUE(test, st->hook_took);
+	KUNIT_EXPECT_NOT_NULL(test, wsheap_slices(&heap->fast));
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+			8 + unused);
+	/* the slices still carve */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, (void **)&q, NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, wsheap_slices(&heap->fast));
+}
+
+/*
+ * Another CPU's calls right after the quota took an in-place growth's
+ * bytes: an 8-byte block, and a zero-byte one at 32, which moves the bump
+ * pointer and takes no quota.
+ */
+static bool v3_charge_then_others_carve(struct wsheap *heap, size_t size)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct v3_state *st = v3_of(test);
+	bool charged;
+	void *p;
+
+	kunit_deactivate_static_stub(test, wsheap_concurrent_charge);
+	charged = wsheap_concurrent_charge(heap, size);
+	st->hook_calls++;
+	st->hook_ret = wsheap_alloc(heap, 8, &p, NULL);
+	if (wsheap_alloc_aligned(heap, 0, 32, &p, NULL))
+		st->hook_ret = -EINVAL;
+	return charged;
+}
+
+/*
+ * Quota 96, REQUESTED_SIZE 82, X of 10 bytes the last block: X grows to
+ * 20 in place while another CPU asks for 8 bytes.  Either fits alone, not
+ * both.  The other CPU may be refused only if X did grow: a growth
+ * takes its bytes before its quota, so one that ends refused or copied
+ * never held quota another call was refused for.
+ */
+static void v3_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	gfp_t gfp = GFP_ATOMIC;
+	bool yes = true;
+	struct wsheap_property p[] = {
+		v3_gfp(&gfp),
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+	};
+	struct wsheap *heap = v3_heap(test, 96, 0, p, ARRAY_SIZE(p));
+	void *base, *x, *q = NULL;
+	int ret;
+
+	/* X ends off a 32-byte boundary, so the zero-byte block moves it */
+	KUNIT_ASSERT_EQ(test, wsheap_alloc_aligned(heap, 72, 32, &base, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 10, &x, NULL), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ALIGNED((unsigned long)x +
+					    wsheap_footprint(10), 32));
+	kunit_activate_static_stub(test, wsheap_concurrent_charge,
+				   v3_charge_then_others_carve);
+	ret = wsheap_realloc(heap, x, 10, 20, &q, NULL);
+	KUNIT_ASSERT_EQ(test, st->hook_calls, 1);
+	if (st->hook_ret) {
+		KUNIT_EXPECT_EQ(test, st->hook_ret, -EDQUOT);
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+				    "the other CPU was refused for a growth that did not happen");
+		KUNIT_EXPECT_PTR_EQ(test, q, x);
+	}
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+			82 + (ret ? 0 : 10) + (st->hook_ret ? 0 : 8));
 }
 
 /* Allocate @n blocks of 1 to 300 bytes, the same ones for the same seed. */
@@ -945,6 +1300,7 @@ static enum hrtimer_restart v3_churn_irq(struct hrtimer *timer)
 	gfp_t gfp = GFP_ATOMIC;
 	struct wsheap_property p = v3_gfp(&gfp);
 
+	v3_irq_handler_enter();
 	if (READ_ONCE(c->stop) || c->irq_lives == V3_CHURN_IRQ_LIVES)
 		return HRTIMER_NORESTART;
 	c->landed += READ_ONCE(c->thread_in_call);
@@ -969,6 +1325,7 @@ static enum hrtimer_restart v3_irq_life_fn(struct hrtimer *timer)
 	gfp_t gfp = GFP_ATOMIC;
 	struct wsheap_property p = v3_gfp(&gfp);
 
+	v3_irq_handler_enter();
 	if (!wsheap_create(KiB, 0, &p, 1, &life->heap, NULL)) {
 		if (wsheap_alloc(life->heap, 900, &life->block, NULL))
 			life->block = NULL;
@@ -997,10 +1354,10 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(first, 900, &block, NULL), 0);
 	wsheap_free(first);
 	hrtimer_init(&life->timer, CLOCK_MONOTONIC,
-		     HRTIMER_MODE_REL_PINNED_HARD);
+		     V3_TIMER_MODE_PINNED);
 	life->timer.function = v3_irq_life_fn;
 	hrtimer_start(&life->timer, ns_to_ktime(NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+		      V3_TIMER_MODE_PINNED);
 	end = jiffies + 5 * HZ;
 	while (!READ_ONCE(life->done) && time_before(jiffies, end))
 		cpu_relax();
@@ -1039,10 +1396,10 @@ static void v3_interrupt_and_thread_never_share_parked_memory(struct kunit *test
 	/* the interrupt's chunks too go straight to wsheap's allocator */
 	kunit_deactivate_static_stub(test, wsheap_chunk_mem_alloc);
 	migrate_disable();
-	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, V3_TIMER_MODE_PINNED);
 	c->timer.function = v3_churn_irq;
 	hrtimer_start(&c->timer, ns_to_ktime(20 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+		      V3_TIMER_MODE_PINNED);
 	end = jiffies + 10 * HZ;
 	while (READ_ONCE(c->irq_lives) < V3_CHURN_IRQ_LIVES &&
 	       time_before(jiffies, end)) {
@@ -1068,16 +1425,21 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_create_refuses_malformed_properties),
 	KUNIT_CASE(v3_atomic_heap_under_a_spinlock),
 	KUNIT_CASE(v3_atomic_heap_in_hard_interrupt),
+	KUNIT_CASE(v3_null_heap_calls_are_silent_anywhere),
 	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
 	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
 	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
 	KUNIT_CASE(v3_concurrent_small_blocks_come_from_slices),
+	KUNIT_CASE(v3_concurrent_heap_object_is_small_and_lined),
 	KUNIT_CASE(v3_concurrent_refusal_keeps_the_slices),
+	KUNIT_CASE(v3_concurrent_useless_drain_keeps_the_slices),
+	KUNIT_CASE(v3_concurrent_growth_refuses_no_one_in_vain),
 	KUNIT_CASE(v3_concurrent_replayed_round_needs_no_chunk),
 	KUNIT_CASE(v3_concurrent_in_place_window_as_on_any_heap),
 	KUNIT_CASE(v3_each_context_parks_in_slots_of_its_own),
 	KUNIT_CASE_SLOW(v3_interrupt_and_thread_never_share_parked_memory),
 	KUNIT_CASE(v3_reserve_carries_rounds_without_memory),
+	KUNIT_CASE(v3_reserve_counts_the_padding_a_block_needs),
 	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
 	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),
 	KUNIT_CASE(v3_numa_node_places_every_chunk),
