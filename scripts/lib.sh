@@ -271,8 +271,12 @@ build_modules() {
 
 # ---------------------------------------------------------------- logs
 
-# Kernel log lines that mean a kernel bug or a sanitizer report.
-BAD_LOG_RE='WARNING:|BUG|KASAN|UBSAN|Call Trace|Oops|general protection|[Kk]ernel panic|list_add corruption|refcount_t|sleeping function called from invalid context'
+# Kernel log lines that mean a kernel bug or a sanitizer report.  Lockdep
+# and the atomic-sleep checks head their reports with "WARNING:" or "BUG:"
+# (caught above); their titles are named too, in case a header is lost.
+BAD_LOG_RE='WARNING:|BUG|KASAN|UBSAN|Call Trace|Oops|general protection|[Kk]ernel panic|list_add corruption|refcount_t'
+BAD_LOG_RE+='|sleeping function called from invalid context|Invalid wait context|scheduling while atomic'
+BAD_LOG_RE+='|inconsistent lock state|possible (recursive|circular) locking|lock inversion dependency'
 
 # check_log LOG [ALLOW-RE]: fail if LOG holds a line matching BAD_LOG_RE
 # (minus lines matching ALLOW-RE), printing those lines.

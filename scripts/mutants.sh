@@ -25,8 +25,9 @@ WORK=$CACHE/mutants
 # use: they run in the build without KASAN that 'make test' also runs.
 # "observe" mutants break what only a booted kernel shows (the debugfs
 # file, trace events): the observe stage of 'make test' must fail on them.
-# "smp", "i386" and "kmsan" mutants break what only more than one CPU, a
-# 32-bit size_t or KMSAN shows: that kunit-* stage must fail on them.
+# "smp", "rt", "arm64", "i386" and "kmsan" mutants break what only more
+# than one CPU, PREEMPT_RT's lock rules, KASAN on several CPUs, a 32-bit
+# size_t or KMSAN shows: that kunit-* stage must fail on them.
 # "distro" mutants break what a distro build gets (exports, Kconfig
 # defaults): scripts/distro-config.sh must fail on them.
 MUTANTS=(
@@ -43,7 +44,7 @@ MUTANTS=(
 	"alignment of 4|wsheap.h|s/#define WSHEAP_ALIGN\t8/#define WSHEAP_ALIGN\t4/|plain"
 	"zero size gives NULL|wsheap.c|s/obj = ZERO_SIZE_PTR;(\n\t\} else \{\n\t\tobj = wsheap_bump_alloc)/obj = NULL;\$1/"
 	"v3: zero size gives NULL on a concurrent heap|wsheap.c|s/obj = ZERO_SIZE_PTR;(\n\t\} else \{\n\t\tobj = wsheap_concurrent_carve)/obj = NULL;\$1/"
-	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, needed\);/chunk = NULL;/"
+	"spare chunks never reused|wsheap.c|s/chunk = wsheap_chunk_find_spare\(heap, size, align\);/chunk = NULL;/"
 	"no use-after-free check|wsheap_debug.c|s/if \(READ_ONCE\(heap->magic\) != WSHEAP_MAGIC\) \{/if (0) {/|debug"
 	"no two-calls check|wsheap_debug.c|s/if \(atomic_xchg\(&heap->in_call, 1\)\) \{/if (0) {/|debug"
 	"chunk size unbounded by quota|wsheap.c|s/payload = max\(min\(payload, quota_left\), size\);/payload = max(payload, size);/"
@@ -80,7 +81,7 @@ MUTANTS=(
 	"every chunk may give up early|wsheap.c|s/\tif \(bytes > WSHEAP_SLAB_CHUNK_MAX\)\n\t\treturn gfp \x7c __GFP_RETRY_MAYFAIL;/\treturn gfp \x7c __GFP_RETRY_MAYFAIL;/"
 	"mark leaves realloc's in-place window open|wsheap.c|s/\theap->fast.last = NULL;\n\twsheap_forget_stray\(heap\);\n\twsheap_leave_exclusive\(heap\);\n\treturn 0;\n\}\nEXPORT_SYMBOL_GPL\(wsheap_mark\);/\twsheap_leave_exclusive(heap);\n\treturn 0;\n}\nEXPORT_SYMBOL_GPL(wsheap_mark);/"
 	"realloc trusts old_size|wsheap.c|s/if \(old && !\(heap->concurrent \?/if (0 \&\& !(heap->concurrent ?/"
-	"heaps and rounds share an epoch|wsheap.c|s/heap->epoch = this_cpu_inc_return\(wsheap_epoch_seq\) \* nr_cpu_ids \+ cpu;/heap->epoch = 1 + 0 * cpu;/"
+	"heaps and rounds share an epoch|wsheap.c|s/heap->epoch = wsheap_epoch_draw\(\);/heap->epoch = 1;/"
 	"debugfs: the reader walks only its own CPU's list|wsheap_debugfs.c|s/\tfor_each_possible_cpu\(cpu\) \{\n\t\tlist = per_cpu_ptr\(&wsheap_heap_lists, cpu\);\n\t\tspin_lock_irqsave\(/\tcpu = raw_smp_processor_id();\n\t{\n\t\tlist = per_cpu_ptr(\&wsheap_heap_lists, cpu);\n\t\tspin_lock_irqsave(/|smp"
 	"stats: 64-bit counters make the heap object kmalloc-256|wsheap_internal.h|s/\tunsigned int chunks;\n\tunsigned int resets;\n\tunsigned int quota_refusals;\n\tunsigned int oom_refusals;/\tunsigned long chunks;\n\tunsigned long resets;\n\tunsigned long quota_refusals;\n\tunsigned long oom_refusals;/"
 	"KMSAN: realloc in place poisons the whole block|wsheap_internal.h|s/\tif \(new_size > old_size\)\n\t\tkmsan_poison_memory\(obj \+ old_size, new_size - old_size,/\tif (new_size > old_size)\n\t\tkmsan_poison_memory(obj, new_size,/|kmsan"
@@ -114,7 +115,7 @@ MUTANTS=(
 	"v3: reserve not allocated at create|wsheap.c|s/if \(set.reserve && !wsheap_reserve_alloc\(new, set.reserve\)\)/if (0)/"
 	"v3: atomic heap grows through vmalloc|wsheap.c|s/\tif \(wsheap_gfp_is_atomic\(gfp\)\)\n\t\treturn bytes <= KMALLOC_MAX_SIZE \?/\tif (0)\n\t\treturn bytes <= KMALLOC_MAX_SIZE ?/"
 	"v3: GFP_KERNEL for an atomic heap's chunk|wsheap.c|s/chunk = wsheap_chunk_mem_alloc\(bytes, heap->gfp, heap->node,/chunk = wsheap_chunk_mem_alloc(bytes, (heap->gfp \& ~GFP_ATOMIC) \x7c GFP_KERNEL, heap->node,/"
-	"v3: might_sleep left on an atomic path|wsheap_internal.h|s/\tif \(!heap \x7c\x7c !wsheap_heap_is_atomic\(heap\)\)\n\t\tmight_sleep\(\);/\tmight_sleep();/"
+	"v3: might_sleep left on an atomic path|wsheap_internal.h|s/\tif \(heap && !wsheap_heap_is_atomic\(heap\)\)\n\t\tmight_sleep\(\);/\tif (heap)\n\t\tmight_sleep();/"
 	"v3: node ignored for slab chunks|wsheap.c|s/mem = wsheap_slab_alloc\(bytes, gfp \x7c __GFP_NORETRY, node\);/mem = wsheap_slab_alloc(bytes, gfp \x7c __GFP_NORETRY, NUMA_NO_NODE);/"
 	"v3: a property's value_size not checked|wsheap_property.c|s/if \(prop->value_size != value_size\)/if (0)/"
 	"v3: any GFP accepted|wsheap_property.c|s/if \(!wsheap_gfp_is_valid\(set->gfp\)\)/if (0)/"
@@ -123,23 +124,36 @@ MUTANTS=(
 	"v3: GFP_NOWAIT read back without its own __GFP_NOWARN|wsheap_property.c|s/\*\(gfp_t \*\)value = wsheap_gfp_given\(heap\);/*(gfp_t *)value = heap->gfp \& ~(WSHEAP_GFP_FLAGS \x7c __GFP_ACCOUNT);/"
 	"v3: debugfs list lock not irq-safe|wsheap_debugfs.c|s/\tspin_lock_irqsave\(&list->lock, flags\);\n\tlist_add_tail\(&heap->listing.node, &list->heaps\);\n\tspin_unlock_irqrestore\(&list->lock, flags\);/\tflags = 0;\n\tspin_lock(\&list->lock);\n\tlist_add_tail(\&heap->listing.node, \&list->heaps);\n\tspin_unlock(\&list->lock);\n\t(void)flags;/|smp"
 	"v3: plain bump on a concurrent heap|wsheap_concurrent.c|s/\} while \(!try_cmpxchg\(&c->bump, &bump, obj \+ wsheap_footprint\(size\)\)\);/} while (0);\n\tWRITE_ONCE(c->bump, obj + wsheap_footprint(size));/|smp"
-	"v3: REQUESTED_SIZE updated without atomicity|wsheap_concurrent.c|s/\t\} while \(!try_cmpxchg\(&heap->fast.requested, &requested,\n\t\t\t      requested \+ size\)\);\n\treturn true;/\t} while (0);\n\theap->fast.requested = requested + size;\n\treturn true;/|smp"
+	"v3: REQUESTED_SIZE updated without atomicity|wsheap_concurrent.c|s/\t\} while \(!try_cmpxchg\(counter, &requested, requested \+ size\)\);\n\treturn true;/\t} while (0);\n\t*counter = requested + size;\n\treturn true;/|smp"
 	"v3: check-then-add quota race|wsheap_concurrent.c|s/\tdo \{\n\t\tif \(size > heap->fast.max_size - requested\)\n\t\t\treturn false;\n\t\} while/\tif (size > heap->fast.max_size - requested)\n\t\treturn false;\n\twhile/|smp"
 	"v3: a mark does not end a concurrent heap's in-place window|wsheap_concurrent.c|s/\tc->floor = heap->fast.bump;\n//"
 	"v3: a concurrent heap's block before a stray stays the last|wsheap_concurrent.c|s/\telse if \(obj\)\n/\telse if (0)\n/|plain"
 	"v3: an empty block leaves a concurrent heap's last block the last|wsheap.c|s/\tif \(!size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
 	"v3: a block resized to nothing leaves the one before it the last|wsheap_concurrent.c|s/\tif \(!new_size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
 	"v3: concurrent heap carved inline|wsheap_concurrent.c|s/\theap->fast.bump = NULL;\n\theap->fast.limit = NULL;\n\theap->stray = NULL;\n\twsheap_slices_give/\theap->stray = NULL;\n\twsheap_slices_give/|plain"
-	"v3: a drain keeps the slices' unused quota|wsheap_concurrent.c|s/\t\tsynchronize_rcu\(\);\n\t\twsheap_slices_fold\(heap\);/\t\tsynchronize_rcu();/|plain"
+	"v3: a drain keeps the slices' unused quota|wsheap_concurrent.c|s/\tsynchronize_rcu\(\);\n\twsheap_slices_fold\(heap\);/\tsynchronize_rcu();/|plain"
 	"v3: a slice's quota not recorded|wsheap_concurrent.c|s/\tWRITE_ONCE\(s->charged, got\);/\tWRITE_ONCE(s->charged, 0);/|plain"
-	"v3: exclusive calls keep the slices|wsheap_concurrent.c|s/\t\tif \(c->sliced\)\n\t\t\twsheap_slices_fold\(heap\);\n//|plain"
+	"v3: exclusive calls keep the slices|wsheap_concurrent.c|s/\t\tif \(c->slices\)\n\t\t\twsheap_slices_fold\(heap\);\n//|plain"
 	"v3: slices for an atomic heap|wsheap_concurrent.c|s/ && !set->reserve &&\n\t       !wsheap_gfp_is_atomic\(set->gfp\);/ \&\& !set->reserve;/|plain"
 	"v3: slices for a heap with a reserve|wsheap_concurrent.c|s/set->concurrent && !set->reserve &&/set->concurrent \&\&/|plain"
 	"v3: a new slice passes over smaller spares|wsheap_concurrent.c|s/wsheap_shared_grow_locked\(heap, need, WSHEAP_ALIGN\);/wsheap_shared_grow_locked(heap, want, WSHEAP_ALIGN);/|plain"
 	"v3: a new slice does not claim its CPU|wsheap_concurrent.c|s/\t\tobj = wsheap_slice_take\(s, size, align\);\n\t\}\n\twsheap_slices_claim\(c, cpu\);/\t\tobj = wsheap_slice_take(s, size, align);\n\t}/|smp"
-	"v3: a drain where it cannot help|wsheap_concurrent.c|s/ && unused &&\n\t    size <= heap->fast.max_size -\n\t\t    \(READ_ONCE\(heap->fast.requested\) - unused\)\) \{/ \&\& unused) {/|plain"
-	"v3: a slice block resized in place after another CPU carved|wsheap_concurrent.c|s/if \(base && READ_ONCE\(c->owner\) == cpu\)/if (base)/|smp"
-	"v3: an empty or shared block leaves the slice's last block the last|wsheap_concurrent.c|s/\t\twsheap_cpu_slice\(base, cpu\)->last = NULL;\n//|plain"
+	"v3: a drain where it cannot help|wsheap_concurrent.c|s/ \x7c\x7c !unused \x7c\x7c\n\t    size > wsheap_quota_left\(heap\) \+ unused\)/ \x7c\x7c !unused)/|plain"
+	"v3: a slice block resized in place after another CPU carved|wsheap_concurrent.c|s/if \(slices && READ_ONCE\(c->owner\) == smp_processor_id\(\)\)/if (slices)/|smp"
+	"v3: an empty or shared block leaves the slice's last block the last|wsheap_concurrent.c|s/\t\tthis_cpu_ptr\(slices\)->last = NULL;\n//|plain"
+	"review 1: a spare asked for the worst-case padding|wsheap.c|s/if \(!chunk->seq && wsheap_chunk_fits\(chunk, size, align\)\)/if (!chunk->seq \&\& wsheap_chunk_room(chunk) >= wsheap_room_needed(size, align))/|plain"
+	"review 1: a block that fills its chunk leaves no current chunk|wsheap.c|s/\(size_t\)\(wsheap_chunk_end\(chunk\) - next\) >=/(size_t)(wsheap_chunk_end(chunk) - next) >/|plain"
+	"review 2: the growth lock a raw spinlock again|wsheap_concurrent.c|s/\t\tspinlock_t lock;/\t\traw_spinlock_t lock;/; s/\t\tspin_lock_init\(&c->lock\);/\t\traw_spin_lock_init(\&c->lock);/; s/\t\tspin_lock_irqsave\(&c->lock, flags\);/\t\traw_spin_lock_irqsave(\&c->lock, flags);/; s/\t\tspin_unlock_irqrestore\(&c->lock, flags\);/\t\traw_spin_unlock_irqrestore(\&c->lock, flags);/|rt"
+	"review 3: debugfs lists a new heap with preemption off|wsheap_debugfs.c|s/\tunsigned int cpu = raw_smp_processor_id\(\);\n\tstruct wsheap_heap_list \*list = per_cpu_ptr\(&wsheap_heap_lists, cpu\);\n\tunsigned long flags;\n/\tstruct wsheap_heap_list *list = get_cpu_ptr(\&wsheap_heap_lists);\n\tunsigned int cpu = smp_processor_id();\n\tunsigned long flags;\n/; s/(\tspin_unlock_irqrestore\(&list->lock, flags\);\n)(\}\n\n\/\*\*\n \* wsheap_stats_unlist)/\$1\tput_cpu_ptr(\&wsheap_heap_lists);\n\$2/|rt"
+	"review 4: a shrink poisons its tail after the bump moves back|wsheap_concurrent.c|s/(\tif \(tail\)\n\t\twsheap_kasan_take_back\(old \+ ALIGN\(new_size, WSHEAP_ALIGN\),\n\t\t\t\t       tail\);\n\twsheap_sanitize_resize\(old, old_size, new_size\);\n)(\tif \(!try_cmpxchg\(&c->bump, &end, new_end\)\) \{\n\t\twsheap_kasan_hand_out\(old, old_size\);\n\t\treturn false;\n\t\}\n)/\$2\$1/|arm64"
+	"review 5: a zero-byte call may lower the floor|wsheap_concurrent.c|s/(void wsheap_concurrent_end_window.*?)wsheap_floor_raise\(c, READ_ONCE\(c->bump\)\);/\${1}WRITE_ONCE(c->floor, READ_ONCE(c->bump));/s|smp"
+	"review 6: an in-place growth takes its quota before its bytes|wsheap_concurrent.c|s/\tif \(!try_cmpxchg\(&c->bump, &end, new_end\)\)\n\t\treturn false;\n\tif \(!wsheap_concurrent_charge\(heap, new_size - old_size\)\) \{\n\t\ttry_cmpxchg\(&c->bump, &new_end,\n\t\t\t    old \+ wsheap_footprint\(old_size\)\);\n\t\treturn false;\n\t\}\n/\tif (!wsheap_concurrent_charge(heap, new_size - old_size))\n\t\treturn false;\n\tif (!try_cmpxchg(\&c->bump, \&end, new_end)) {\n\t\twsheap_concurrent_uncharge(heap, new_size - old_size);\n\t\treturn false;\n\t}\n/"
+	"review 7: an epoch drawn may be 0|wsheap.c|s/ \x7c\x7c !epoch\)\)/))/"
+	"review 7: epochs of 32 bits on 32-bit kernels|wsheap_internal.h|s/\tu64 epoch;/\tunsigned long epoch;/|i386"
+	"review 8: might_sleep for a NULL heap|wsheap_internal.h|s/\tif \(heap && !wsheap_heap_is_atomic\(heap\)\)\n\t\tmight_sleep\(\);/\tif (!heap \x7c\x7c !wsheap_heap_is_atomic(heap))\n\t\tmight_sleep();/"
+	"review 9: a CPU's slice not recorded in the mask|wsheap_concurrent.c|s/\t\tcpumask_set_cpu\(cpu, c->carvers\);\n//|plain"
+	"review 10: the quota counter back in struct wsheap_bump|wsheap_concurrent.c|s/\treturn &wsheap_shared\(heap\)->requested;/\treturn (size_t *)\&heap->fast.requested;/"
+	"review 11: a drain that did not help drops the slices|wsheap_concurrent.c|s/\tif \(size > wsheap_quota_left\(heap\)\)\n\t\twsheap_slices_give\(heap\);\n//|plain"
 )
 
 [ -x "$BUILD/linux" ] || { echo "mutants: run 'make test' first ($BUILD/linux missing)" >&2; exit 1; }
@@ -154,6 +168,7 @@ restore() {
 
 run_mutant() {
 	local name=$1 file=$2 subst=$3 kind=$4 log build=$BUILD debug=n kasan=y
+	local lockdep=()
 
 	case $kind in
 	debug)	build=$DEBUG_BUILD debug=y ;;
@@ -169,7 +184,7 @@ run_mutant() {
 	fi
 	log=$CACHE/mutant.log
 	case $kind in
-	smp | i386 | kmsan)
+	smp | rt | arm64 | i386 | kmsan)
 		if WSHEAP_LOCK_HELD=1 WSHEAP_RESULTS=$WORK/results \
 			bash "$WORK/scripts/kunit.sh" "$kind" >"$log" 2>&1; then
 			echo "SURVIVED  $name"
@@ -194,11 +209,18 @@ run_mutant() {
 		echo "caught    $name: $(grep -E 'warning:|ERROR' "$log" | head -1)"
 		return 0
 	fi
+	# the builtin stage's kernel has lockdep (scripts/kunit.sh): the same
+	# options here, so that its build directory is not reconfigured
+	if [ "$build" = "$BUILD" ]; then
+		lockdep=(--kconfig_add=CONFIG_PROVE_LOCKING=y
+			 --kconfig_add=CONFIG_PROVE_RAW_LOCK_NESTING=y)
+	fi
 	ln -sfn "$WORK" "$TREE/drivers/misc/wsheap"
 	rm -rf "$build/drivers/misc/wsheap"
 	if (cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
 		--kunitconfig="$WORK/kunit" --build_dir="$build" \
 		--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n \
+		"${lockdep[@]}" \
 		--kconfig_add=CONFIG_WSHEAP_DEBUG=$debug \
 		--kconfig_add=CONFIG_KASAN=$kasan \
 		--kconfig_add=CONFIG_KASAN_GENERIC=$kasan \

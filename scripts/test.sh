@@ -8,15 +8,15 @@
 #	wsheap: N passed, N failed
 #
 # with the counts KUnit itself reported, summed over the built-in runs
-# (UML with and without KASAN, UML in atomic context; x86_64 SMP, arm64,
-# i386 and KMSAN under QEMU) and the module run.  Full logs are in
-# $CACHE/logs.
+# (UML with and without KASAN, UML in atomic context; x86_64 SMP, x86_64
+# PREEMPT_RT, arm64, i386 and KMSAN under QEMU) and the module run.  Full
+# logs are in $CACHE/logs.
 #
 # WSHEAP_STAGES="kunit lint" runs only those stages.
 
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES="kunit kunit-plain atomic kunit-smp kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint docs patches faults endurance"
+ALL_STAGES="kunit kunit-plain atomic kunit-smp kunit-rt kunit-arm64 kunit-i386 kunit-kmsan uml-kunit kasan observe demo debian dkms lint docs patches faults endurance"
 STAGES=${WSHEAP_STAGES:-$ALL_STAGES}
 HERE=$(dirname "$0")
 
@@ -25,6 +25,7 @@ declare -A script=(
 	[kunit-plain]="kunit.sh plain"
 	[atomic]="kunit.sh atomic"
 	[kunit-smp]="kunit.sh smp"
+	[kunit-rt]="kunit.sh rt"
 	[kunit-arm64]="kunit.sh arm64"
 	[kunit-i386]="kunit.sh i386"
 	[kunit-kmsan]="kunit.sh kmsan"
@@ -74,7 +75,7 @@ done
 
 passed=0
 nfailed=0
-for r in kunit-builtin kunit-plain kunit-atomic kunit-smp kunit-arm64 kunit-i386 kunit-kmsan kunit-module; do
+for r in kunit-builtin kunit-plain kunit-atomic kunit-smp kunit-rt kunit-arm64 kunit-i386 kunit-kmsan kunit-module; do
 	if [ -f "$RESULTS/$r" ]; then
 		read -r p f _ <"$RESULTS/$r"
 		passed=$((passed + p))
