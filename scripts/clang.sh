@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The clang build of the lint gate: Debian's clang and LLVM tools
-# (LLVM=1) build a UML kernel from the same configuration as the module
+# (LLVM=1) prepare a UML tree from the same configuration as the module
 # kernel of uml.sh (KUnit, KASAN, CONFIG_WSHEAP_DEBUG), in its own
-# directory $CACHE/build/uml-clang, and the project's modules against it
+# directory $CACHE/build/uml-clang, and build the project's modules in it
 # (every client: demo, stress, benchmark, KASAN probe, observe, KUnit
-# suites) with W=1: any compiler or modpost warning fails.  A kernel
+# suites) with W=1: any compiler or modpost warning fails.  A tree
 # configured for gcc cannot build clang modules (its .config holds gcc's
-# flags), and modpost needs the kernel's symbol list, hence a whole
-# kernel; it is rebuilt only when its configuration or the kernel source
-# change.
+# flags), so the clang tree is configured and prepared (modules_prepare)
+# but not linked: modpost reads the symbol list of the gcc kernel of the
+# same configuration (uml.sh's, which the stages before this one built),
+# as the exports do not depend on the compiler.  That saves a whole clang
+# kernel build in a cold run.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
@@ -30,11 +32,18 @@ fi
 
 # LLVM=1 in the environment reaches every make below: the configuration,
 # the kernel and the modules.
+# the gcc kernel of the same configuration, for its symbol list
+if ! build_uml_kernel; then
+	warn "the UML kernel did not build (log: $LOGS/$UML_NAME-kernel.log)"
+	exit 1
+fi
+symvers=$UML_BUILD/vmlinux.symvers
+
 export LLVM=1
 UML_BUILD=$CACHE/build/uml-clang
 UML_NAME=uml-clang
-if ! build_uml_kernel; then
-	warn "the clang UML kernel did not build (log: $LOGS/$UML_NAME-kernel.log)"
+if ! prepare_uml_tree "$symvers"; then
+	warn "the clang UML tree was not prepared (log: $LOGS/$UML_NAME-kernel.log)"
 	exit 1
 fi
 grep -q '^CONFIG_CC_IS_CLANG=y' "$UML_BUILD/.config" ||
@@ -52,4 +61,4 @@ if ! WSHEAP_CLEAN=1 build_modules lint-clang "$UML_BUILD" "$log" "DEMO STRESS BE
 		ARCH=um CONFIG_WSHEAP_KUNIT_TEST=m; then
 	exit 1
 fi
-say "clang $have (LLVM=1), W=1 against the clang UML kernel (KUnit, KASAN, WSHEAP_DEBUG): no warnings ($(($(now) - t0)) s)"
+say "clang $have (LLVM=1), W=1 against the clang UML tree (KUnit, KASAN, WSHEAP_DEBUG): no warnings ($(($(now) - t0)) s)"

@@ -56,10 +56,8 @@ _verify_uml_config() {
 	[ "$bad" -eq 0 ] || { warn "UML config does not hold the requested options ($UML_BUILD/.config)"; return 1; }
 }
 
-# Configure UML_BUILD from the fragment UML_MERGED and build it; logs
-# are named after UML_NAME.  scripts/bench.sh uses it for its own kernel.
-_build_uml_kernel() {
-	local log=$LOGS/$UML_NAME-kernel.log
+# Configure UML_BUILD from the fragment UML_MERGED, unless it is already.
+_configure_uml_tree() {
 	_ensure_tree
 	mkdir -p "$UML_BUILD"
 	if ! cmp -s "$UML_MERGED" "$UML_BUILD/.wsheap-config" ||
@@ -70,7 +68,14 @@ _build_uml_kernel() {
 			make -C "$TREE" ARCH=um O="$UML_BUILD" olddefconfig || return 1
 		cp "$UML_MERGED" "$UML_BUILD/.wsheap-config"
 	fi
-	_verify_uml_config || return 1
+	_verify_uml_config
+}
+
+# Configure UML_BUILD and build it; logs are named after UML_NAME.
+# scripts/bench.sh uses it for its own kernel.
+_build_uml_kernel() {
+	local log=$LOGS/$UML_NAME-kernel.log
+	_configure_uml_tree || return 1
 	say "building the UML kernel in $UML_BUILD (log: $log)"
 	# Only the kernel and what M= builds need; the project's modules are
 	# built out of tree below, not as part of the kernel.
@@ -109,6 +114,23 @@ cached_uml_kernel() {
 build_uml_kernel() {
 	_merge_uml_config
 	cached_uml_kernel
+}
+
+# UML_BUILD configured from UML_MERGED and prepared for M= builds
+# (modules_prepare), not linked: its Module.symvers is SYMVERS, a kernel's
+# of the same configuration.
+_prepare_uml_tree() {
+	local symvers=$1 log=$LOGS/$UML_NAME-kernel.log
+	_configure_uml_tree || return 1
+	say "preparing the UML tree in $UML_BUILD for module builds (log: $log)"
+	run_logged "$log" make -C "$TREE" ARCH=um O="$UML_BUILD" -j"$JOBS" \
+		modules_prepare || return 1
+	cp "$symvers" "$UML_BUILD/Module.symvers"
+}
+
+prepare_uml_tree() {
+	_merge_uml_config
+	locked _prepare_uml_tree "$1"
 }
 
 # Build the project's modules against the UML kernel; MODDIR is the
