@@ -84,7 +84,7 @@ bash "$(dirname "$0")/distro-config.sh" || rc=1
 ensure_pkgs dpkg-dev
 check_versions || rc=1
 
-# clang (LLVM=1) against a clang-built UML kernel, W=1.
+# clang (LLVM=1) in a clang-configured UML tree, W=1.
 bash "$(dirname "$0")/clang.sh" || rc=1
 
 if [ "$rc" -eq 0 ]; then
