@@ -604,7 +604,7 @@ static u64 wsheap_epoch_draw(void)
  *	start of a new batch when that is 0 or @last ends a batch
  *
  * For the cases at 2^32 and at the wrap to 0.  The caller keeps its CPU
- * (preemption off) until its mark has drawn.
+ * (migrate_disable()) until its mark has drawn.
  */
 WSHEAP_VISIBLE_FOR_TEST void wsheap_epoch_set_last(u64 last)
 {

@@ -666,26 +666,25 @@ static void freed_heaps_leave_the_listing(struct kunit *test)
  * Mark identities are 64-bit on every architecture and never 0: a round
  * whose epoch is drawn at 2^32 (0 in 32 bits) or next to the wrap of the
  * 64-bit count still has marks that roll back, and a mark of the round
- * before is still refused.  The hook sets this CPU's last draw; the heap
- * is atomic so that its marks can be taken with preemption off.
+ * before is still refused.  The hook sets this CPU's last draw; the task
+ * stays on its CPU (migrate_disable(), not preempt_disable(): a mark of a
+ * heap that may sleep runs might_sleep()) until its mark has drawn.
  */
 static void mark_epochs_pass_2_32_and_the_wrap(struct kunit *test)
 {
 	static const u64 lasts[] = {
 		U32_MAX - 1, U32_MAX, U64_MAX - 1, U64_MAX,
 	};
-	gfp_t gfp = GFP_ATOMIC;
-	struct wsheap_property p = { WSHEAP_PROPERTY_GFP, &gfp, sizeof(gfp) };
-	struct wsheap *heap = new_heap_with(test, 64 * KiB, 64 * KiB, &p, 1);
+	struct wsheap *heap = new_heap(test, 64 * KiB, 64 * KiB);
 	struct wsheap_mark mark, old;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(lasts); i++) {
-		preempt_disable();
+		migrate_disable();
 		wsheap_epoch_set_last(lasts[i]);
 		ret = wsheap_mark(heap, &mark, NULL);
-		preempt_enable();
+		migrate_enable();
 		KUNIT_ASSERT_EQ(test, ret, 0);
 		KUNIT_EXPECT_NE(test, heap->epoch, 0);
 		if (lasts[i] != U64_MAX)

@@ -851,8 +851,12 @@ struct smp_race {
 	/* the cases' shared state */
 	char *given_back;
 	unsigned long b_calls;
-	bool b_in_call;
-	bool stop;
+	/*
+	 * ints, not bools: gcc 12 built READ_ONCE() of b_in_call, a bool,
+	 * as a plain 1-byte read under KCSAN (a data-race report)
+	 */
+	int b_in_call;
+	int stop;
 };
 
 static int smp_racer_fn(void *data)
@@ -933,7 +937,7 @@ static void smp_shrinker(struct smp_race *r)
 		if (memchr_inv(q, 0xa1, 16))
 			r->bad++;
 	}
-	WRITE_ONCE(r->stop, true);
+	WRITE_ONCE(r->stop, 1);
 }
 
 /* B carves 32 bytes and uses them for a while. */
@@ -1012,7 +1016,7 @@ static void smp_window_closer(struct smp_race *r)
 		if (q == x)
 			r->count++;
 	}
-	WRITE_ONCE(r->stop, true);
+	WRITE_ONCE(r->stop, 1);
 }
 
 static void smp_zero_byte_caller(struct smp_race *r)
@@ -1020,10 +1024,10 @@ static void smp_zero_byte_caller(struct smp_race *r)
 	void *z;
 
 	while (!READ_ONCE(r->stop)) {
-		WRITE_ONCE(r->b_in_call, true);
+		WRITE_ONCE(r->b_in_call, 1);
 		if (wsheap_alloc_aligned(r->heap, 0, 32, &z, NULL))
 			r->bad++;
-		WRITE_ONCE(r->b_in_call, false);
+		WRITE_ONCE(r->b_in_call, 0);
 		WRITE_ONCE(r->b_calls, r->b_calls + 1);
 	}
 }

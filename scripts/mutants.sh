@@ -131,7 +131,7 @@ MUTANTS=(
 	"v3: an empty block leaves a concurrent heap's last block the last|wsheap.c|s/\tif \(!size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
 	"v3: a block resized to nothing leaves the one before it the last|wsheap_concurrent.c|s/\tif \(!new_size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
 	"v3: concurrent heap carved inline|wsheap_concurrent.c|s/\theap->fast.bump = NULL;\n\theap->fast.limit = NULL;\n\theap->stray = NULL;\n\twsheap_slices_give/\theap->stray = NULL;\n\twsheap_slices_give/|plain"
-	"v3: a drain keeps the slices' unused quota|wsheap_concurrent.c|s/\tsynchronize_rcu\(\);\n\twsheap_slices_fold\(heap\);/\tsynchronize_rcu();/|plain"
+	"v3: a drain keeps the slices' unused quota|wsheap_concurrent.c|s/\twsheap_slices_quiesce\(heap\);\n\twsheap_slices_fold\(heap\);/\twsheap_slices_quiesce(heap);/|plain"
 	"v3: a slice's quota not recorded|wsheap_concurrent.c|s/\tWRITE_ONCE\(s->charged, got\);/\tWRITE_ONCE(s->charged, 0);/|plain"
 	"v3: exclusive calls keep the slices|wsheap_concurrent.c|s/\t\tif \(c->slices\)\n\t\t\twsheap_slices_fold\(heap\);\n//|plain"
 	"v3: slices for an atomic heap|wsheap_concurrent.c|s/ && !set->reserve &&\n\t       !wsheap_gfp_is_atomic\(set->gfp\);/ \&\& !set->reserve;/|plain"
