@@ -255,17 +255,23 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_quota_left);
 /*
  * Blocks below @to are no longer resized in place.  The floor only rises:
  * a call that read an older bump pointer never lets a block carved since
- * back into the window.
+ * back into the window.  The KUnit suites put another CPU's calls in
+ * here, between the read of @to and the raise.
  */
-static void wsheap_floor_raise(struct wsheap_concurrent *c, char *to)
+WSHEAP_VISIBLE_FOR_TEST void wsheap_floor_raise(struct wsheap *heap, char *to)
 {
-	char *floor = READ_ONCE(c->floor);
+	struct wsheap_concurrent *c = wsheap_shared(heap);
+	char *floor;
 
+	KUNIT_STATIC_STUB_REDIRECT(wsheap_floor_raise, heap, to);
+
+	floor = READ_ONCE(c->floor);
 	do {
 		if (floor >= to)
 			return;
 	} while (!try_cmpxchg(&c->floor, &floor, to));
 }
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_floor_raise);
 
 /*
  * The current chunk's bump pointer and limit, read so that they belong to
@@ -316,7 +322,7 @@ void wsheap_concurrent_end_window(struct wsheap *heap)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
-	wsheap_floor_raise(c, READ_ONCE(c->bump));
+	wsheap_floor_raise(heap, READ_ONCE(c->bump));
 }
 
 /* Make the bump pointer that the slow path left in heap->fast current. */
@@ -362,7 +368,7 @@ static void *wsheap_shared_grow_locked(struct wsheap *heap, size_t size,
 		 * A stray: the block before the bump is no longer the last,
 		 * nor any carved since the snapshot, so the bump read now.
 		 */
-		wsheap_floor_raise(c, READ_ONCE(c->bump));
+		wsheap_floor_raise(heap, READ_ONCE(c->bump));
 	heap->stray = NULL;
 	return obj;
 }
@@ -486,7 +492,7 @@ static void wsheap_slices_drain(struct wsheap *heap, size_t size)
 	wsheap_slices_quiesce(heap);
 	wsheap_slices_fold(heap);
 	/* no block carved before is resized in place, from now on */
-	wsheap_floor_raise(c, READ_ONCE(c->bump));
+	wsheap_floor_raise(heap, READ_ONCE(c->bump));
 	/* the slices carved so much meanwhile that it was no use */
 	if (size > wsheap_quota_left(heap))
 		wsheap_slices_give(heap);

@@ -465,6 +465,7 @@ void wsheap_epoch_set_last(u64 last);
 size_t wsheap_quota_left(struct wsheap *heap);
 size_t *wsheap_quota_counter(const struct wsheap *heap);
 void wsheap_slices_quiesce(struct wsheap *heap);
+void wsheap_floor_raise(struct wsheap *heap, char *to);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);
 #ifdef CONFIG_DEBUG_FS
 struct seq_file;

@@ -47,6 +47,7 @@ struct v3_state {
 	size_t object_size;		/* of the last heap object */
 	unsigned int hook_calls;	/* of a case's stub inside a call */
 	size_t hook_size;
+	void *hook_block;
 	int hook_ret;
 	bool hook_took;
 };
@@ -1135,6 +1136,59 @@ static void v3_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
 			82 + (ret ? 0 : 10) + (st->hook_ret ? 0 : 8));
 }
 
+/*
+ * Another CPU's calls after a zero-byte call read the bump pointer and
+ * before it raises the floor: a 32-byte block, and a zero-byte call that
+ * ends that block's window.
+ */
+static void v3_others_close_a_window(struct wsheap *heap, char *to)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct v3_state *st = v3_of(test);
+	void *z;
+
+	kunit_deactivate_static_stub(test, wsheap_floor_raise);
+	st->hook_calls++;
+	if (wsheap_alloc_aligned(heap, 32, 32, &st->hook_block, NULL) ||
+	    wsheap_alloc_aligned(heap, 0, 32, &z, NULL))
+		st->hook_ret = -ENOMEM;
+	wsheap_floor_raise(heap, to);
+}
+
+/*
+ * The floor below which no block is resized in place only rises: a
+ * zero-byte call that read the bump pointer before another CPU carved a
+ * block and closed its window never reopens it.  The blocks are 32 bytes
+ * at 32, so no zero-byte call moves the bump pointer (a KASAN redzone
+ * would).
+ */
+static void v3_concurrent_floor_only_rises(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	gfp_t gfp = GFP_ATOMIC;
+	bool yes = true;
+	struct wsheap_property p[] = {
+		v3_gfp(&gfp),
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+	};
+	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+	void *first, *z, *q;
+
+	if (WSHEAP_REDZONE)
+		kunit_skip(test, "a redzone makes every zero-byte block move the bump pointer");
+	KUNIT_ASSERT_EQ(test, wsheap_alloc_aligned(heap, 32, 32, &first, NULL),
+			0);
+	kunit_activate_static_stub(test, wsheap_floor_raise,
+				   v3_others_close_a_window);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc_aligned(heap, 0, 32, &z, NULL), 0);
+	KUNIT_ASSERT_EQ(test, st->hook_calls, 1);
+	KUNIT_ASSERT_EQ(test, st->hook_ret, 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, st->hook_block, 32, 48, &q,
+					     NULL), 0);
+	KUNIT_EXPECT_PTR_NE_MSG(test, q, st->hook_block,
+				"resized in place after its window closed");
+}
+
 /* Allocate @n blocks of 1 to 300 bytes, the same ones for the same seed. */
 static void v3_fill(struct kunit *test, struct wsheap *heap, unsigned int n)
 {
@@ -1443,6 +1497,7 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_concurrent_refusal_keeps_the_slices),
 	KUNIT_CASE(v3_concurrent_useless_drain_keeps_the_slices),
 	KUNIT_CASE(v3_concurrent_growth_refuses_no_one_in_vain),
+	KUNIT_CASE(v3_concurrent_floor_only_rises),
 	KUNIT_CASE(v3_concurrent_replayed_round_needs_no_chunk),
 	KUNIT_CASE(v3_concurrent_in_place_window_as_on_any_heap),
 	KUNIT_CASE(v3_each_context_parks_in_slots_of_its_own),
