@@ -5,7 +5,7 @@
 # own, under the build lock.  The raw kernel log must also be clean of
 # warnings and sanitizer reports.
 #
-#	scripts/kunit.sh [builtin|plain|atomic|smp|rt|arm64|i386|kmsan]
+#	scripts/kunit.sh [builtin|plain|atomic|smp|rt|arm64|i386|kmsan] [build|exec]
 #
 #  builtin  UML, KASAN, UBSAN and lockdep (PROVE_RAW_LOCK_NESTING), in
 #           $CACHE/build/kunit
@@ -30,14 +30,23 @@
 #
 # Writes "passed failed skipped" to $RESULTS/kunit-<variant> (kunit-builtin
 # for the default).
+#
+# With a second argument only half is done: "build" configures and builds
+# under the build lock, "exec" boots what the last build left and checks
+# it, without the lock.  scripts/test.sh runs a QEMU variant's exec in the
+# background while the next stage builds: under TCG a KUnit run keeps
+# about one host core busy, a build both.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
 
 t0=$(now)
 variant=${1:-builtin}
+phase=${2:-all}
 kconfig_add=()
+# kunit.py options: arch_args for every subcommand, exec_args for exec only
 arch_args=()
+exec_args=()
 # builtin and atomic share one UML kernel: lockdep with the raw-lock
 # nesting rules of PREEMPT_RT (spinlock_t under raw_spinlock_t is a report)
 uml_lockdep=(CONFIG_PROVE_LOCKING=y CONFIG_PROVE_RAW_LOCK_NESTING=y
@@ -58,7 +67,8 @@ plain)
 atomic)
 	# the builtin stage's kernel, so no build of its own
 	kconfig_add=("${uml_lockdep[@]}")
-	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n wsheap_contract_v3)
+	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n)
+	exec_args=(wsheap_contract_v3)
 	live=('Lock dependency validator'
 	      'v3_concurrent_heap_shared_with_an_interrupt: .* by the interrupt')
 	stage "KUnit v3 suite in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
@@ -92,10 +102,10 @@ i386)
 	live=('Lock dependency validator' 'smp: Brought up .* 2 CPUs'
 	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
 kmsan)
-	stage "KUnit on x86_64 with KMSAN (clang, QEMU TCG, 2 vCPUs, UBSAN)"
+	stage "KUnit on x86_64 with KMSAN (clang, QEMU TCG, 2 vCPUs)"
 	# the model test's million operations take KMSAN under TCG minutes
-	arch_args=(--arch=x86_64 --make_options=LLVM=1
-		   --kernel_args=wsheap_reliability_kunit.model_ops=50000)
+	arch_args=(--arch=x86_64 --make_options=LLVM=1)
+	exec_args=(--kernel_args=wsheap_reliability_kunit.model_ops=50000)
 	ensure_pkgs clang lld llvm
 	live=('Starting KernelMemorySanitizer' 'smp: Brought up .* 2 CPUs'
 	      'kmsan_realloc_keeps_what_it_kept: KMSAN') ;;
@@ -107,7 +117,8 @@ if [ -f "$PROJ/kunit/arch/$variant.config" ]; then
 	mapfile -t -O ${#kconfig_add[@]} kconfig_add < \
 		<(grep -E '^CONFIG_' "$PROJ/kunit/arch/$variant.config")
 	# 2 vCPUs, one host thread each (multi-threaded TCG; KVM is not there)
-	arch_args+=("--qemu_args=-smp 2 -accel tcg,thread=multi" --timeout=1200)
+	arch_args+=("--qemu_args=-smp 2 -accel tcg,thread=multi")
+	exec_args+=(--timeout=1200)
 fi
 ensure_deps
 ensure_tree
@@ -132,26 +143,42 @@ _fingerprint() {
 	} | sha1sum | cut -d' ' -f1
 }
 
-_kunit_run() {
+_kunit_build() {
 	local stamp=$KUNIT_BUILD/.wsheap-fingerprint rc=0
 	_hook_tree
 	if [ "$(cat "$stamp" 2>/dev/null || true)" != "$(_fingerprint)" ]; then
 		rm -rf "$KUNIT_BUILD/drivers/misc/wsheap"
 	fi
-	uml_tmpdir
 	cd "$TREE" || return 1
 	# kunit.py's arch_uml.config turns on UML_PCI_OVER_VIRTIO, which
 	# WARNs at boot ("No virtio device ID configured") with a call trace.
-	python3 tools/testing/kunit/kunit.py run --kunitconfig="$PROJ/kunit" \
+	python3 tools/testing/kunit/kunit.py build --kunitconfig="$PROJ/kunit" \
 		"${arch_args[@]}" "${kconfig_add[@]/#/--kconfig_add=}" \
 		--build_dir="$KUNIT_BUILD" --jobs="$JOBS" || rc=$?
 	_fingerprint >"$stamp"
 	return "$rc"
 }
 
-say "build and run in $KUNIT_BUILD (log: $log)"
+_kunit_exec() {
+	uml_tmpdir
+	cd "$TREE" || return 1
+	python3 tools/testing/kunit/kunit.py exec "${arch_args[@]}" \
+		--build_dir="$KUNIT_BUILD" "${exec_args[@]}"
+}
+
+if [ "$phase" != exec ]; then
+	say "build in $KUNIT_BUILD (log: $log)"
+	if ! locked _kunit_build >"$log" 2>&1 </dev/null; then
+		tail -n 30 "$log" | sed 's/^/  | /' >&2
+		die "the KUnit $variant kernel did not build (log: $log)"
+	fi
+	say "KUnit $variant kernel built ($(($(now) - t0)) s)"
+	[ "$phase" = build ] && exit 0
+fi
+
+say "run $KUNIT_BUILD (log: $log)"
 rc=0
-locked _kunit_run >"$log" 2>&1 </dev/null || rc=$?
+_kunit_exec >>"$log" 2>&1 </dev/null || rc=$?
 show_results "$log"
 if ! summary_counts "$log" "$res"; then
 	warn "no KUnit summary in $log (kunit.py exit $rc); its last lines:"

@@ -55,6 +55,24 @@ if ! (ensure_deps && ensure_tree_unpacked); then
 	failed+=(setup)
 fi
 
+# A KUnit run under QEMU TCG keeps about one host core busy, a kernel
+# build both: so each QEMU variant's run goes to the background while the
+# stages after it build, one such run at a time.  Its output is shown when
+# it is waited for: before the next one starts, or at the end.
+bg_pid=
+bg_stage=
+bg_t0=
+wait_background() {
+	local st=ok
+	[ -n "$bg_pid" ] || return 0
+	wait "$bg_pid" || st=FAILED
+	cat "$LOGS/stage-$bg_stage.out"
+	[ "$st" = ok ] || failed+=("$bg_stage")
+	report+=("$(printf '%-14s %-6s %4d s (run, in the background)' \
+		"$bg_stage" "$st" "$(($(now) - bg_t0))")")
+	bg_pid=
+}
+
 for s in $STAGES; do
 	[ -n "${script[$s]:-}" ] || die "unknown stage $s (known: $ALL_STAGES)"
 	read -r file args <<<"${script[$s]}"
@@ -63,15 +81,29 @@ for s in $STAGES; do
 		continue
 	fi
 	t0=$(now)
+	phase=
+	if [ "$file" = kunit.sh ] && [ -f "$HERE/../kunit/arch/$args.config" ]; then
+		phase=build
+	fi
 	# shellcheck disable=SC2086 # args: words on purpose
-	if bash "$HERE/$file" $args; then
+	if bash "$HERE/$file" $args $phase; then
 		st=ok
 	else
 		st=FAILED
 		failed+=("$s")
 	fi
-	report+=("$(printf '%-14s %-6s %4d s' "$s" "$st" "$(($(now) - t0))")")
+	report+=("$(printf '%-14s %-6s %4d s%s' "$s" "$st" "$(($(now) - t0))" \
+		"${phase:+ (build)}")")
+	if [ -n "$phase" ] && [ "$st" = ok ]; then
+		wait_background
+		bg_stage=$s
+		bg_t0=$(now)
+		# shellcheck disable=SC2086
+		bash "$HERE/$file" $args exec >"$LOGS/stage-$s.out" 2>&1 </dev/null &
+		bg_pid=$!
+	fi
 done
+wait_background
 
 passed=0
 nfailed=0
