@@ -4,8 +4,9 @@
  *
  * In generic KASAN kernels with KASAN_VMALLOC the shadow of heap memory
  * follows the blocks handed out, resized, rolled back, reset and parked;
- * under KMSAN the bytes a realloc in place kept stay initialised.  Cases
- * skip in kernels without the sanitizer they check.
+ * under KMSAN a block handed out again reads as uninitialised, and the
+ * bytes a realloc in place kept stay initialised.  Cases skip in kernels
+ * without the sanitizer they check.
  *
  * The chunk ledger every case runs with, and the helpers the suites share,
  * are in wsheap_kunit.h.
@@ -14,6 +15,9 @@
 #include <linux/kmsan-checks.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/printk.h>
 
 #include "wsheap_kunit.h"
 
@@ -231,6 +235,75 @@ static void kmsan_realloc_keeps_what_it_kept(struct kunit *test)
 	kunit_info(test, "KMSAN checked the bytes a realloc in place kept\n");
 }
 
+/*
+ * KMSAN reports, counted from the console as mm/kmsan/kmsan_test.c does.
+ * A case that provokes one on purpose prints KMSAN_EXPECT_BEGIN and
+ * KMSAN_EXPECT_END around it: the kunit-kmsan stage leaves the log
+ * between them out of its check, and fails on a report anywhere else.
+ */
+#define KMSAN_EXPECT_BEGIN	"wsheap: a KMSAN report is expected here\n"
+#define KMSAN_EXPECT_END	"wsheap: the expected KMSAN report ends here\n"
+
+static atomic_t kmsan_reports = ATOMIC_INIT(0);
+
+static void kmsan_probe_console(void *ignore, const char *buf, size_t len)
+{
+	if (strnstr(buf, "BUG: KMSAN: uninit-value", len))
+		atomic_inc(&kmsan_reports);
+}
+
+/* Reports seen while @p's first byte is checked. */
+static int kmsan_reports_of_use(const u8 *p)
+{
+	int before = atomic_read(&kmsan_reports);
+
+	pr_info(KMSAN_EXPECT_BEGIN);
+	kmsan_check_memory(p, 1);
+	pr_info(KMSAN_EXPECT_END);
+	return atomic_read(&kmsan_reports) - before;
+}
+
+/*
+ * KMSAN: a block handed out again after a reset reads as uninitialised,
+ * whatever the block before it at that address held.  The same read of
+ * a byte written since is no report, which shows that the count is of
+ * this block's state, not of any report.
+ */
+static void kmsan_reused_block_reads_uninitialised(struct kunit *test)
+{
+	struct wsheap *heap;
+	u8 *first, *again;
+
+	if (!IS_ENABLED(CONFIG_KMSAN))
+		kunit_skip(test, "needs KMSAN");
+	heap = new_heap(test, MiB, 0);
+	first = alloc_ok(test, heap, 64);
+	memset(first, 0x5a, 64);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	again = alloc_ok(test, heap, 64);
+	KUNIT_ASSERT_PTR_EQ(test, again, first);
+
+	KUNIT_EXPECT_EQ(test, kmsan_reports_of_use(again), 1);
+	again[0] = 1;
+	KUNIT_EXPECT_EQ(test, kmsan_reports_of_use(again), 0);
+	kunit_info(test, "KMSAN reported the read of a reused block\n");
+}
+
+static int wsheap_kasan_suite_init(struct kunit_suite *suite)
+{
+	if (IS_ENABLED(CONFIG_KMSAN))
+		return register_trace_console(kmsan_probe_console, NULL);
+	return 0;
+}
+
+static void wsheap_kasan_suite_exit(struct kunit_suite *suite)
+{
+	if (IS_ENABLED(CONFIG_KMSAN)) {
+		unregister_trace_console(kmsan_probe_console, NULL);
+		tracepoint_synchronize_unregister();
+	}
+}
+
 static struct kunit_case wsheap_kasan_cases[] = {
 	KUNIT_CASE(kasan_block_is_exactly_its_size),
 	KUNIT_CASE(kasan_aligned_padding_stays_poisoned),
@@ -239,11 +312,14 @@ static struct kunit_case wsheap_kasan_cases[] = {
 	KUNIT_CASE(kasan_reset_poisons_and_reuse_unpoisons),
 	KUNIT_CASE(kasan_parked_memory_stays_poisoned),
 	KUNIT_CASE(kmsan_realloc_keeps_what_it_kept),
+	KUNIT_CASE(kmsan_reused_block_reads_uninitialised),
 	{}
 };
 
 static struct kunit_suite wsheap_kasan_suite = {
 	.name = "wsheap_kasan",
+	.suite_init = wsheap_kasan_suite_init,
+	.suite_exit = wsheap_kasan_suite_exit,
 	.init = wsheap_test_init,
 	.test_cases = wsheap_kasan_cases,
 };

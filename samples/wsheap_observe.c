@@ -11,6 +11,8 @@
  *
  * and keeps the heap until it is unloaded, so that the script can hold
  * /sys/kernel/debug/wsheap/heaps and the wsheap trace events against it.
+ * Beside it lives "observe-reserve", a heap with a reserve and nothing
+ * else, for the listing's reserve column.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,7 +30,12 @@
 #define OBSERVE_REFUSED	5000	/* over the quota */
 #define OBSERVE_AGAIN	64
 
+#define RESERVED_NAME	"observe-reserve"
+#define RESERVED_QUOTA	8192
+#define RESERVED_BYTES	2048
+
 static struct wsheap *observe_heap;
+static struct wsheap *observe_reserved;
 
 static size_t observe_prop(enum wsheap_property_id id)
 {
@@ -58,6 +65,18 @@ static noinline int observe_sequence(void)
 	       wsheap_alloc(observe_heap, OBSERVE_AGAIN, &p, NULL);
 }
 
+static int observe_create_reserved(void)
+{
+	static const size_t reserve = RESERVED_BYTES;
+	const struct wsheap_property props[] = {
+		{ WSHEAP_PROPERTY_NAME, RESERVED_NAME, sizeof(RESERVED_NAME) },
+		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
+	};
+
+	return wsheap_create(RESERVED_QUOTA, 0, props, ARRAY_SIZE(props),
+			     &observe_reserved, NULL);
+}
+
 static int __init wsheap_observe_init(void)
 {
 	const struct wsheap_property name = {
@@ -69,7 +88,7 @@ static int __init wsheap_observe_init(void)
 			    &observe_heap, NULL);
 	if (ret)
 		return ret;
-	ret = observe_sequence();
+	ret = observe_sequence() ?: observe_create_reserved();
 	if (ret) {
 		wsheap_free(observe_heap);
 		return ret;
@@ -84,6 +103,7 @@ static int __init wsheap_observe_init(void)
 
 static void __exit wsheap_observe_exit(void)
 {
+	wsheap_free(observe_reserved);
 	wsheap_free(observe_heap);
 }
 

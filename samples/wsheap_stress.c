@@ -25,6 +25,8 @@
  *
  * Each call counts as an op, and its result as ok, enomem, edquot or an
  * error; failed checks of memory and properties count as errors too.  The
+ * -ENOMEM results are also counted per call (create, alloc), so that a
+ * run can show that the injected failures reached each of them.  The
  * module reports the counts and fails to load if there was any error.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -99,6 +101,9 @@ struct stress_stats {
 	unsigned long enomem;
 	unsigned long edquot;
 	unsigned long errors;
+	/* of enomem: the calls that may fail for want of memory */
+	unsigned long enomem_create;
+	unsigned long enomem_alloc;
 };
 
 /* Static, so that the module itself needs no memory that failslab hits. */
@@ -203,6 +208,8 @@ static void stress_create(struct stress_slot *slot)
 	stress_error_init(&err);
 	ret = wsheap_create(cfg->quota, cfg->trim, NULL, 0, &heap, &err);
 	stress_result("create", ret, STRESS_MAY_ENOMEM, &err);
+	if (ret == -ENOMEM)
+		stats.enomem_create++;
 	if (ret) {
 		if (heap)
 			stress_fail("create: failure set *heap");
@@ -280,6 +287,8 @@ static void stress_alloc(struct stress_slot *slot)
 	stress_error_init(&err);
 	ret = wsheap_alloc(slot->heap, size, &p, &err);
 	stress_result("alloc", ret, may, &err);
+	if (ret == -ENOMEM)
+		stats.enomem_alloc++;
 	if (!ret) {
 		stress_alloc_check(slot, size, p);
 		return;
@@ -385,8 +394,9 @@ static int __init wsheap_stress_init(void)
 		stress_release(&stress_slots[i]);
 	}
 
-	pr_info("ops=%lu ok=%lu enomem=%lu edquot=%lu errors=%lu\n",
-		stats.ops, stats.ok, stats.enomem, stats.edquot, stats.errors);
+	pr_info("ops=%lu ok=%lu enomem=%lu edquot=%lu errors=%lu enomem_create=%lu enomem_alloc=%lu\n",
+		stats.ops, stats.ok, stats.enomem, stats.edquot, stats.errors,
+		stats.enomem_create, stats.enomem_alloc);
 	return stats.errors ? -EIO : 0;
 }
 

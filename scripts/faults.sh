@@ -12,7 +12,10 @@
 # marks its own task, shows that a reserve carries hundreds of rounds
 # while the injection is shown live in the same run.
 # Injected failures are silent (verbose=0); any other report in the
-# kernel log (a warning, a stack trace, KASAN...) fails the run.
+# kernel log (a warning, a stack trace, KASAN...) fails the run.  Each
+# injector must have failed calls in each phase (its "times" count, read
+# back), and both wsheap_create() and wsheap_alloc() must have seen
+# -ENOMEM under wsheap_stress.
 #
 #	scripts/faults.sh [probability-percent [duration-ms]]
 
@@ -21,6 +24,7 @@
 
 PROB=${1:-10}
 DURATION=${2:-3000}
+TIMES=1000000000
 case "$PROB$DURATION" in *[!0-9]*) die "usage: $0 [probability-percent [duration-ms]]" ;; esac
 
 t0=$(now)
@@ -46,7 +50,9 @@ for f in failslab fail_page_alloc fail_wsheap; do
 	[ -d $D/$f ] || fail "no $D/$f"
 	echo 0 >$D/$f/probability
 	echo 1 >$D/$f/interval
-	echo -1 >$D/$f/times
+	# a count that each injected failure takes one from: what is gone
+	# after a run is how often that injector failed a call
+	echo '"$TIMES"' >$D/$f/times
 	echo 0 >$D/$f/space
 	echo 0 >$D/$f/verbose
 	echo N >$D/$f/task-filter
@@ -66,6 +72,8 @@ step insmod $M/samples/wsheap_stress.ko duration_ms='"$DURATION"'
 mark "stress-end"
 for f in failslab fail_page_alloc fail_wsheap; do
 	echo 0 >$D/$f/probability
+	mark "stress: $f times left $(cat $D/$f/times)"
+	echo '"$TIMES"' >$D/$f/times
 done
 step rmmod wsheap_stress
 for f in failslab fail_page_alloc; do
@@ -79,6 +87,7 @@ step insmod $M/samples/wsheap_reserve.ko
 mark "reserve-end"
 for f in failslab fail_page_alloc; do
 	echo 0 >$D/$f/probability
+	mark "reserve: $f times left $(cat $D/$f/times)"
 done
 step rmmod wsheap_reserve
 step rmmod wsheap'
@@ -86,16 +95,38 @@ step rmmod wsheap'
 rc=0
 uml_boot faults "$body" || rc=1
 
+# injected PHASE INJECTOR...: each injector must have failed calls in PHASE.
+injected() {
+	local phase=$1 f left
+	shift
+	for f in "$@"; do
+		left=$(sed -nE "s/^WSHEAP-MARK: $phase: $f times left ([0-9]+).*/\1/p" "$UML_LOG")
+		if [ -z "$left" ]; then
+			warn "$phase: no count of $f's failures in the log"
+			rc=1
+		elif [ "$left" -ge "$TIMES" ]; then
+			warn "$phase: $f failed no call: it did not reach wsheap"
+			rc=1
+		else
+			say "$phase: $f failed $((TIMES - left)) calls"
+		fi
+	done
+}
+injected stress failslab fail_page_alloc fail_wsheap
+injected reserve failslab fail_page_alloc
+
 line=$(sed -n '/^WSHEAP-MARK: stress-begin/,/^WSHEAP-MARK: stress-end/p' "$UML_LOG" |
 	grep -E 'wsheap_stress: ops=' | tail -n 1 || true)
 if [ -n "$line" ]; then
 	say "${line#*wsheap_stress: }"
-	enomem=$(sed -nE 's/.*enomem=([0-9]+).*/\1/p' <<<"$line")
 	errors=$(sed -nE 's/.*errors=([0-9]+).*/\1/p' <<<"$line")
-	if [ "${enomem:-0}" -eq 0 ]; then
-		warn "no call saw -ENOMEM: the fault injection did not reach wsheap"
-		rc=1
-	fi
+	for op in create alloc; do
+		n=$(sed -nE "s/.* enomem_$op=([0-9]+).*/\1/p" <<<"$line")
+		if [ "${n:-0}" -eq 0 ]; then
+			warn "no $op call saw -ENOMEM: the fault injection did not reach it"
+			rc=1
+		fi
+	done
 	if [ "${errors:-1}" -ne 0 ]; then
 		warn "wsheap_stress counted $errors results the contract does not allow:"
 		grep -E 'wsheap_stress:' "$UML_LOG" | head -n 20 | sed 's/^/  | /' >&2

@@ -15,9 +15,9 @@
 #  atomic   the builtin kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP), the
 #           v3 suite only: atomic heaps under a spinlock and in hard
 #           interrupts, concurrent heaps shared with an hrtimer
-#  smp      x86_64 under QEMU TCG with 2 vCPUs, KCSAN (strict), lockdep,
-#           DEBUG_ATOMIC_SLEEP and PREEMPT (KCSAN and KASAN exclude each
-#           other, see kunit/arch/smp.config)
+#  smp      x86_64 under QEMU TCG with 2 vCPUs on two NUMA nodes, KCSAN
+#           (strict), lockdep, DEBUG_ATOMIC_SLEEP and PREEMPT (KCSAN and
+#           KASAN exclude each other, see kunit/arch/smp.config)
 #  rt       x86_64 under QEMU TCG with 2 vCPUs, PREEMPT_RT, lockdep with
 #           PROVE_RAW_LOCK_NESTING, DEBUG_ATOMIC_SLEEP, UBSAN: sleeping
 #           spinlocks and threaded interrupts (kunit/arch/rt.config)
@@ -73,10 +73,14 @@ atomic)
 	      'v3_concurrent_heap_shared_with_an_interrupt: .* by the interrupt')
 	stage "KUnit v3 suite in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
 smp)
-	stage "KUnit on x86_64 SMP (QEMU TCG, 2 vCPUs, KCSAN strict, lockdep, UBSAN)"
-	arch_args=(--arch=x86_64)
+	stage "KUnit on x86_64 SMP (QEMU TCG, 2 vCPUs on 2 NUMA nodes, KCSAN strict, lockdep, UBSAN)"
+	# one CPU on each node; kunit.py gives QEMU -m 1024, half to each
+	arch_args=(--arch=x86_64 "--qemu_args=-object memory-backend-ram,id=node0,size=512M
+		   -object memory-backend-ram,id=node1,size=512M
+		   -numa node,nodeid=0,cpus=0,memdev=node0
+		   -numa node,nodeid=1,cpus=1,memdev=node1")
 	live=('kcsan: enabled early' 'kcsan: strict mode configured'
-	      'Lock dependency validator' 'smp: Brought up .* 2 CPUs'
+	      'Lock dependency validator' 'smp: Brought up 2 nodes, 2 CPUs'
 	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
 rt)
 	stage "KUnit on x86_64 PREEMPT_RT (QEMU TCG, 2 vCPUs, lockdep with raw lock nesting, DEBUG_ATOMIC_SLEEP, UBSAN)"
@@ -108,7 +112,8 @@ kmsan)
 	exec_args=(--kernel_args=wsheap_reliability_kunit.model_ops=50000)
 	ensure_pkgs clang lld llvm
 	live=('Starting KernelMemorySanitizer' 'smp: Brought up .* 2 CPUs'
-	      'kmsan_realloc_keeps_what_it_kept: KMSAN') ;;
+	      'kmsan_realloc_keeps_what_it_kept: KMSAN'
+	      'kmsan_reused_block_reads_uninitialised: KMSAN reported') ;;
 *)
 	die "unknown KUnit variant $variant" ;;
 esac
@@ -170,7 +175,8 @@ if [ "$phase" != exec ]; then
 	say "build in $KUNIT_BUILD (log: $log)"
 	if ! locked _kunit_build >"$log" 2>&1 </dev/null; then
 		tail -n 30 "$log" | sed 's/^/  | /' >&2
-		die "the KUnit $variant kernel did not build (log: $log)"
+		warn "the KUnit $variant kernel did not build (log: $log)"
+		exit "$EXIT_NO_BUILD"
 	fi
 	say "KUnit $variant kernel built ($(($(now) - t0)) s)"
 	[ "$phase" = build ] && exit 0
@@ -189,8 +195,12 @@ elif [ "$rc" -ne 0 ]; then
 	rc=1
 fi
 if [ -f "$KUNIT_BUILD/test.log" ]; then
+	# A report a case provokes on purpose sits between its two marker
+	# lines (wsheap_kasan_kunit.c): the case counts it, the check skips it.
+	sed '/wsheap: a KMSAN report is expected here/,/wsheap: the expected KMSAN report ends here/d' \
+		"$KUNIT_BUILD/test.log" >"$KUNIT_BUILD/test-checked.log"
 	# a skipped case names what it lacks ("needs ... KASAN"): no report
-	check_log "$KUNIT_BUILD/test.log" ' # SKIP ' || rc=1
+	check_log "$KUNIT_BUILD/test-checked.log" ' # SKIP ' || rc=1
 	for re in "${live[@]}"; do
 		if ! grep -qE "$re" "$KUNIT_BUILD/test.log"; then
 			warn "the kernel log lacks '$re': a checker of this stage was not on, or a case did not run to its end"

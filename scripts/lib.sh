@@ -32,6 +32,9 @@ LOGS=$CACHE/logs
 RESULTS=${WSHEAP_RESULTS:-$CACHE/results}
 LOCK=$CACHE/build.lock
 JOBS=${WSHEAP_JOBS:-$(nproc)}
+# The exit status of a stage whose build of the project failed, so that
+# scripts/mutants.sh can tell a mutant that did not build from a caught one.
+EXIT_NO_BUILD=3
 
 mkdir -p "$CACHE/build" "$LOGS"
 

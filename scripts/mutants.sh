@@ -1,33 +1,42 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Check that the KUnit suites catch broken allocators: apply one deliberate
-# bug at a time to a copy of the sources, run the built-in KUnit run on it,
-# and report whether the suites failed (they must).  Not part of 'make test':
-# it costs one incremental build per mutant.
+# Check that the tests catch broken allocators: apply one deliberate bug at
+# a time to a copy of the project and run, on that copy, the stage of
+# 'make test' that is there to catch it, with all of that stage's checks
+# (results, kernel log, live lines).  Not part of 'make test': it costs one
+# incremental build per mutant.
 #
-# Usage: scripts/mutants.sh [REGEX]   (after 'make test' has built the cache)
+# A mutant is caught when its stage fails, survives when the stage passes,
+# and is invalid when one of its substitutions changes nothing or the
+# project does not build with it: its pattern needs fixing, and it proves
+# nothing about the tests.  Exits non-zero unless every mutant is caught.
+#
+# Usage: scripts/mutants.sh [--check] [REGEX]
+#	(after 'make test' has built the cache)
+#	--check: only check that every substitution of each mutant applies
 #	REGEX: run only the mutants whose name matches (grep -E)
-set -euo pipefail
 
-PROJECT=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=${WSHEAP_CACHE:-$HOME/.cache/wsheap}
-TREE=$CACHE/src/linux-source-6.12
-BUILD=$CACHE/build/kunit
-DEBUG_BUILD=$CACHE/build/kunit-debug
-PLAIN_BUILD=$CACHE/build/kunit-plain
+. "$(dirname "$0")/lib.sh"
+
+PROJECT=$PROJ
 WORK=$CACHE/mutants
 
-# name|file|perl substitution producing the bug[|debug|plain]
+# name|file|perl substitution producing the bug[|kind]
+# Without a kind, the kunit stage judges a mutant (stage_of() below).
 # "debug" mutants break the CONFIG_WSHEAP_DEBUG checks, which the built-in
-# run leaves off: they run in a second build directory with the option on.
+# run leaves off: the uml-kunit stage, whose module kernel has the option
+# on, judges them.
 # "plain" mutants break the inline fast path, which KASAN kernels do not
-# use: they run in the build without KASAN that 'make test' also runs.
+# use: the kunit-plain stage judges them.
 # "observe" mutants break what only a booted kernel shows (the debugfs
 # file, trace events): the observe stage of 'make test' must fail on them.
 # "smp", "rt", "arm64", "i386" and "kmsan" mutants break what only more
 # than one CPU, PREEMPT_RT's lock rules, KASAN on several CPUs, a 32-bit
-# size_t or KMSAN shows: that kunit-* stage must fail on them.
+# size_t or KMSAN shows: that kunit-* stage must fail on them.  Kinds
+# joined by "," name several stages, each of which must fail: the races
+# on the shared bump and quota must show on x86's strong memory model
+# under KCSAN and on arm64's weak one.
 # "distro" mutants break what a distro build gets (exports, Kconfig
 # defaults): scripts/distro-config.sh must fail on them.
 MUTANTS=(
@@ -68,7 +77,7 @@ MUTANTS=(
 	"KASAN: unpoisoning rounded up to the granule|wsheap_kasan.c|s/round_down\(size, WSHEAP_KASAN_GRANULE\)/round_up(size, WSHEAP_KASAN_GRANULE)/"
 	"KASAN: new chunk not poisoned|wsheap_kasan.c|s/\tkasan_poison\(payload, size, is_vmalloc_addr/\tif (0) kasan_poison(payload, size, is_vmalloc_addr/"
 	"slab chunk size not what the slab gives|wsheap.c|s/return kmalloc_size_roundup\(bytes\);/return bytes;/"
-	"every chunk vmalloc'd|wsheap.c|s/if \(bytes <= PAGE_SIZE\)\n\t\treturn kmalloc/if (0)\n\t\treturn kmalloc/; s/if \(bytes <= WSHEAP_SLAB_CHUNK_MAX\) \{\n\t\t\/\*/if (0) {\n\t\t\/*/"
+	"every chunk vmalloc'd|wsheap.c|s/if \(bytes <= PAGE_SIZE\)\n\t\treturn wsheap_slab_alloc/if (0)\n\t\treturn wsheap_slab_alloc/; s/if \(bytes <= WSHEAP_SLAB_CHUNK_MAX\) \{\n\t\t\/\*/if (0) {\n\t\t\/*/"
 	"stats: peak not taken at reset|wsheap_internal.h|s/\twsheap_stats_peak\(heap\);\n\theap->stats.resets\+\+;/\theap->stats.resets++;/"
 	"stats: quota refusals not counted|wsheap_internal.h|s/code == -EDQUOT \? &heap->stats.quota_refusals :/code == -EDQUOT ? \&heap->stats.oom_refusals :/"
 	"stats: chunks not counted down|wsheap.c|s/\twsheap_stats_chunks\(heap, -1\);\n//"
@@ -84,6 +93,8 @@ MUTANTS=(
 	"heaps and rounds share an epoch|wsheap.c|s/heap->epoch = wsheap_epoch_draw\(\);/heap->epoch = 1;/"
 	"debugfs: the reader walks only its own CPU's list|wsheap_debugfs.c|s/\tfor_each_possible_cpu\(cpu\) \{\n\t\tlist = per_cpu_ptr\(&wsheap_heap_lists, cpu\);\n\t\tspin_lock_irqsave\(/\tcpu = raw_smp_processor_id();\n\t{\n\t\tlist = per_cpu_ptr(\&wsheap_heap_lists, cpu);\n\t\tspin_lock_irqsave(/|smp"
 	"stats: 64-bit counters make the heap object kmalloc-256|wsheap_internal.h|s/\tunsigned int chunks;\n\tunsigned int resets;\n\tunsigned int quota_refusals;\n\tunsigned int oom_refusals;/\tunsigned long chunks;\n\tunsigned long resets;\n\tunsigned long quota_refusals;\n\tunsigned long oom_refusals;/"
+	"debugfs: the reserve column printed as 0|wsheap_debugfs.c|s/\t\t   heap->reserve\);/\t\t   (size_t)0);/|observe"
+	"KMSAN: a block handed out again keeps what it held|wsheap_internal.h|s/\twsheap_kasan_hand_out\(obj, size\);\n\tkmsan_poison_memory\(obj, size, GFP_KERNEL\);/\twsheap_kasan_hand_out(obj, size);/|kmsan"
 	"KMSAN: realloc in place poisons the whole block|wsheap_internal.h|s/\tif \(new_size > old_size\)\n\t\tkmsan_poison_memory\(obj \+ old_size, new_size - old_size,/\tif (new_size > old_size)\n\t\tkmsan_poison_memory(obj, new_size,/|kmsan"
 	"needed widened to u64|wsheap.c|s/\tsize_t needed = wsheap_room_needed\(size, align\);/\tu64 needed = (u64)size + wsheap_room_needed(0, align);/|i386"
 	"test-only exports follow CONFIG_KUNIT|wsheap_internal.h|s/#ifdef WSHEAP_TEST_EXPORTS\n#define WSHEAP_VISIBLE_FOR_TEST/#if IS_ENABLED(CONFIG_KUNIT)\n#define WSHEAP_VISIBLE_FOR_TEST/|distro"
@@ -123,9 +134,9 @@ MUTANTS=(
 	"v3: GFP read back with its extra flags|wsheap_property.c|s/\*\(gfp_t \*\)value = wsheap_gfp_given\(heap\);/*(gfp_t *)value = heap->gfp;/"
 	"v3: GFP_NOWAIT read back without its own __GFP_NOWARN|wsheap_property.c|s/\*\(gfp_t \*\)value = wsheap_gfp_given\(heap\);/*(gfp_t *)value = heap->gfp \& ~(WSHEAP_GFP_FLAGS \x7c __GFP_ACCOUNT);/"
 	"v3: debugfs list lock not irq-safe|wsheap_debugfs.c|s/\tspin_lock_irqsave\(&list->lock, flags\);\n\tlist_add_tail\(&heap->listing.node, &list->heaps\);\n\tspin_unlock_irqrestore\(&list->lock, flags\);/\tflags = 0;\n\tspin_lock(\&list->lock);\n\tlist_add_tail(\&heap->listing.node, \&list->heaps);\n\tspin_unlock(\&list->lock);\n\t(void)flags;/|smp"
-	"v3: plain bump on a concurrent heap|wsheap_concurrent.c|s/\} while \(!try_cmpxchg\(&c->bump, &bump, obj \+ wsheap_footprint\(size\)\)\);/} while (0);\n\tWRITE_ONCE(c->bump, obj + wsheap_footprint(size));/|smp"
-	"v3: REQUESTED_SIZE updated without atomicity|wsheap_concurrent.c|s/\t\} while \(!try_cmpxchg\(counter, &requested, requested \+ size\)\);\n\treturn true;/\t} while (0);\n\t*counter = requested + size;\n\treturn true;/|smp"
-	"v3: check-then-add quota race|wsheap_concurrent.c|s/\tdo \{\n\t\tif \(size > heap->fast.max_size - requested\)\n\t\t\treturn false;\n\t\} while/\tif (size > heap->fast.max_size - requested)\n\t\treturn false;\n\twhile/|smp"
+	"v3: plain bump on a concurrent heap|wsheap_concurrent.c|s/\} while \(!try_cmpxchg\(&c->bump, &bump, obj \+ wsheap_footprint\(size\)\)\);/} while (0);\n\tWRITE_ONCE(c->bump, obj + wsheap_footprint(size));/|smp,arm64"
+	"v3: REQUESTED_SIZE updated without atomicity|wsheap_concurrent.c|s/\t\} while \(!try_cmpxchg\(counter, &requested, requested \+ size\)\);\n\treturn true;/\t} while (0);\n\t*counter = requested + size;\n\treturn true;/|smp,arm64"
+	"v3: check-then-add quota race|wsheap_concurrent.c|s/\tdo \{\n\t\tif \(size > heap->fast.max_size - requested\)\n\t\t\treturn false;\n\t\} while/\tif (size > heap->fast.max_size - requested)\n\t\treturn false;\n\twhile/|smp,arm64"
 	"v3: a mark does not end a concurrent heap's in-place window|wsheap_concurrent.c|s/\tc->floor = heap->fast.bump;\n//"
 	"v3: a concurrent heap's block before a stray stays the last|wsheap_concurrent.c|s/\telse if \(obj\)\n/\telse if (0)\n/|plain"
 	"v3: an empty block leaves a concurrent heap's last block the last|wsheap.c|s/\tif \(!size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
@@ -156,97 +167,143 @@ MUTANTS=(
 	"review 11: a drain that did not help drops the slices|wsheap_concurrent.c|s/\tif \(size > wsheap_quota_left\(heap\)\)\n\t\twsheap_slices_give\(heap\);\n//|plain"
 )
 
-[ -x "$BUILD/linux" ] || { echo "mutants: run 'make test' first ($BUILD/linux missing)" >&2; exit 1; }
-
 # Kbuild goes by mtimes: drop the mutants' objects so that the next real
 # build cannot keep one.
 restore() {
 	ln -sfn "$PROJECT" "$TREE/drivers/misc/wsheap"
-	rm -rf "$BUILD/drivers/misc/wsheap" "$DEBUG_BUILD/drivers/misc/wsheap" \
-		"$PLAIN_BUILD/drivers/misc/wsheap"
+	rm -rf "$CACHE/build"/kunit*/drivers/misc/wsheap
 }
 
-run_mutant() {
-	local name=$1 file=$2 subst=$3 kind=$4 log build=$BUILD debug=n kasan=y
-	local lockdep=()
+# apply_mutant FILE SUBST: apply each substitution of SUBST (separated by
+# "; s/") to the copy of FILE in $WORK; fail, naming it, if one of them
+# changes nothing: a half-stale mutant is not the bug it is named for.
+apply_mutant() {
+	local file=$WORK/$1 subst=$2 part n=0 before
+	before=$(mktemp)
+	while IFS= read -r part; do
+		n=$((n + 1))
+		cp "$file" "$before"
+		perl -0pi -e "$part" "$file"
+		if cmp -s "$before" "$file"; then
+			echo "substitution $n did not apply: $part"
+			rm -f "$before"
+			return 1
+		fi
+	done < <(perl -e 'print join("\n", split(/; (?=s\/)/, $ARGV[0])), "\n"' "$subst")
+	rm -f "$before"
+}
 
-	case $kind in
-	debug)	build=$DEBUG_BUILD debug=y ;;
-	plain)	build=$PLAIN_BUILD kasan=n ;;
+# The stage of 'make test' that judges each kind of mutant, with every
+# check that stage applies (kernel log, live lines, warnings).
+stage_of() {
+	case $1 in
+	'')	echo "kunit.sh builtin" ;;
+	plain | smp | rt | arm64 | i386 | kmsan)
+		echo "kunit.sh $1" ;;
+	debug)	echo "uml-kunit.sh" ;;	# the module kernel has WSHEAP_DEBUG
+	observe) echo "observe.sh" ;;
+	distro)	echo "distro-config.sh" ;;
+	*)	return 1 ;;
 	esac
+}
+
+# judge NAME KIND: run the stage of KIND on $WORK; 0 caught, 1 survived,
+# 2 invalid (the project did not build).
+judge() {
+	local name=$1 kind=$2 stage log rc=0 why
+
+	stage=$(stage_of "$kind") || { echo "INVALID   $name: unknown kind $kind"; return 2; }
+	log=$CACHE/mutant-${kind:-builtin}.log
+	# shellcheck disable=SC2086 # stage: script and arguments
+	WSHEAP_LOCK_HELD=1 WSHEAP_RESULTS=$WORK/results \
+		bash "$WORK/scripts/"$stage >"$log" 2>&1 </dev/null || rc=$?
+	# a distro mutant is there to break the build: that is its catch
+	if [ "$rc" -eq "$EXIT_NO_BUILD" ] && [ "$kind" != distro ]; then
+		echo "INVALID   $name: did not build ($(grep -m1 -E 'error:|warning:' "$log" || true))"
+		return 2
+	fi
+	if [ "$rc" -eq 0 ]; then
+		echo "SURVIVED  $name ($stage)"
+		return 1
+	fi
+	why=$(grep -m1 -E 'FAILED|warning:|ERROR' "$log" || true)
+	echo "caught    $name ($stage): $why"
+}
+
+# run_mutant NAME FILE SUBST KINDS: KINDS is one kind or several joined by
+# "," (each of those stages must catch it).  0 caught, 1 survived, 2
+# invalid (a substitution did not apply, or the project did not build).
+run_mutant() {
+	local name=$1 file=$2 subst=$3 kind why rc=0 r
+	local -a kinds
+
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
 	(cd "$PROJECT" && tar --exclude=.git -cf - .) | tar -C "$WORK" -xf -
-	perl -0pi -e "$subst" "$WORK/$file"
-	if cmp -s "$PROJECT/$file" "$WORK/$file"; then
-		echo "mutants: '$name' did not apply" >&2
+	if ! why=$(apply_mutant "$file" "$subst"); then
+		echo "INVALID   $name: $why"
 		return 2
 	fi
-	log=$CACHE/mutant.log
-	case $kind in
-	smp | rt | arm64 | i386 | kmsan)
-		if WSHEAP_LOCK_HELD=1 WSHEAP_RESULTS=$WORK/results \
-			bash "$WORK/scripts/kunit.sh" "$kind" >"$log" 2>&1; then
-			echo "SURVIVED  $name"
-			return 1
-		fi
-		echo "caught    $name: $(grep -E 'Testing complete|warning:|ERROR' "$log" | tail -1)"
-		return 0 ;;
-	distro)
-		if WSHEAP_LOCK_HELD=1 bash "$WORK/scripts/distro-config.sh" >"$log" 2>&1; then
-			echo "SURVIVED  $name"
-			return 1
-		fi
-		echo "caught    $name: $(grep -E 'warning:|ERROR' "$log" | head -1)"
-		return 0 ;;
-	esac
-	if [ "$kind" = observe ]; then
-		# the UML module kernel is current, so no build lock is needed
-		if bash "$WORK/scripts/observe.sh" >"$log" 2>&1; then
-			echo "SURVIVED  $name"
-			return 1
-		fi
-		echo "caught    $name: $(grep -E 'warning:|ERROR' "$log" | head -1)"
-		return 0
-	fi
-	# the builtin stage's kernel has lockdep (scripts/kunit.sh): the same
-	# options here, so that its build directory is not reconfigured
-	if [ "$build" = "$BUILD" ]; then
-		lockdep=(--kconfig_add=CONFIG_PROVE_LOCKING=y
-			 --kconfig_add=CONFIG_PROVE_RAW_LOCK_NESTING=y)
-	fi
-	ln -sfn "$WORK" "$TREE/drivers/misc/wsheap"
-	rm -rf "$build/drivers/misc/wsheap"
-	if (cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
-		--kunitconfig="$WORK/kunit" --build_dir="$build" \
-		--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n \
-		"${lockdep[@]}" \
-		--kconfig_add=CONFIG_WSHEAP_DEBUG=$debug \
-		--kconfig_add=CONFIG_KASAN=$kasan \
-		--kconfig_add=CONFIG_KASAN_GENERIC=$kasan \
-		--kconfig_add=CONFIG_KASAN_VMALLOC=$kasan \
-		--jobs="$(nproc)") >"$log" 2>&1; then
-		echo "SURVIVED  $name"
-		return 1
-	fi
-	echo "caught    $name: $(grep -E 'Testing complete|ERROR' "$log" | tail -1)"
+	IFS=, read -r -a kinds <<<"${4:-,}"
+	for kind in "${kinds[@]}"; do
+		r=0
+		judge "$name" "$kind" || r=$?
+		[ "$r" -eq 2 ] && return 2
+		[ "$r" -eq 1 ] && rc=1
+	done
+	return "$rc"
 }
 
-trap restore EXIT
-survivors=0
-exec 9>"$CACHE/build.lock"
-flock 9
+# check_mutant NAME FILE SUBST: 0 if every substitution applies to a
+# fresh copy, 2 (invalid) if not; builds nothing.
+check_mutant() {
+	local why
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+	(cd "$PROJECT" && tar --exclude=.git -cf - .) | tar -C "$WORK" -xf -
+	if ! why=$(apply_mutant "$2" "$3"); then
+		echo "INVALID   $1: $why"
+		return 2
+	fi
+}
+
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
 only=${1:-}
-tried=0
+caught=0
+survived=0
+invalid=0
+if [ "$check" = 0 ]; then
+	[ -x "$KUNIT_BUILD/linux" ] || die "run 'make test' first ($KUNIT_BUILD/linux missing)"
+	trap restore EXIT
+	exec 9>"$LOCK"
+	flock 9
+fi
 for m in "${MUTANTS[@]}"; do
 	IFS='|' read -r name file subst kind <<<"$m"
 	if [ -n "$only" ] && ! grep -qE -- "$only" <<<"$name"; then
 		continue
 	fi
-	tried=$((tried + 1))
-	run_mutant "$name" "$file" "$subst" "${kind:-}" ||
-		survivors=$((survivors + 1))
+	rc=0
+	if [ "$check" = 1 ]; then
+		check_mutant "$name" "$file" "$subst" || rc=$?
+	else
+		run_mutant "$name" "$file" "$subst" "${kind:-}" || rc=$?
+	fi
+	case $rc in
+	0) caught=$((caught + 1)) ;;
+	1) survived=$((survived + 1)) ;;
+	*) invalid=$((invalid + 1)) ;;
+	esac
 done
+if [ "$check" = 1 ]; then
+	echo "mutants: $((caught + invalid)) checked: $caught apply, $invalid invalid"
+	[ "$invalid" -eq 0 ]
+	exit
+fi
 restore
-echo "mutants: $tried tried, $survivors survived"
-[ "$survivors" -eq 0 ]
+echo "mutants: $((caught + survived + invalid)) tried: $caught caught, $survived survived, $invalid invalid"
+[ "$survived" -eq 0 ] && [ "$invalid" -eq 0 ]

@@ -17,7 +17,7 @@ stage "observability: /sys/kernel/debug/wsheap/heaps and wsheap: trace events"
 ensure_deps
 UML_CLIENTS="$UML_CLIENTS OBSERVE"
 build_uml_kernel
-build_uml_modules
+build_uml_modules || exit "$EXIT_NO_BUILD"
 [ -f "$MODDIR/samples/wsheap_observe.ko" ] ||
 	die "samples/wsheap_observe.ko was not built (log: $LOGS/uml-mod-modules.log)"
 
@@ -91,6 +91,12 @@ expect "quota refusals" "${quota:-}" 1
 expect "out-of-memory refusals" "${oom:-}" 0
 expect "reserve = RESERVE" "${reserve:-}" 0
 expect "flags (none)" "${flags:-}" -
+# the client's second heap: a quota, a reserve and nothing else
+line=$(grep '^observe-reserve ' <<<"$heaps" || true)
+read -r _ max trim req _ _ _ _ _ _ reserve _ <<<"$line"
+expect "reserve heap: max" "${max:-}" 8192
+expect "reserve heap: requested" "${req:-}" 0
+expect "reserve heap: reserve = RESERVE" "${reserve:-}" 2048
 
 # The sequence's events, each once and in this order.
 events=(

@@ -9,8 +9,9 @@
 #
 # with the counts KUnit itself reported, summed over the built-in runs
 # (UML with and without KASAN, UML in atomic context; x86_64 SMP, x86_64
-# PREEMPT_RT, arm64, i386 and KMSAN under QEMU) and the module run.  Full
-# logs are in $CACHE/logs.
+# PREEMPT_RT, arm64, i386 and KMSAN under QEMU) and the module run;
+# crashed cases count as failed, and so does each failed stage whose
+# KUnit counts show no failure.  Full logs are in $CACHE/logs.
 #
 # WSHEAP_STAGES="kunit lint" runs only those stages.
 
@@ -115,6 +116,22 @@ for r in kunit-builtin kunit-plain kunit-atomic kunit-smp kunit-rt kunit-arm64 k
 		report+=("$(printf '%-14s %d passed, %d failed' "$r" "$p" "$f")")
 	else
 		report+=("$(printf '%-14s %s' "$r" "no KUnit results")")
+	fi
+done
+
+# A failed stage whose KUnit counts hold no failure (a build, a log check,
+# a live line, a stage without KUnit) counts as one failure of its own, so
+# that "0 failed" means that nothing failed.
+declare -A results_of=([kunit]=kunit-builtin [atomic]=kunit-atomic
+		       [uml-kunit]=kunit-module)
+for s in "${failed[@]}"; do
+	r=${results_of[$s]:-$s}
+	f=0
+	if [ -f "$RESULTS/$r" ]; then
+		read -r _ f _ <"$RESULTS/$r"
+	fi
+	if [ "$f" -eq 0 ]; then
+		nfailed=$((nfailed + 1))
 	fi
 done
 

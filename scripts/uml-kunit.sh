@@ -17,7 +17,7 @@ t0=$(now)
 stage "KUnit as a module (UML, KASAN+UBSAN)"
 ensure_deps
 build_uml_kernel
-build_uml_modules
+build_uml_modules || exit "$EXIT_NO_BUILD"
 # The KUnit modules: one per suite, kunit/<name>.c builds <name>.ko.
 mods=()
 for c in "$PROJ"/kunit/*.c; do

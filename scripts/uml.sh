@@ -204,18 +204,20 @@ EOF
 }
 
 # summary_counts FILE RESULTS: from the last "Testing complete. Ran N
-# tests: passed: P, failed: F, skipped: S, errors: E" line of FILE (output
-# of kunit.py), write "P F+E S" to RESULTS.  Fails without such a line.
+# tests: passed: P, failed: F, crashed: C, skipped: S, errors: E" line of
+# FILE (output of kunit.py; a count of 0 is left out), write "P F+C+E S"
+# to RESULTS.  Fails without such a line.
 summary_counts() {
-	local line p f s e
+	local line p f c s e
 	line=$(grep -a 'Testing complete\. Ran' "$1" | tail -n 1 || true)
 	[ -n "$line" ] || return 1
 	p=$(sed -nE 's/.*passed: ([0-9]+).*/\1/p' <<<"$line")
 	f=$(sed -nE 's/.*failed: ([0-9]+).*/\1/p' <<<"$line")
 	s=$(sed -nE 's/.*skipped: ([0-9]+).*/\1/p' <<<"$line")
+	c=$(sed -nE 's/.*crashed: ([0-9]+).*/\1/p' <<<"$line")
 	e=$(sed -nE 's/.*errors: ([0-9]+).*/\1/p' <<<"$line")
 	mkdir -p "$(dirname "$2")"
-	echo "${p:-0} $(( ${f:-0} + ${e:-0} )) ${s:-0}" >"$2"
+	echo "${p:-0} $(( ${f:-0} + ${c:-0} + ${e:-0} )) ${s:-0}" >"$2"
 }
 
 # show_results FILE: the per-test lines and the summary of kunit.py output.
