@@ -70,7 +70,7 @@ wait_background() {
 	cat "$LOGS/stage-$bg_stage.out"
 	[ "$st" = ok ] || failed+=("$bg_stage")
 	report+=("$(printf '%-14s %-6s %4d s (run, in the background)' \
-		"$bg_stage" "$st" "$(($(now) - bg_t0))")")
+		"$bg_stage" "$st" "$(($(cat "$LOGS/stage-$bg_stage.end") - bg_t0))")")
 	bg_pid=
 }
 
@@ -99,8 +99,14 @@ for s in $STAGES; do
 		wait_background
 		bg_stage=$s
 		bg_t0=$(now)
+		rm -f "$LOGS/stage-$s.end"
 		# shellcheck disable=SC2086
-		bash "$HERE/$file" $args exec >"$LOGS/stage-$s.out" 2>&1 </dev/null &
+		{
+			st=0
+			bash "$HERE/$file" $args exec >"$LOGS/stage-$s.out" 2>&1 </dev/null || st=$?
+			now >"$LOGS/stage-$s.end"
+			exit "$st"
+		} &
 		bg_pid=$!
 	fi
 done
