@@ -330,13 +330,14 @@ static void get_property_buffer_is_size_t_wide(struct kunit *test)
 static void alloc_huge_fails_in_real_vmalloc_cleanly(struct kunit *test)
 {
 	struct wsheap *heap;
-	void *p = NULL;
+	void *p = SENTINEL;
 
 	kunit_deactivate_static_stub(test, wsheap_chunk_mem_alloc);
 	kunit_deactivate_static_stub(test, wsheap_chunk_mem_free);
 	heap = new_heap(test, SIZE_MAX, 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, SIZE_MAX / 4, &p, NULL),
 			-ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, p, SENTINEL);
 	KUNIT_EXPECT_EQ(test, actual(test, heap), 0);
 	p = alloc_ok(test, heap, 4096);
 	memset(p, 0, 4096);

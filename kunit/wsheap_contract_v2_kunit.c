@@ -147,6 +147,167 @@ static void aligned_new_chunk_fits_the_request(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ledger_owns(l, p, 64 * KiB - 24));
 }
 
+/* Heaps for aligned_request_near_a_chunk_end_stays_in_a_chunk(). */
+struct near_end_kind {
+	const char *name;
+	bool atomic, concurrent;
+};
+
+static struct wsheap *near_end_heap(struct kunit *test,
+				    const struct near_end_kind *k,
+				    size_t quota)
+{
+	static const gfp_t atomic = GFP_ATOMIC;
+	static const bool yes = true;
+	struct wsheap_property p[2];
+	unsigned int n = 0;
+
+	if (k->atomic)
+		p[n++] = (struct wsheap_property){ WSHEAP_PROPERTY_GFP,
+						   &atomic, sizeof(atomic) };
+	if (k->concurrent)
+		p[n++] = (struct wsheap_property){ WSHEAP_PROPERTY_CONCURRENT,
+						   &yes, sizeof(yes) };
+	/* the trim keeps every chunk for the round after the reset */
+	return new_heap_with(test, quota, SIZE_MAX, p, n);
+}
+
+/*
+ * A block of @size at @align must lie wholly inside a live chunk, aligned,
+ * clear of the blocks in @keep (filled with their index), which keep
+ * their bytes.  Asserted before the block is written.
+ */
+static void expect_aligned_block_in_a_chunk(struct kunit *test,
+					    struct wsheap *heap, size_t size,
+					    size_t align, const struct span *keep,
+					    unsigned int nr_keep,
+					    const char *what)
+{
+	u8 *p = aligned_ok(test, heap, size, align);
+	unsigned int i;
+
+	KUNIT_ASSERT_TRUE_MSG(test, ledger_owns(ledger_of(test), p, size),
+			      "%s: %zu bytes at %zu: %p is not inside a chunk",
+			      what, size, align, p);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, align));
+	for (i = 0; i < nr_keep; i++)
+		KUNIT_ASSERT_TRUE_MSG(test, p + size <= keep[i].start ||
+				      p >= keep[i].start + keep[i].size,
+				      "%s: %zu bytes at %zu overlap block %u",
+				      what, size, align, i);
+	memset(p, 0x5c, size);
+	for (i = 0; i < nr_keep; i++)
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(keep[i].start,
+						       pattern_byte(i),
+						       keep[i].size),
+				      "%s: block %u overwritten", what, i);
+}
+
+/* Rounds that placed a block where its padding was more than the room. */
+struct near_end_count {
+	unsigned int past;		/* in the current chunk */
+	unsigned int spare_past;	/* in the first spare */
+};
+
+/*
+ * A block of each size at each alignment, on a heap of @k whose current
+ * chunk has 8 bytes left, then on its spares after a reset.
+ */
+static void near_end_rounds(struct kunit *test, const struct near_end_kind *k,
+			    size_t quota, struct near_end_count *count)
+{
+	static const size_t aligns[] = { 64, 256, 4096 };
+	static const size_t sizes[] = { 0, 1, 8 };
+	const size_t left = 8;
+	struct chunk_ledger *l = ledger_of(test);
+	unsigned int a, z;
+	struct ledger_chunk *c;
+	struct span keep[2];
+	struct wsheap *heap;
+	char *start, *end;
+	char what[64];
+	size_t fill;
+	u8 *first;
+
+	snprintf(what, sizeof(what), "%s heap, quota %zu, chunks at +%zu",
+		 k->name, quota, l->misalign);
+	for (a = 0; a < ARRAY_SIZE(aligns); a++) {
+		for (z = 0; z < ARRAY_SIZE(sizes); z++) {
+			heap = near_end_heap(test, k, quota);
+			first = alloc_ok(test, heap, 8);
+			c = ledger_chunk_of(l, first);
+			KUNIT_ASSERT_NOT_NULL(test, c);
+			start = (char *)c->mem + WSHEAP_CHUNK_HDR;
+			end = (char *)c->mem + c->bytes;
+			KUNIT_ASSERT_PTR_EQ(test, (char *)first, start);
+			/* a block that leaves 8 bytes to the chunk's end */
+			fill = end - left - (start + step(8)) - WSHEAP_REDZONE;
+			keep[0] = (struct span){ first, 8, 0 };
+			keep[1] = (struct span){ alloc_ok(test, heap, fill),
+						 fill, 1 };
+			KUNIT_ASSERT_PTR_EQ(test, (char *)keep[1].start,
+					    start + step(8));
+			memset(first, pattern_byte(0), 8);
+			memset((u8 *)keep[1].start, pattern_byte(1), fill);
+			/* no boundary of the alignment in the room left */
+			count->past += PTR_ALIGN(end - left, aligns[a]) > end;
+			expect_aligned_block_in_a_chunk(test, heap, sizes[z],
+							aligns[a], keep, 2,
+							what);
+
+			/* spares, the first one that chunk */
+			KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+			count->spare_past += PTR_ALIGN(start, aligns[a]) > end;
+			expect_aligned_block_in_a_chunk(test, heap, sizes[z],
+							aligns[a], NULL, 0,
+							what);
+			release_heap(test, heap);
+		}
+	}
+}
+
+/*
+ * An aligned request whose padding is more than the room left in the
+ * current chunk goes to another chunk, never past the end of this one.
+ * A chunk is filled to 8 bytes of its end, then a block of 0, 1 and 8
+ * bytes at 64, 256 and 4096 must lie wholly inside a live chunk.  After a
+ * reset the same request meets the chunks as spares, whose padding from
+ * their start may be more than they hold, too.  The ledger also places
+ * chunks 40 bytes past a page boundary, so that their ends lie off all
+ * these alignments and the padding is more than the room left; heaps
+ * plain, atomic and concurrent (the shared bump pointer), with 16 KiB
+ * and 1 KiB chunks.
+ */
+static void aligned_request_near_a_chunk_end_stays_in_a_chunk(struct kunit *test)
+{
+	static const struct near_end_kind kinds[] = {
+		{ "plain" },
+		{ "atomic", .atomic = true },
+		{ "atomic concurrent", .atomic = true, .concurrent = true },
+	};
+	/* a 1 KiB chunk that holds the quota exactly, on 32 and 64 bits */
+	static const size_t quotas[] = { SIZE_MAX, KiB - WSHEAP_CHUNK_HDR };
+	struct chunk_ledger *l = ledger_of(test);
+	struct near_end_count count = {};
+	unsigned int k, q;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		for (q = 0; q < ARRAY_SIZE(quotas); q++) {
+			l->misalign = 40;
+			near_end_rounds(test, &kinds[k], quotas[q], &count);
+			l->misalign = 0;
+			near_end_rounds(test, &kinds[k], quotas[q], &count);
+		}
+	}
+	/*
+	 * Every round at +40 had its padding past the room left; spares
+	 * (1 KiB chunks at 4096) had it past their whole room.
+	 */
+	KUNIT_EXPECT_GE(test, count.past, ARRAY_SIZE(kinds) *
+					  ARRAY_SIZE(quotas) * 3 * 3);
+	KUNIT_EXPECT_GT(test, count.spare_past, 0);
+}
+
 /* ---- v2: realloc ---- */
 
 static void realloc_of_null_allocates(struct kunit *test)
@@ -667,6 +828,7 @@ static void rollback_refuses_marks_of_fresh_heaps(struct kunit *test)
 	struct wsheap *other = new_heap(test, MiB, MiB);
 	struct wsheap *gone = NULL, *again = NULL;
 	struct wsheap_mark mark, old;
+	int marked = -1;
 
 	mark_ok(test, heap, &mark);
 	alloc_ok(test, other, 64);
@@ -680,12 +842,14 @@ static void rollback_refuses_marks_of_fresh_heaps(struct kunit *test)
 	migrate_disable();
 	KUNIT_EXPECT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &gone, NULL), 0);
 	if (gone) {
-		wsheap_mark(gone, &old, NULL);
+		marked = wsheap_mark(gone, &old, NULL);
 		wsheap_free(gone);
 		KUNIT_EXPECT_EQ(test, wsheap_create(MiB, MiB, NULL, 0, &again,
 						    NULL), 0);
 	}
 	migrate_enable();
+	/* a mark that was never taken would be refused whatever the heap */
+	KUNIT_ASSERT_EQ(test, marked, 0);
 	KUNIT_ASSERT_NOT_NULL(test, again);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
 							again), 0);
@@ -977,6 +1141,103 @@ static void account_charges_every_chunk(struct kunit *test)
 			-EINVAL);
 }
 
+/* What the caller put in its error object, which success leaves alone. */
+static const char *const callers_msg = "the caller's";
+
+#define CALLERS_CODE	12345
+
+static void expect_error_untouched(struct kunit *test,
+				   const struct wsheap_error *err,
+				   const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, err->code, CALLERS_CODE, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, err->msg, callers_msg, "%s", what);
+}
+
+/*
+ * Every v2 call that succeeds leaves the error object as it was: create
+ * with the v2 properties and devm_wsheap_create(), the properties read
+ * back, each allocation helper (realloc in place, by a copy and of NULL),
+ * mark and rollback.  A refused call in the same case fills it: the
+ * object is really passed.
+ */
+static void error_object_untouched_by_v2_calls_that_succeed(struct kunit *test)
+{
+	struct wsheap_error err = { CALLERS_CODE, callers_msg };
+	bool yes = true, account = false;
+	struct wsheap_property p[] = {
+		{ WSHEAP_PROPERTY_NAME, "wsheap-kunit-err", 17 },
+		{ WSHEAP_PROPERTY_ACCOUNT, &yes, sizeof(yes) },
+	};
+	struct wsheap *heap = NULL, *managed = NULL;
+	char name[WSHEAP_NAME_MAX];
+	struct wsheap_mark mark;
+	struct device *dev;
+	void *a, *b, *q;
+	char *s;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, p, ARRAY_SIZE(p), &heap,
+					    &err), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							heap), 0);
+	expect_error_untouched(test, &err, "create with NAME and ACCOUNT");
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  name, sizeof(name), &err), 0);
+	KUNIT_EXPECT_STREQ(test, name, "wsheap-kunit-err");
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_ACCOUNT,
+						  &account, sizeof(account),
+						  &err), 0);
+	KUNIT_EXPECT_TRUE(test, account);
+	expect_error_untouched(test, &err, "get_property of NAME and ACCOUNT");
+
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 40, &a, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_zalloc");
+	KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(heap, 24, 256, &q, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_alloc_aligned");
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 0, 16, &b, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_realloc of NULL");
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, b, 16, 64, &q, &err), 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, b);
+	expect_error_untouched(test, &err, "wsheap_realloc in place");
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 40, 80, &q, &err), 0);
+	KUNIT_EXPECT_PTR_NE(test, q, a);
+	expect_error_untouched(test, &err, "wsheap_realloc by a copy");
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, "abc", 3, &q, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_memdup");
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, "abc", 0, &q, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_memdup of 0 bytes");
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(heap, "abc", &s, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_strdup");
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, &s, &err, "%d", 1), 0);
+	expect_error_untouched(test, &err, "wsheap_asprintf");
+	KUNIT_EXPECT_EQ(test, call_vasprintf(heap, &s, &err, "%d", 2), 0);
+	expect_error_untouched(test, &err, "wsheap_vasprintf");
+	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_mark");
+	/* a new chunk, taken back by the rollback */
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 100 * KiB, &q, &err), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_rollback");
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_rollback to the same mark");
+
+	dev = kunit_device_register(test, "wsheap-kunit-err");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_EXPECT_EQ(test, devm_wsheap_create(dev, MiB, 0, p, ARRAY_SIZE(p),
+						 &managed, &err), 0);
+	expect_error_untouched(test, &err, "devm_wsheap_create");
+	KUNIT_ASSERT_NOT_NULL(test, managed);
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(managed, 100, &q, &err), 0);
+	expect_error_untouched(test, &err, "wsheap_zalloc of a devm heap");
+	kunit_device_unregister(test, dev);
+
+	/* a refusal fills it: the object is passed */
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 2 * MiB, &q, &err), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_PTR_NE(test, err.msg, callers_msg);
+}
+
 static struct kunit_case wsheap_v2_cases[] = {
 	KUNIT_CASE(zalloc_zeroes_memory_reused_after_reset),
 	KUNIT_CASE(zalloc_refuses_as_alloc_does),
@@ -984,6 +1245,7 @@ static struct kunit_case wsheap_v2_cases[] = {
 	KUNIT_CASE(aligned_blocks_are_aligned_and_padding_uncounted),
 	KUNIT_CASE(aligned_padding_is_not_quota),
 	KUNIT_CASE(aligned_new_chunk_fits_the_request),
+	KUNIT_CASE(aligned_request_near_a_chunk_end_stays_in_a_chunk),
 	KUNIT_CASE(realloc_of_null_allocates),
 	KUNIT_CASE(realloc_last_block_grows_and_shrinks_in_place),
 	KUNIT_CASE(realloc_of_earlier_block_copies),
@@ -1014,6 +1276,7 @@ static struct kunit_case wsheap_v2_cases[] = {
 	KUNIT_CASE(name_is_copied_and_read_back),
 	KUNIT_CASE(account_charges_every_chunk),
 	KUNIT_CASE(account_charges_the_heap_object),
+	KUNIT_CASE(error_object_untouched_by_v2_calls_that_succeed),
 	{}
 };
 

@@ -3,16 +3,19 @@
  * What the wsheap KUnit suites share: the chunk ledger and the helpers
  * around it.  Each suite is a module of its own (wsheap_contract_kunit.c,
  * wsheap_contract_v2_kunit.c, wsheap_internals_kunit.c,
- * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c), so everything here
- * is static inline: each suite gets its own copy and its own ledger.
+ * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c, wsheap_v3_kunit.c),
+ * so everything here is static inline: each suite gets its own copy and
+ * its own ledger.
  *
  * Every case runs with the chunk allocator redirected through a ledger
  * (static stubs on wsheap_chunk_mem_alloc/wsheap_chunk_mem_free) that
- * records each chunk, so that cases can count backing allocations, check
- * that ACTUAL_SIZE is the memory really held, and make the Nth chunk
- * allocation fail.  The ledger still gets its memory from wsheap's own
- * allocator (slab or vmalloc, by size), so KASAN sees real chunks.  A
- * suite hands wsheap_test_init to its .init to get it.
+ * records each chunk (its size, and the node and flags it was asked for),
+ * so that cases can count backing allocations, check that ACTUAL_SIZE is
+ * the memory really held, and make the Nth chunk allocation fail.  The
+ * ledger still gets its memory from wsheap's own allocator (slab or
+ * vmalloc, by size), so KASAN sees real chunks, unless a case has it
+ * place chunks itself (misalign).  A suite hands wsheap_test_init to its
+ * .init to get it; the v3 suite turns it on in the cases that use it.
  */
 #ifndef _WSHEAP_KUNIT_H
 #define _WSHEAP_KUNIT_H
@@ -42,9 +45,13 @@
 struct ledger_chunk {
 	void *mem;
 	size_t bytes;
+	void *base;			/* the ledger's own allocation, or NULL */
 };
 
-/* What the stubs saw; test->priv of every case. */
+/*
+ * What the stubs saw; test->priv of every case (or the first member of
+ * what a suite keeps there: ledger_of() takes test->priv for it).
+ */
 struct chunk_ledger {
 	unsigned int attempts;		/* chunk allocations tried */
 	unsigned int fail_from;		/* fail attempts >= this; 0: never */
@@ -53,9 +60,19 @@ struct chunk_ledger {
 	size_t live_bytes;
 	unsigned int nr_live;
 	struct ledger_chunk live[LEDGER_MAX_CHUNKS];
-	size_t sizes[LEDGER_MAX_CHUNKS];	/* of each success, in order */
+	/* of each success, in order: its bytes, node and flags asked for */
+	size_t sizes[LEDGER_MAX_CHUNKS];
+	int nodes[LEDGER_MAX_CHUNKS];
+	gfp_t gfps[LEDGER_MAX_CHUNKS];
 	unsigned int slab_chunks, vmalloc_chunks;	/* of the successes */
 	gfp_t gfp_seen;			/* every flag any attempt passed */
+	/*
+	 * Non-zero: the ledger allocates each chunk itself (kvmalloc_node()
+	 * with the flags and node asked for), starting this many bytes (a
+	 * multiple of 8, below PAGE_SIZE) past a page boundary, so that
+	 * where a chunk ends is the case's choice, not the slab's.
+	 */
+	size_t misalign;
 	unsigned int slab_allocs;	/* wsheap_slab_alloc() calls, if counted */
 	gfp_t object_gfp;		/* of the last heap object, if recorded */
 	/* Re-enter this heap once from inside a chunk allocation or free. */
@@ -82,30 +99,58 @@ static inline struct chunk_ledger *ledger_of(struct kunit *test)
 	return test->priv;
 }
 
+/*
+ * A chunk at l->misalign past a page boundary, in memory of the ledger's
+ * own.  A standby the heap holds goes back as wsheap_cache_drop_standby()
+ * sends it, since wsheap's allocator, which would take it, is not called.
+ */
+static inline void *ledger_misaligned_alloc(struct chunk_ledger *l,
+					    size_t bytes, gfp_t gfp, int node,
+					    struct wsheap_chunk **standby,
+					    void **base)
+{
+	struct wsheap_chunk *kept = standby ? *standby : NULL;
+
+	if (kept) {
+		*standby = NULL;
+		__wsheap_chunk_mem_free(kept, gfp, NULL);
+	}
+	if (bytes > SIZE_MAX - 2 * PAGE_SIZE)
+		return NULL;
+	*base = kvmalloc_node(bytes + 2 * PAGE_SIZE, gfp, node);
+	if (!*base)
+		return NULL;
+	return PTR_ALIGN((char *)*base, PAGE_SIZE) + l->misalign;
+}
+
 static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
 					   struct wsheap_chunk **standby)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct chunk_ledger *l = ledger_of(test);
-	void *mem;
+	void *mem, *base = NULL;
 
 	l->attempts++;
 	l->gfp_seen |= gfp;
 	ledger_reenter(l, false);
 	if (l->fail_from && l->attempts >= l->fail_from)
 		return NULL;
-	mem = __wsheap_chunk_mem_alloc(bytes, gfp, node, standby);
+	if (l->misalign)
+		mem = ledger_misaligned_alloc(l, bytes, gfp, node, standby,
+					      &base);
+	else
+		mem = __wsheap_chunk_mem_alloc(bytes, gfp, node, standby);
 	if (!mem)
 		return NULL;
 	if (l->nr_live == LEDGER_MAX_CHUNKS) {
 		KUNIT_FAIL(test, "ledger full: more than %d live chunks",
 			   LEDGER_MAX_CHUNKS);
-		kvfree(mem);
+		kvfree(base ?: mem);
 		return NULL;
 	}
 	if (is_vmalloc_addr(mem)) {
 		l->vmalloc_chunks++;
-	} else {
+	} else if (!base) {
 		/*
 		 * Only chunks of up to 16 KiB may come from the slab, but for
 		 * an atomic heap's and a placed heap's (kvmalloc_node()).
@@ -115,12 +160,18 @@ static inline void *ledger_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
 		l->slab_chunks++;
 		/* ACTUAL_SIZE counts all the slab gives: nothing is hidden. */
 		KUNIT_EXPECT_EQ(test, kmalloc_size_roundup(bytes), bytes);
+	} else {
+		l->slab_chunks++;
 	}
 	l->live[l->nr_live].mem = mem;
 	l->live[l->nr_live].bytes = bytes;
+	l->live[l->nr_live].base = base;
 	l->nr_live++;
-	if (l->allocs < LEDGER_MAX_CHUNKS)
+	if (l->allocs < LEDGER_MAX_CHUNKS) {
 		l->sizes[l->allocs] = bytes;
+		l->nodes[l->allocs] = node;
+		l->gfps[l->allocs] = gfp;
+	}
 	l->allocs++;
 	l->live_bytes += bytes;
 	return mem;
@@ -135,12 +186,17 @@ static inline void ledger_chunk_mem_free(void *mem, gfp_t gfp,
 
 	ledger_reenter(l, true);
 	for (i = 0; i < l->nr_live; i++) {
+		void *base = l->live[i].base;
+
 		if (l->live[i].mem != mem)
 			continue;
 		l->live_bytes -= l->live[i].bytes;
 		l->live[i] = l->live[--l->nr_live];
 		l->frees++;
-		__wsheap_chunk_mem_free(mem, gfp, standby);
+		if (base)
+			kvfree(base);
+		else
+			__wsheap_chunk_mem_free(mem, gfp, standby);
 		return;
 	}
 	KUNIT_FAIL(test, "free of %p, which is no live chunk", mem);
@@ -171,9 +227,12 @@ static inline int wsheap_test_init(struct kunit *test)
 	return 0;
 }
 
-/* Is [p, p + size) inside one live chunk, past its header? */
-static inline bool ledger_owns(struct chunk_ledger *l, const void *p,
-			       size_t size)
+/*
+ * The live chunk that holds @p past its header (its end included, where
+ * a zero-byte block may lie), or NULL.
+ */
+static inline struct ledger_chunk *ledger_chunk_of(struct chunk_ledger *l,
+						   const void *p)
 {
 	unsigned int i;
 
@@ -181,11 +240,20 @@ static inline bool ledger_owns(struct chunk_ledger *l, const void *p,
 		const char *start = l->live[i].mem;
 		const char *end = start + l->live[i].bytes;
 
-		if ((const char *)p > start && (const char *)p <= end &&
-		    size <= (size_t)(end - (const char *)p))
-			return true;
+		if ((const char *)p > start && (const char *)p <= end)
+			return &l->live[i];
 	}
-	return false;
+	return NULL;
+}
+
+/* Is [p, p + size) inside one live chunk, past its header? */
+static inline bool ledger_owns(struct chunk_ledger *l, const void *p,
+			       size_t size)
+{
+	struct ledger_chunk *c = ledger_chunk_of(l, p);
+
+	return c && size <= (size_t)((char *)c->mem + c->bytes -
+				     (const char *)p);
 }
 
 static inline void free_heap_action(void *heap)

@@ -593,6 +593,12 @@ enum v2_op { OP_ZALLOC, OP_ALIGNED, OP_REALLOC, OP_MEMDUP, OP_STRDUP,
 
 #define V2_SRC_BYTES	(160 * KiB)	/* round_size() stays below */
 
+/* The alignment OP_ALIGNED asks for a block of @size: 16 to 4096. */
+static size_t v2_align(size_t size)
+{
+	return min_t(size_t, 16UL << (size % 9), PAGE_SIZE);
+}
+
 /* One v2 call of about @size bytes; @last is the newest tracked block. */
 static int v2_call(struct wsheap *heap, enum v2_op op, size_t size,
 		   const u8 *src, const struct span *last, void **p)
@@ -601,7 +607,7 @@ static int v2_call(struct wsheap *heap, enum v2_op op, size_t size,
 	case OP_ZALLOC:
 		return wsheap_zalloc(heap, size, p, NULL);
 	case OP_ALIGNED:
-		return wsheap_alloc_aligned(heap, size, 16 << (size % 9), p,
+		return wsheap_alloc_aligned(heap, size, v2_align(size), p,
 					    NULL);
 	case OP_REALLOC:
 		return wsheap_realloc(heap, last ? (void *)last->start : NULL,
@@ -617,7 +623,12 @@ static int v2_call(struct wsheap *heap, enum v2_op op, size_t size,
 	}
 }
 
-/* The bytes a successful v2_call() handed out hold what they must. */
+/*
+ * The bytes a successful v2_call() handed out hold what they must, where
+ * they must: an aligned block at its alignment, wholly inside a chunk,
+ * and writable to its last byte (track() fills it; the blocks around it
+ * are checked after every failure and at the end).
+ */
 static size_t v2_check(struct kunit *test, enum v2_op op, size_t size,
 		       const u8 *src, const struct span *last, const u8 *p)
 {
@@ -626,6 +637,16 @@ static size_t v2_check(struct kunit *test, enum v2_op op, size_t size,
 		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, size));
 		return size;
 	case OP_ALIGNED:
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p,
+						       v2_align(size)),
+				      "%p for %zu bytes at %zu", p, size,
+				      v2_align(size));
+		if (size)
+			KUNIT_ASSERT_TRUE_MSG(test,
+					      ledger_owns(ledger_of(test), p,
+							  size),
+					      "%zu bytes at %zu are not inside a chunk",
+					      size, v2_align(size));
 		return size;
 	case OP_REALLOC:
 		if (last)
@@ -707,6 +728,9 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 				used--;
 			track(s, &used, p, size, i);
 		}
+		/* every block still holds its fill, apart from the others */
+		expect_spans_intact(test, s, used);
+		expect_disjoint_owned_spans(test, s, used);
 		release_heap(test, heap);
 		KUNIT_EXPECT_EQ(test, l->nr_live, 0);
 		KUNIT_EXPECT_EQ(test, l->frees, l->allocs);

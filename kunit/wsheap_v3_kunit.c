@@ -3,19 +3,27 @@
  * KUnit suite for wsheap contract v3: the GFP, RESERVE and NUMA_NODE
  * properties, atomic heaps and reserves.
  *
- * An atomic heap's calls run under a spinlock with interrupts off and
- * from an hrtimer callback (hard interrupt context); the kernels that run
- * this suite have CONFIG_DEBUG_ATOMIC_SLEEP, whose report of a sleeping
- * call taints the kernel, and the cases check the taint.  A reserve is
- * shown to carry hundreds of rounds while every chunk allocation fails,
- * and in the same case that the failure is live: a plain heap and a
- * request past the reserve are refused.
+ * An atomic heap's calls run under a spinlock with interrupts off, from
+ * an hrtimer callback (hard interrupt context) and from a tasklet and a
+ * timer_list callback (soft interrupt context); so do the calls given a
+ * NULL heap.  The kernels that run this suite have
+ * CONFIG_DEBUG_ATOMIC_SLEEP, whose report of a sleeping call taints the
+ * kernel, and the cases check the taint.  A reserve is shown to carry
+ * hundreds of rounds while every chunk allocation fails, and rounds that
+ * fill it to its exact edge, and in the same case that the failure is
+ * live: a plain heap and a request past the reserve are refused.  The
+ * chunk ledger of wsheap_kunit.h shows the flags and the node every chunk
+ * is asked for with; a heap placed on node 1 has every page there.
  */
+#include <kunit/device.h>
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -30,20 +38,24 @@
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timer.h>
 #include <linux/topology.h>
 #include <linux/vmalloc.h>
 
-#include "../wsheap.h"
-#include "../wsheap_internal.h"
+#include "wsheap_kunit.h"
 
-#define KiB	1024UL
-
-/* test->priv: what the stubs saw and whether they fail. */
+/*
+ * test->priv: what the stubs saw and whether they fail.  The chunk
+ * ledger of wsheap_kunit.h comes first, for the cases that turn it on
+ * (v3_ledger()): ledger_of() takes test->priv for it.
+ */
 struct v3_state {
+	struct chunk_ledger ledger;
 	bool fail_chunks;
 	unsigned int chunk_attempts;
 	int slab_node;			/* node of the last slab call */
 	unsigned int slab_calls;
+	gfp_t slab_gfp_seen;		/* every flag a slab call passed */
 	size_t object_size;		/* of the last heap object */
 	unsigned int hook_calls;	/* of a case's stub inside a call */
 	size_t hook_size;
@@ -74,17 +86,33 @@ static void *recording_slab_alloc(size_t bytes, gfp_t gfp, int node)
 
 	st->slab_calls++;
 	st->slab_node = node;
+	st->slab_gfp_seen |= gfp;
 	return kmalloc_node(bytes, gfp, node);
 }
 
 static int v3_init(struct kunit *test)
 {
+	BUILD_BUG_ON(offsetof(struct v3_state, ledger) != 0);
 	test->priv = kunit_kzalloc(test, sizeof(struct v3_state), GFP_KERNEL);
 	if (!test->priv)
 		return -ENOMEM;
 	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
 				   failable_chunk_mem_alloc);
 	return 0;
+}
+
+/*
+ * The chunk ledger of wsheap_kunit.h instead of failable_chunk_mem_alloc():
+ * before the case creates its first heap, since the ledger must see every
+ * chunk it frees.
+ */
+static struct chunk_ledger *v3_ledger(struct kunit *test)
+{
+	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
+				   ledger_chunk_mem_alloc);
+	kunit_activate_static_stub(test, wsheap_chunk_mem_free,
+				   ledger_chunk_mem_free);
+	return ledger_of(test);
 }
 
 static void v3_free_action(void *heap)
@@ -121,6 +149,20 @@ static size_t v3_size(struct kunit *test, struct wsheap *heap,
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, id, &value,
 						  sizeof(value), NULL), 0);
 	return value;
+}
+
+/* wsheap_vasprintf(), for a format and its arguments */
+static __printf(4, 5) int v3_vasprintf(struct wsheap *heap, char **str,
+					struct wsheap_error *error,
+					const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	va_end(args);
+	return ret;
 }
 
 /*
@@ -314,6 +356,141 @@ static void v3_create_refuses_malformed_properties(struct kunit *test)
 	v3_expect_refused(test, p, 2, "CONCURRENT twice");
 }
 
+/* What the caller put in its error object, which success leaves alone. */
+static const char *const v3_callers_msg = "the caller's";
+
+#define V3_CALLERS_CODE	12345
+
+static void v3_expect_error_untouched(struct kunit *test,
+				      const struct wsheap_error *err,
+				      const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, err->code, V3_CALLERS_CODE, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, err->msg, v3_callers_msg, "%s", what);
+}
+
+/*
+ * Each call on heaps made with the v3 properties (an atomic, concurrent,
+ * placed heap with a reserve whose chunk allocations all fail; a NOFS
+ * concurrent heap, which carves from per-CPU slices; a devm heap), and
+ * the v3 properties given to create and read back, leaves the error
+ * object as it was when it succeeds.  A refused call in the same case
+ * fills it: the object is really passed.
+ */
+static void v3_error_untouched_on_success(struct kunit *test)
+{
+	struct v3_state *st = v3_of(test);
+	struct wsheap_error err = { V3_CALLERS_CODE, v3_callers_msg };
+	gfp_t atomic = GFP_ATOMIC, nofs = GFP_NOFS, noio = GFP_NOIO, gfp = 0;
+	size_t reserve = 4 * KiB, value = 0;
+	int node = first_online_node, got = NUMA_NO_NODE;
+	bool yes = true, flag = false;
+	struct wsheap_property p[] = {
+		v3_gfp(&atomic),
+		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
+		{ WSHEAP_PROPERTY_NUMA_NODE, &node, sizeof(node) },
+		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
+	};
+	struct wsheap *heap = NULL, *sliced = NULL, *managed = NULL;
+	struct wsheap_mark mark;
+	struct device *dev;
+	char *s, *t;
+	void *a, *b, *q;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(SIZE_MAX, 0, p, ARRAY_SIZE(p),
+					    &heap, &err), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, v3_free_action,
+							heap), 0);
+	v3_expect_error_untouched(test, &err, "create with GFP, RESERVE, NUMA_NODE and CONCURRENT");
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
+						  &gfp, sizeof(gfp), &err), 0);
+	KUNIT_EXPECT_TRUE(test, gfp == GFP_ATOMIC);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_RESERVE,
+						  &value, sizeof(value), &err),
+			0);
+	KUNIT_EXPECT_EQ(test, value, reserve);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_NUMA_NODE,
+						  &got, sizeof(got), &err), 0);
+	KUNIT_EXPECT_EQ(test, got, node);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_CONCURRENT,
+						  &flag, sizeof(flag), &err), 0);
+	KUNIT_EXPECT_TRUE(test, flag);
+	v3_expect_error_untouched(test, &err, "get_property of the v3 properties");
+
+	/* every call that succeeds from the reserve */
+	st->fail_chunks = true;
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, &a, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_alloc");
+	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 24, &q, &err), 0);
+	v3_expect_error_untouched(test, &err, "__wsheap_alloc");
+	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 40, &q, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_zalloc");
+	KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(heap, 16, 64, &q, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_alloc_aligned");
+	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_mark");
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, &b, &err), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, b, 8, 32, &q, &err), 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, b);
+	v3_expect_error_untouched(test, &err, "wsheap_realloc in place");
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 24, 48, &q, &err), 0);
+	KUNIT_EXPECT_PTR_NE(test, q, a);
+	v3_expect_error_untouched(test, &err, "wsheap_realloc by a copy");
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 0, 8, &q, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_realloc of NULL");
+	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, "abc", 3, &q, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_memdup");
+	KUNIT_EXPECT_EQ(test, wsheap_strdup(heap, "abc", &s, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_strdup");
+	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, &s, &err, "%d", 3), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_asprintf");
+	KUNIT_EXPECT_EQ(test, v3_vasprintf(heap, &t, &err, "%d", 4), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_vasprintf");
+	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_rollback");
+	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_reset");
+	KUNIT_EXPECT_EQ(test, st->chunk_attempts, 1);	/* the reserve's */
+
+	/* a refusal fills it: the object is passed */
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64 * KiB, &q, &err), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+	KUNIT_EXPECT_PTR_NE(test, err.msg, v3_callers_msg);
+	st->fail_chunks = false;
+
+	/* a heap that may sleep carves small blocks from per-CPU slices */
+	err = (struct wsheap_error){ V3_CALLERS_CODE, v3_callers_msg };
+	p[0] = v3_gfp(&nofs);
+	p[1] = p[3];
+	KUNIT_ASSERT_EQ(test, wsheap_create(SIZE_MAX, 0, p, 2, &sliced, &err),
+			0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, v3_free_action,
+							sliced), 0);
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(sliced, 1 + i, &q, &err), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(sliced, 8, 16, &q, &err), 0);
+	v3_expect_error_untouched(test, &err, "the calls of a concurrent heap");
+
+	/* devm, with v3 properties */
+	dev = kunit_device_register(test, "wsheap-kunit-v3");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	p[0] = v3_gfp(&noio);
+	p[1] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve,
+					 sizeof(reserve) };
+	KUNIT_EXPECT_EQ(test, devm_wsheap_create(dev, SIZE_MAX, 0, p, 3,
+						 &managed, &err), 0);
+	v3_expect_error_untouched(test, &err, "devm_wsheap_create");
+	KUNIT_ASSERT_NOT_NULL(test, managed);
+	KUNIT_EXPECT_EQ(test, wsheap_alloc(managed, 100, &q, &err), 0);
+	v3_expect_error_untouched(test, &err, "wsheap_alloc of a devm heap");
+	kunit_device_unregister(test, dev);
+}
+
 /* ---- atomic heaps ---- */
 
 /*
@@ -359,6 +536,14 @@ static int v3_atomic_round(gfp_t gfp)
 	if (wsheap_memdup(heap, a, 100, (void **)&z, NULL))
 		return __LINE__;
 	if (memcmp(z, a, 100))
+		return __LINE__;
+	if (v3_vasprintf(heap, &t, NULL, "v%d", 3))
+		return __LINE__;
+	if (strcmp(t, "v3"))
+		return __LINE__;
+	if (__wsheap_alloc(heap, 16, &al, NULL))
+		return __LINE__;
+	if (!IS_ALIGNED((unsigned long)al, WSHEAP_ALIGN))
 		return __LINE__;
 	/* A block larger than a slab chunk: still not vmalloc()'d. */
 	if (wsheap_alloc(heap, 40 * KiB, &al, NULL))
@@ -407,43 +592,6 @@ static void v3_atomic_heap_under_a_spinlock(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
 }
 
-/*
- * A call given a NULL heap returns -EINVAL at once, in any context: with
- * a spinlock held and interrupts off, none prints a might-sleep report
- * (which taints), whatever the heap would have been.
- */
-static void v3_null_heap_calls_are_silent_anywhere(struct kunit *test)
-{
-	static DEFINE_SPINLOCK(lock);
-	void *sentinel = (void *)0x5a5a5a50UL, *ptr = sentinel;
-	struct wsheap_mark mark = {};
-	unsigned long flags;
-	int ret[11], i = 0;
-	size_t value = 7;
-
-	v3_require_untainted(test);
-	spin_lock_irqsave(&lock, flags);
-	wsheap_free(NULL);
-	ret[i++] = wsheap_alloc(NULL, 8, &ptr, NULL);
-	ret[i++] = wsheap_zalloc(NULL, 8, &ptr, NULL);
-	ret[i++] = wsheap_alloc_aligned(NULL, 8, 64, &ptr, NULL);
-	ret[i++] = wsheap_realloc(NULL, NULL, 0, 8, &ptr, NULL);
-	ret[i++] = wsheap_memdup(NULL, "x", 1, &ptr, NULL);
-	ret[i++] = wsheap_strdup(NULL, "x", (char **)&ptr, NULL);
-	ret[i++] = wsheap_asprintf(NULL, (char **)&ptr, NULL, "%d", 1);
-	ret[i++] = wsheap_mark(NULL, &mark, NULL);
-	ret[i++] = wsheap_rollback(NULL, &mark, NULL);
-	ret[i++] = wsheap_reset(NULL, NULL);
-	ret[i++] = wsheap_get_property(NULL, WSHEAP_PROPERTY_MAX_SIZE, &value,
-				       sizeof(value), NULL);
-	spin_unlock_irqrestore(&lock, flags);
-	while (i--)
-		KUNIT_EXPECT_EQ_MSG(test, ret[i], -EINVAL, "call %d", i);
-	KUNIT_EXPECT_PTR_EQ(test, ptr, sentinel);
-	KUNIT_EXPECT_EQ(test, value, 7);
-	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
-}
-
 struct v3_timer {
 	struct hrtimer timer;
 	struct completion done;
@@ -481,17 +629,257 @@ static void v3_atomic_heap_in_hard_interrupt(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
 }
 
+/* Every call of an atomic heap, run from a tasklet or a timer_list. */
+struct v3_soft {
+	struct tasklet_struct tasklet;
+	struct timer_list timer;
+	struct completion done;
+	int in_softirq;
+	int failed_at[2];		/* GFP_ATOMIC, GFP_NOWAIT */
+};
+
+/* Softirq context: no KUnit call. */
+static void v3_soft_rounds(struct v3_soft *s)
+{
+	s->in_softirq = in_serving_softirq() && !in_hardirq();
+	s->failed_at[0] = v3_atomic_round(GFP_ATOMIC);
+	s->failed_at[1] = v3_atomic_round(GFP_NOWAIT);
+	complete(&s->done);
+}
+
+static void v3_soft_tasklet(struct tasklet_struct *t)
+{
+	struct v3_soft *s = from_tasklet(s, t, tasklet);
+
+	v3_soft_rounds(s);
+}
+
+static void v3_soft_timer(struct timer_list *t)
+{
+	struct v3_soft *s = from_timer(s, t, timer);
+
+	v3_soft_rounds(s);
+}
+
+static void v3_expect_soft_rounds(struct kunit *test, const struct v3_soft *s,
+				  long left, const char *how)
+{
+	KUNIT_EXPECT_NE_MSG(test, left, 0, "%s never ran", how);
+	KUNIT_EXPECT_TRUE_MSG(test, s->in_softirq, "%s: not in a softirq",
+			      how);
+	KUNIT_EXPECT_EQ_MSG(test, s->failed_at[0], 0,
+			    "%s, GFP_ATOMIC: check at line %d", how,
+			    s->failed_at[0]);
+	KUNIT_EXPECT_EQ_MSG(test, s->failed_at[1], 0,
+			    "%s, GFP_NOWAIT: check at line %d", how,
+			    s->failed_at[1]);
+	KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN), "a report in %s",
+			       how);
+}
+
+/*
+ * Soft interrupt context, where a driver's tasklet or timer runs: every
+ * call of a GFP_ATOMIC and of a GFP_NOWAIT heap (create to free), from a
+ * tasklet and from a timer_list callback, each checked there, and no
+ * might-sleep report (TAINT_WARN).
+ */
+static void v3_atomic_heap_in_softirq(struct kunit *test)
+{
+	struct v3_soft *s;
+	long left;
+
+	v3_require_untainted(test);
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+
+	init_completion(&s->done);
+	s->failed_at[0] = -1;
+	s->failed_at[1] = -1;
+	tasklet_setup(&s->tasklet, v3_soft_tasklet);
+	tasklet_schedule(&s->tasklet);
+	left = wait_for_completion_timeout(&s->done, 10 * HZ);
+	tasklet_kill(&s->tasklet);
+	v3_expect_soft_rounds(test, s, left, "a tasklet");
+
+	reinit_completion(&s->done);
+	s->in_softirq = 0;
+	s->failed_at[0] = -1;
+	s->failed_at[1] = -1;
+	timer_setup(&s->timer, v3_soft_timer, 0);
+	mod_timer(&s->timer, jiffies + 1);
+	left = wait_for_completion_timeout(&s->done, 10 * HZ);
+	del_timer_sync(&s->timer);
+	v3_expect_soft_rounds(test, s, left, "a timer_list callback");
+}
+
+/* ---- NULL heaps ---- */
+
+/* One per call of v3_null_heap_calls(). */
+#define V3_NULL_CALLS	14
+
+/* Every exported call given a NULL heap, and what each one did. */
+struct v3_null_calls {
+	struct hrtimer timer;
+	struct completion done;
+	int in_timer;
+	unsigned int n;
+	const char *name[V3_NULL_CALLS];
+	int ret[V3_NULL_CALLS];
+	struct wsheap_error err[V3_NULL_CALLS];
+	void *ptr;
+	size_t value;
+	struct wsheap_mark mark;
+};
+
+/* The error object of the call being made. */
+static struct wsheap_error *v3_null_err(struct v3_null_calls *c)
+{
+	return &c->err[c->n];
+}
+
+/* A call made: its text and its return, in turn. */
+static void v3_null_record(struct v3_null_calls *c, const char *name,
+			   int ret)
+{
+	c->name[c->n] = name;
+	c->ret[c->n] = ret;
+	c->n++;
+}
+
+#define V3_NULL_CALL(c, call)	v3_null_record(c, #call, call)
+
+/*
+ * Each exported call that takes a heap, given NULL (wsheap_create() a
+ * NULL heap pointer), wsheap_free() too.  No KUnit call: it runs in hard
+ * interrupt context too.  devm_wsheap_create() is process context
+ * whatever it is given, and is not called here.
+ */
+static void v3_null_heap_calls(struct v3_null_calls *c)
+{
+	c->n = 0;
+	wsheap_free(NULL);
+	V3_NULL_CALL(c, wsheap_create(KiB, 0, NULL, 0, NULL, v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_alloc(NULL, 8, &c->ptr, v3_null_err(c)));
+	V3_NULL_CALL(c, __wsheap_alloc(NULL, 8, &c->ptr, v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_zalloc(NULL, 8, &c->ptr, v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_alloc_aligned(NULL, 8, 64, &c->ptr,
+					     v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_realloc(NULL, NULL, 0, 8, &c->ptr,
+				       v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_memdup(NULL, "x", 1, &c->ptr, v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_strdup(NULL, "x", (char **)&c->ptr,
+				      v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_asprintf(NULL, (char **)&c->ptr,
+					v3_null_err(c), "%d", 1));
+	V3_NULL_CALL(c, v3_vasprintf(NULL, (char **)&c->ptr, v3_null_err(c),
+				     "%d", 1));
+	V3_NULL_CALL(c, wsheap_mark(NULL, &c->mark, v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_rollback(NULL, &c->mark, v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_reset(NULL, v3_null_err(c)));
+	V3_NULL_CALL(c, wsheap_get_property(NULL, WSHEAP_PROPERTY_MAX_SIZE,
+					    &c->value, sizeof(c->value),
+					    v3_null_err(c)));
+}
+
+static void v3_null_calls_prepare(struct v3_null_calls *c)
+{
+	c->n = 0;
+	c->in_timer = 0;
+	memset(c->ret, 0, sizeof(c->ret));
+	memset(c->err, 0, sizeof(c->err));
+	c->ptr = SENTINEL;
+	c->value = 7;
+	memset(&c->mark, 0x5a, sizeof(c->mark));
+}
+
+/* Every call refused with -EINVAL, described, and its outputs untouched. */
+static void v3_expect_null_calls_refused(struct kunit *test,
+					 const struct v3_null_calls *c,
+					 const char *where)
+{
+	struct wsheap_mark untouched;
+	unsigned int i;
+
+	memset(&untouched, 0x5a, sizeof(untouched));
+	KUNIT_EXPECT_EQ_MSG(test, c->n, V3_NULL_CALLS, "%s", where);
+	for (i = 0; i < c->n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, c->ret[i], -EINVAL, "%s: %s", where,
+				    c->name[i]);
+		KUNIT_EXPECT_EQ_MSG(test, c->err[i].code, -EINVAL, "%s: %s",
+				    where, c->name[i]);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, c->err[i].msg, "%s: %s",
+					  where, c->name[i]);
+	}
+	KUNIT_EXPECT_PTR_EQ_MSG(test, c->ptr, SENTINEL, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, c->value, 7, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(&c->mark, &untouched,
+					 sizeof(untouched)), 0, "%s", where);
+}
+
+static enum hrtimer_restart v3_null_timer_fn(struct hrtimer *timer)
+{
+	struct v3_null_calls *c = container_of(timer, struct v3_null_calls,
+					       timer);
+
+	v3_irq_handler_enter();
+	c->in_timer = v3_in_timer_context();
+	v3_null_heap_calls(c);
+	complete(&c->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * A call given a NULL heap returns -EINVAL at once, in any context: under
+ * a spinlock with interrupts off, and in the interrupt of an hrtimer
+ * (hard, or soft on PREEMPT_RT), none sleeps or prints a might-sleep
+ * report or warning, whose witness is TAINT_WARN
+ * (CONFIG_DEBUG_ATOMIC_SLEEP taints with it).
+ */
+static void v3_null_heap_calls_are_silent_anywhere(struct kunit *test)
+{
+	static DEFINE_SPINLOCK(lock);
+	struct v3_null_calls *c;
+	unsigned long flags;
+	long left;
+
+	v3_require_untainted(test);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+
+	v3_null_calls_prepare(c);
+	spin_lock_irqsave(&lock, flags);
+	v3_null_heap_calls(c);
+	spin_unlock_irqrestore(&lock, flags);
+	v3_expect_null_calls_refused(test, c, "under a spinlock");
+	KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
+			       "a report under a spinlock");
+
+	v3_null_calls_prepare(c);
+	init_completion(&c->done);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, V3_TIMER_MODE);
+	c->timer.function = v3_null_timer_fn;
+	hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      V3_TIMER_MODE);
+	left = wait_for_completion_timeout(&c->done, 10 * HZ);
+	hrtimer_cancel(&c->timer);
+	KUNIT_EXPECT_NE(test, left, 0);
+	KUNIT_EXPECT_TRUE(test, c->in_timer);
+	v3_expect_null_calls_refused(test, c, "in an hrtimer");
+	KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
+			       "a report in an hrtimer");
+}
+
 /* Past what kmalloc() gives: refused, and the heap goes on. */
 static void v3_atomic_heap_refuses_what_only_vmalloc_gives(struct kunit *test)
 {
 	gfp_t gfp = GFP_ATOMIC;
 	struct wsheap_property p = v3_gfp(&gfp);
 	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
-	void *ptr = NULL;
+	void *ptr = SENTINEL;
 
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, KMALLOC_MAX_SIZE, &ptr, NULL),
 			-ENOMEM);
-	KUNIT_EXPECT_NULL(test, ptr);
+	KUNIT_EXPECT_PTR_EQ(test, ptr, SENTINEL);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &ptr, NULL), 0);
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
@@ -699,10 +1087,248 @@ static void v3_reserve_that_cannot_be_had_holds_nothing(struct kunit *test)
 	st->fail_chunks = false;
 }
 
+/*
+ * One round of small blocks (1 to 24 bytes, some at 16, 32 or 64) that
+ * add up to exactly @reserve bytes as the reserve's guarantee counts
+ * them: each its size rounded up to 8, plus the padding its alignment
+ * needed where it landed, right after the block before (after its
+ * redzone in KASAN builds).  Every call must succeed.
+ */
+static void v3_fill_reserve_exactly(struct kunit *test, struct wsheap *heap,
+				    size_t reserve, unsigned int round)
+{
+	static const size_t aligns[] = { 8, 8, 16, 8, 32, 8, 8, 64 };
+	size_t counted = 0, sum = 0, size, align, cost;
+	char *next = NULL, *p;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; counted < reserve; i++) {
+		size = 1 + (i * 7 + round * 3) % 24;
+		align = next ? aligns[(i + round) % ARRAY_SIZE(aligns)] : 8;
+		cost = (next ? PTR_ALIGN(next, align) - next : 0) +
+		       ALIGN(size, 8);
+		if (cost > reserve - counted) {
+			/* the last bytes: a block that needs no padding */
+			align = 8;
+			size = min(size, reserve - counted);
+			cost = ALIGN(size, 8);
+		}
+		if (align == 8)
+			ret = wsheap_alloc(heap, size, (void **)&p, NULL);
+		else
+			ret = wsheap_alloc_aligned(heap, size, align,
+						   (void **)&p, NULL);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0,
+				    "round %u, block %u: %zu bytes at %zu, %zu of %zu counted",
+				    round, i, size, align, counted, reserve);
+		/* where the guarantee counted it: right after the last one */
+		if (next)
+			KUNIT_ASSERT_PTR_EQ_MSG(test, p, PTR_ALIGN(next, align),
+						"round %u, block %u", round, i);
+		memset(p, pattern_byte(i), size);
+		counted += cost;
+		sum += size;
+		next = p + step(size);
+	}
+	KUNIT_EXPECT_EQ(test, counted, reserve);
+	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
+}
+
+/*
+ * A reserve of R bytes carries rounds that fill it to its exact edge
+ * with small blocks while every chunk allocation fails, in plain builds
+ * and in KASAN builds (whose reserve must hold the redzones too).  R is a
+ * little past a page boundary with the chunk header (where a reserve's
+ * chunk a few bytes short of R shows), whole pages with it (in plain
+ * builds a chunk of R and not a byte more), and small.  The failure is
+ * live in the same case: once a round has its R bytes, blocks past what
+ * the reserve's chunk holds are refused with -ENOMEM, where it holds
+ * exactly R already the first byte more.
+ */
+static void v3_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
+{
+	const size_t pages = DIV_ROUND_UP(WSHEAP_SLAB_CHUNK_MAX, PAGE_SIZE) + 1;
+	const size_t reserves[] = {
+		pages * PAGE_SIZE - WSHEAP_CHUNK_HDR + 8,
+		pages * PAGE_SIZE - WSHEAP_CHUNK_HDR,
+		(2 * pages + 1) * PAGE_SIZE - WSHEAP_CHUNK_HDR + 8,
+		1000,
+	};
+	struct chunk_ledger *l = v3_ledger(test);
+	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE };
+	unsigned int i, round, attempts, allocs;
+	size_t reserve, extra, room;
+	struct wsheap *heap;
+	int ret = 0;
+	void *q;
+
+	p.value = &reserve;
+	p.value_size = sizeof(reserve);
+	for (i = 0; i < ARRAY_SIZE(reserves); i++) {
+		reserve = reserves[i];
+		heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+		KUNIT_ASSERT_EQ(test, l->nr_live, 1);
+		room = l->live[0].bytes - WSHEAP_CHUNK_HDR;
+		l->fail_from = l->attempts + 1;
+		allocs = l->allocs;
+		for (round = 0; round < 4; round++) {
+			if (round)
+				KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL),
+						0);
+			attempts = l->attempts;
+			v3_fill_reserve_exactly(test, heap, reserve, round);
+			KUNIT_EXPECT_EQ_MSG(test, l->attempts, attempts,
+					    "reserve %zu, round %u needed memory",
+					    reserve, round);
+			/* live: what the reserve's chunk cannot hold fails */
+			for (extra = 0; extra <= room; extra += 8) {
+				ret = wsheap_alloc(heap, 1, &q, NULL);
+				if (ret)
+					break;
+			}
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "reserve %zu",
+					    reserve);
+			KUNIT_EXPECT_GT(test, l->attempts, attempts);
+			if (!WSHEAP_REDZONE && room == reserve)
+				KUNIT_EXPECT_EQ_MSG(test, extra, 0,
+						    "a byte past a reserve of %zu fitted",
+						    reserve);
+		}
+		KUNIT_EXPECT_EQ(test, l->allocs, allocs);
+		l->fail_from = 0;
+		kunit_release_action(test, v3_free_action, heap);
+	}
+}
+
+/* ---- the flags chunks are allocated with ---- */
+
+/*
+ * A GFP_NOFS heap's memory never recurses into the filesystem, nor a
+ * GFP_NOIO heap's into the filesystem or block I/O.  Every chunk, the
+ * reserve's at create and each one the heap grows by, of every class
+ * (a slab object of up to a page, page-order memory up to 16 KiB,
+ * vmalloc() beyond), is asked for with the heap's flags and never
+ * __GFP_FS (nor __GFP_IO); nor are the slab calls (heap objects, slab
+ * chunks: an ACCOUNT heap's are never parked, so they are real calls)
+ * and the flags vmalloc() gets (wsheap_chunk_gfp()).
+ */
+static void v3_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
+{
+	static const struct {
+		gfp_t gfp, never;
+		const char *name;
+	} kinds[] = {
+		{ GFP_NOFS, __GFP_FS, "GFP_NOFS" },
+		{ GFP_NOIO, __GFP_FS | __GFP_IO, "GFP_NOIO" },
+	};
+	struct v3_state *st = v3_of(test);
+	struct chunk_ledger *l = v3_ledger(test);
+	size_t small_reserve = 64, big_reserve = 20 * KiB;
+	unsigned int k, i, first, reserve_at, slab, pages, large;
+	bool yes = true;
+	struct wsheap_mark mark;
+	struct wsheap *heap;
+	void *q;
+
+	kunit_activate_static_stub(test, wsheap_slab_alloc,
+				   recording_slab_alloc);
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		gfp_t gfp = kinds[k].gfp, never = kinds[k].never;
+		struct wsheap_property p[] = {
+			v3_gfp(&gfp),
+			{ WSHEAP_PROPERTY_RESERVE, &small_reserve,
+			  sizeof(small_reserve) },
+			{ WSHEAP_PROPERTY_ACCOUNT, &yes, sizeof(yes) },
+		};
+
+		l->gfp_seen = 0;
+		st->slab_gfp_seen = 0;
+		st->slab_calls = 0;
+		first = l->allocs;
+
+		/*
+		 * Slab chunks: a 256-byte quota's (the reserve's, at
+		 * create), and a small one for the rest of the quota.
+		 */
+		heap = v3_heap(test, 256, 0, p, 2);
+		KUNIT_EXPECT_EQ_MSG(test, l->allocs, first + 1,
+				    "%s: no reserve at create", kinds[k].name);
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 200, &q, NULL), 0);
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 56, &q, NULL), 0);
+		KUNIT_EXPECT_EQ(test, l->allocs, first + 2);
+		KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
+
+		/*
+		 * An accounted heap: a 20 KiB reserve (vmalloc()), 16 KiB
+		 * chunks (page-order slab memory), a vmalloc()'d one.
+		 */
+		p[1].value = &big_reserve;
+		reserve_at = l->allocs;
+		heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+		KUNIT_EXPECT_EQ_MSG(test, l->allocs, reserve_at + 1,
+				    "%s: no reserve at create", kinds[k].name);
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 20 * KiB, &q, NULL), 0);
+		KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
+		for (i = 0; i < 4; i++)
+			KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8 * KiB, &q,
+							   NULL), 0);
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 100 * KiB, &q, NULL),
+				0);
+		KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
+		KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 200 * KiB, &q, NULL),
+				0);
+
+		KUNIT_EXPECT_GT(test, l->allocs, reserve_at + 3);
+		slab = 0;
+		pages = 0;
+		large = 0;
+		for (i = first; i < l->allocs && i < LEDGER_MAX_CHUNKS; i++) {
+			gfp_t got = l->gfps[i];
+
+			KUNIT_EXPECT_FALSE_MSG(test, got & never,
+					       "%s: chunk %u of %zu bytes asked for with %pGg",
+					       kinds[k].name, i, l->sizes[i],
+					       &got);
+			KUNIT_EXPECT_TRUE_MSG(test, (got & gfp) == gfp,
+					      "%s: chunk %u asked for with %pGg",
+					      kinds[k].name, i, &got);
+			KUNIT_EXPECT_TRUE(test, got & __GFP_NOWARN);
+			got = wsheap_chunk_gfp(l->sizes[i], got);
+			KUNIT_EXPECT_FALSE_MSG(test, got & never,
+					       "%s: chunk %u allocated with %pGg",
+					       kinds[k].name, i, &got);
+			if (l->sizes[i] <= PAGE_SIZE)
+				slab++;
+			else if (l->sizes[i] <= WSHEAP_SLAB_CHUNK_MAX)
+				pages++;
+			else
+				large++;
+		}
+		KUNIT_EXPECT_GT_MSG(test, slab, 1, "%s", kinds[k].name);
+		if (PAGE_SIZE < WSHEAP_SLAB_CHUNK_MAX)
+			KUNIT_EXPECT_GT_MSG(test, pages, 0, "%s",
+					    kinds[k].name);
+		KUNIT_EXPECT_GT_MSG(test, large, 1, "%s", kinds[k].name);
+		/* the reserve's chunk of the accounted heap */
+		KUNIT_EXPECT_GT(test, l->sizes[reserve_at], big_reserve);
+		KUNIT_EXPECT_FALSE(test, l->gfp_seen & never);
+		KUNIT_EXPECT_GT(test, st->slab_calls, 2);
+		KUNIT_EXPECT_FALSE_MSG(test, st->slab_gfp_seen & never,
+				       "%s: a slab call with %pGg",
+				       kinds[k].name, &st->slab_gfp_seen);
+	}
+}
+
 /* ---- concurrent heaps ---- */
 
 #define V3_THREAD_BLOCKS	4096
-#define V3_IRQ_BLOCKS		128
+/*
+ * Few: where the timer runs on the tick (100 Hz on UML), the thread
+ * carves some 20000 blocks between two of the interrupt's.
+ */
+#define V3_IRQ_BLOCKS		16
 
 /* A block and the byte it is filled with. */
 struct v3_block {
@@ -711,14 +1337,21 @@ struct v3_block {
 	u8 fill;
 };
 
-/* What the thread and the interrupt carved from one concurrent heap. */
+/*
+ * What the thread and the interrupt carved from one concurrent heap, and
+ * how often the interrupt carved while the thread was inside a call.
+ */
 struct v3_race {
 	struct hrtimer timer;
 	struct wsheap *heap;
-	struct v3_block irq[V3_IRQ_BLOCKS];
-	unsigned int nr_irq;
+	struct v3_block irq[V3_IRQ_BLOCKS];	/* reused in turn */
+	unsigned int nr_irq;		/* blocks the interrupt carved */
+	size_t irq_sum;			/* and the sum of their sizes */
 	unsigned int irq_refused;
-	bool stop;
+	unsigned int irq_bad;		/* its blocks overwritten before reuse */
+	atomic_t inside;		/* the thread is in wsheap_alloc() */
+	atomic_t landed;		/* carves of the interrupt meanwhile */
+	int stop;
 };
 
 /* Fill with one byte, then check it is still there: no block overlaps. */
@@ -736,6 +1369,25 @@ static bool v3_block_carve(struct wsheap *heap, struct v3_block *b,
 	return true;
 }
 
+/* As v3_block_carve(), with @inside set for as long as the call runs. */
+static bool v3_block_carve_inside(struct wsheap *heap, struct v3_block *b,
+				  size_t size, u8 fill, atomic_t *inside)
+{
+	void *p;
+	int ret;
+
+	atomic_set(inside, 1);
+	ret = wsheap_alloc(heap, size, &p, NULL);
+	atomic_set(inside, 0);
+	if (ret)
+		return false;
+	b->p = p;
+	b->size = size;
+	b->fill = fill;
+	memset(p, fill, size);
+	return true;
+}
+
 static bool v3_block_intact(const struct v3_block *b)
 {
 	return !memchr_inv(b->p, b->fill, b->size);
@@ -745,14 +1397,24 @@ static enum hrtimer_restart v3_race_irq(struct hrtimer *timer)
 {
 	struct v3_race *r = container_of(timer, struct v3_race, timer);
 	unsigned int n = r->nr_irq;
+	struct v3_block *b = &r->irq[n % V3_IRQ_BLOCKS];
+	int inside;
 
 	v3_irq_handler_enter();
-	if (READ_ONCE(r->stop) || n == V3_IRQ_BLOCKS)
+	if (READ_ONCE(r->stop))
 		return HRTIMER_NORESTART;
-	if (v3_block_carve(r->heap, &r->irq[n], 8 + n % 57, 0x80 | (n % 127)))
-		r->nr_irq = n + 1;
-	else
+	/* the thread's CPU: it cannot leave the call while we run */
+	inside = atomic_read(&r->inside);
+	if (n >= V3_IRQ_BLOCKS)
+		r->irq_bad += !v3_block_intact(b);
+	if (v3_block_carve(r->heap, b, 8 + n % 57, 0x80 | (n % 127))) {
+		r->irq_sum += b->size;
+		WRITE_ONCE(r->nr_irq, n + 1);
+		if (inside)
+			atomic_inc(&r->landed);
+	} else {
 		r->irq_refused++;
+	}
 	hrtimer_forward_now(timer, ns_to_ktime(20 * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
@@ -760,8 +1422,14 @@ static enum hrtimer_restart v3_race_irq(struct hrtimer *timer)
 /*
  * An hrtimer interrupts the thread that allocates from a concurrent heap
  * and allocates from the same heap: even on one CPU the interrupt lands
- * between a thread's reads and its cmpxchg.  Every block keeps its own
- * fill, and REQUESTED_SIZE is the sum of every block carved.
+ * between a thread's reads and its cmpxchg.  The timer is pinned to the
+ * thread's CPU, which the thread keeps, and counts the blocks it carved
+ * while the thread was inside wsheap_alloc(): the case goes on (for at
+ * most 5 s) until the interrupt has carved its share and at least one of
+ * its blocks that way, and fails if none was: a race that never happened
+ * proves nothing.  Every block keeps its own fill, and REQUESTED_SIZE is
+ * the sum of every block carved.  The line the atomic stage looks for is
+ * printed only when the race happened, with the count.
  */
 static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 {
@@ -773,7 +1441,7 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	};
 	struct v3_block *mine;
 	struct v3_race *r;
-	unsigned int n, i, bad = 0;
+	unsigned int n, i, bad = 0, refused = 0, landed;
 	size_t sum = 0;
 	unsigned long end;
 
@@ -783,45 +1451,62 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_ASSERT_NOT_NULL(test, mine);
 	r->heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, V3_TIMER_MODE);
+	atomic_set(&r->inside, 0);
+	atomic_set(&r->landed, 0);
+	migrate_disable();
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, V3_TIMER_MODE_PINNED);
 	r->timer.function = v3_race_irq;
 	hrtimer_start(&r->timer, ns_to_ktime(20 * NSEC_PER_USEC),
-		      V3_TIMER_MODE);
+		      V3_TIMER_MODE_PINNED);
 	/*
-	 * Carve until the interrupt has carved its share; each of the
-	 * thread's slots is checked before it is reused.
+	 * Carve until the interrupt has carved its share, some of it inside
+	 * a call of ours; each of the thread's slots is checked before it
+	 * is reused.  No KUnit assertion while the timer runs.
 	 */
 	end = jiffies + 5 * HZ;
 	for (n = 0; time_before(jiffies, end); n++) {
 		struct v3_block *b = &mine[n % V3_THREAD_BLOCKS];
 
-		if (READ_ONCE(r->nr_irq) == V3_IRQ_BLOCKS)
+		if (READ_ONCE(r->nr_irq) >= V3_IRQ_BLOCKS &&
+		    atomic_read(&r->landed))
 			break;
-
 		if (n >= V3_THREAD_BLOCKS)
 			bad += !v3_block_intact(b);
-		KUNIT_ASSERT_TRUE(test, v3_block_carve(r->heap, b,
-						       1 + n % 91, n % 127));
+		if (!v3_block_carve_inside(r->heap, b, 1 + n % 91, n % 127,
+					   &r->inside)) {
+			refused++;
+			break;
+		}
 		sum += b->size;
-		if (n % 8 == 7)
-			usleep_range(20, 50);	/* a bounded heap */
+		/*
+		 * Never asleep: where timers run on the tick (UML has no
+		 * high-resolution timers) a sleep would end on the very tick
+		 * that runs the callback, never inside a call.
+		 */
 	}
-	WRITE_ONCE(r->stop, true);
+	WRITE_ONCE(r->stop, 1);
 	hrtimer_cancel(&r->timer);
+	migrate_enable();
 
 	for (i = 0; i < min(n, V3_THREAD_BLOCKS); i++)
 		bad += !v3_block_intact(&mine[i]);
-	for (i = 0; i < r->nr_irq; i++) {
+	for (i = 0; i < min(r->nr_irq, V3_IRQ_BLOCKS); i++)
 		bad += !v3_block_intact(&r->irq[i]);
-		sum += r->irq[i].size;
-	}
-	kunit_info(test, "%u blocks by the thread, %u by the interrupt\n", n,
-		   r->nr_irq);
-	KUNIT_EXPECT_EQ(test, bad, 0);
+	landed = atomic_read(&r->landed);
+	if (landed)
+		kunit_info(test, "%u blocks by the thread, %u by the interrupt, %u of them carved inside a call of the thread's\n",
+			   n, r->nr_irq, landed);
+	else
+		kunit_info(test, "no interrupt carved inside a call of the thread's (%u blocks by the thread, %u in the timer)\n",
+			   n, r->nr_irq);
+	KUNIT_EXPECT_GT(test, landed, 0);
+	KUNIT_EXPECT_EQ(test, refused, 0);
+	KUNIT_EXPECT_EQ(test, bad + r->irq_bad, 0);
 	KUNIT_EXPECT_EQ(test, r->irq_refused, 0);
-	KUNIT_EXPECT_EQ(test, r->nr_irq, V3_IRQ_BLOCKS);
+	KUNIT_EXPECT_GE(test, r->nr_irq, V3_IRQ_BLOCKS);
 	KUNIT_EXPECT_EQ(test, v3_size(test, r->heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
+				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+			sum + r->irq_sum);
 }
 
 /*
@@ -1313,6 +1998,91 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 			16 * KiB + 512 * KiB);
 }
 
+/* Pages of @c, one for each page it touches, that are not on @node. */
+static unsigned int v3_pages_off_node(const struct ledger_chunk *c, int node)
+{
+	const char *mem = c->mem, *p;
+	bool vmalloced = is_vmalloc_addr(mem);
+	unsigned int off = 0;
+
+	for (p = mem; p < mem + c->bytes; p = PTR_ALIGN(p + 1, PAGE_SIZE)) {
+		struct page *page = vmalloced ? vmalloc_to_page(p) :
+						virt_to_page(p);
+
+		off += !page || page_to_nid(page) != node;
+	}
+	return off;
+}
+
+/*
+ * A heap placed on node 1 has every chunk of every class there: slab
+ * objects of up to a page (kmalloc_node()), page-order memory up to
+ * 16 KiB (kmalloc_node(), kvmalloc_node() when that fails), and larger
+ * chunks from kvmalloc_node(), the slab's or vmalloc()'s, past
+ * KMALLOC_MAX_SIZE always vmalloc()'s.  The ledger saw node 1 asked for
+ * every chunk, and every page of every chunk (each vmalloc()'d page
+ * too) is on node 1.  The kunit-smp stage boots two nodes and looks for
+ * the line "node 1" this case prints when it passed.
+ */
+static void v3_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
+{
+	int node = 1;
+	struct wsheap_property p = { WSHEAP_PROPERTY_NUMA_NODE, &node,
+				     sizeof(node) };
+	unsigned int i, asked_elsewhere = 0, off_node = 0;
+	unsigned int slab = 0, pages = 0, large = 0, vmalloced = 0;
+	struct chunk_ledger *l;
+	struct wsheap *small, *big;
+	void *q, *past_kmalloc;
+
+	if (nr_online_nodes < 2 || !node_online(1) ||
+	    !node_state(1, N_MEMORY))
+		kunit_skip(test, "needs two NUMA nodes");
+	if (KMALLOC_MAX_SIZE > 64 * MiB)
+		kunit_skip(test, "a chunk past KMALLOC_MAX_SIZE is too large here");
+	l = v3_ledger(test);
+	/* a 1 KiB slab object, then a small one for the rest of the quota */
+	small = v3_heap(test, 1000, 0, &p, 1);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(small, 900, &q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(small, 100, &q, NULL), 0);
+	/* 16 KiB, 512 KiB (kvmalloc_node()), and past KMALLOC_MAX_SIZE */
+	big = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, 64, &q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, 256 * KiB, &q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, KMALLOC_MAX_SIZE,
+					   &past_kmalloc, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(past_kmalloc));
+
+	KUNIT_ASSERT_LE(test, l->allocs, LEDGER_MAX_CHUNKS);
+	KUNIT_ASSERT_EQ(test, l->nr_live, l->allocs);
+	for (i = 0; i < l->allocs; i++)
+		asked_elsewhere += l->nodes[i] != node;
+	for (i = 0; i < l->nr_live; i++) {
+		const struct ledger_chunk *c = &l->live[i];
+
+		off_node += v3_pages_off_node(c, node);
+		if (is_vmalloc_addr(c->mem))
+			vmalloced++;
+		else if (c->bytes <= PAGE_SIZE)
+			slab++;
+		else if (c->bytes <= WSHEAP_SLAB_CHUNK_MAX)
+			pages++;
+		else
+			large++;
+	}
+	KUNIT_EXPECT_EQ(test, l->allocs, 5);
+	KUNIT_EXPECT_GE(test, slab, 2);
+	KUNIT_EXPECT_GE(test, vmalloced, 1);
+	/* the 16 KiB chunk, from the slab or (when that failed) vmalloc() */
+	KUNIT_EXPECT_EQ(test, pages + large + vmalloced, 3);
+	KUNIT_ASSERT_EQ_MSG(test, asked_elsewhere, 0,
+			    "chunks asked for on another node");
+	KUNIT_ASSERT_EQ_MSG(test, off_node, 0,
+			    "pages of chunks on another node");
+	kunit_info(test, "node 1: %u chunks asked for and placed there (%u slab, %u page-order, %u larger from the slab, %u vmalloc()'d)\n",
+		   l->allocs, slab, pages, large, vmalloced);
+}
+
 /* ---- the per-CPU slots, from a thread and an interrupt ---- */
 
 #define V3_CHURN_IRQ_LIVES	300
@@ -1486,8 +2256,10 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_properties_are_kept),
 	KUNIT_CASE(v3_every_gfp_reads_back),
 	KUNIT_CASE(v3_create_refuses_malformed_properties),
+	KUNIT_CASE(v3_error_untouched_on_success),
 	KUNIT_CASE(v3_atomic_heap_under_a_spinlock),
 	KUNIT_CASE(v3_atomic_heap_in_hard_interrupt),
+	KUNIT_CASE(v3_atomic_heap_in_softirq),
 	KUNIT_CASE(v3_null_heap_calls_are_silent_anywhere),
 	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
 	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
@@ -1506,7 +2278,10 @@ static struct kunit_case wsheap_v3_cases[] = {
 	KUNIT_CASE(v3_reserve_counts_the_padding_a_block_needs),
 	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
 	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),
+	KUNIT_CASE(v3_reserve_takes_small_blocks_to_its_edge),
+	KUNIT_CASE(v3_nofs_and_noio_chunks_keep_their_flags),
 	KUNIT_CASE(v3_numa_node_places_every_chunk),
+	KUNIT_CASE(v3_numa_node_1_holds_chunks_of_every_class),
 	{}
 };
 

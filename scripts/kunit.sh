@@ -53,6 +53,18 @@ uml_lockdep=(CONFIG_PROVE_LOCKING=y CONFIG_PROVE_RAW_LOCK_NESTING=y
 	     CONFIG_DEBUG_ATOMIC_SLEEP=y)
 # kernel log lines that show the variant's checkers were on (extended REs)
 live=()
+# each wsheap_smp case's line on two CPUs, with its evidence above zero:
+# the interleavings the case exists for really happened
+smp_live=(
+	'smp_independent_heaps_on_every_cpu: 2 CPUs, [0-9]+ rounds, [1-9][0-9]* reads of the heap table, [1-9][0-9]* quota refusals as predicted'
+	'smp_one_concurrent_heap_fed_by_every_cpu: 2 CPUs fed one concurrent heap [0-9]+ bytes, [1-9][0-9]* blocks from the shared bump pointer, [1-9][0-9]* carved between two of another CPU.s'
+	'smp_concurrent_quota_holds_at_every_edge: 2 CPUs, [0-9]+ of 2000 heaps fed by more than one CPU, [1-9][0-9]* refusals right after another CPU.s block'
+	'smp_realloc_in_place_only_of_the_last_block: 2 CPUs, a block resized in place on CPU [0-9]+, copied once CPU [0-9]+ had carved'
+	'smp_shrink_gives_back_only_its_own_bytes: 2 CPUs, [1-9][0-9]* in-place shrinks, [1-9][0-9]* blocks carved where one gave back'
+	'smp_floor_only_rises: 2 CPUs, [1-9][0-9]* of 20000 closed windows raced a zero-byte call'
+	'smp_marks_stay_with_their_heap_and_round: 2 CPUs, [1-9][0-9]* marks taken on each, [1-9][0-9]* while the other CPU was marking, [1-9][0-9]* refused by the other CPU.s heaps'
+	'smp_get_property_while_another_cpu_allocates: 2 CPUs, GFP_KERNEL heap: [1-9][0-9]* reads, [1-9][0-9]* during an allocation; GFP_ATOMIC heap: [1-9][0-9]* reads, [1-9][0-9]* during an allocation'
+)
 case $variant in
 builtin)
 	stage "KUnit built in (kunit.py run, UML, KASAN+UBSAN, lockdep)"
@@ -70,26 +82,29 @@ atomic)
 	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n)
 	exec_args=(wsheap_contract_v3)
 	live=('Lock dependency validator'
-	      'v3_concurrent_heap_shared_with_an_interrupt: .* by the interrupt')
+	      'v3_concurrent_heap_shared_with_an_interrupt: [0-9]+ blocks by the thread, [0-9]+ by the interrupt, [1-9][0-9]* of them carved inside')
 	stage "KUnit v3 suite in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
 smp)
 	stage "KUnit on x86_64 SMP (QEMU TCG, 2 vCPUs on 2 NUMA nodes, KCSAN strict, lockdep, UBSAN)"
-	# one CPU on each node; kunit.py gives QEMU -m 1024, half to each
+	# one CPU on each node, each its own socket (a last-level cache
+	# shared across nodes is a WARN at boot); kunit.py gives QEMU -m
+	# 1024, half to each node
+	smp=2,sockets=2,cores=1,threads=1
 	arch_args=(--arch=x86_64 "--qemu_args=-object memory-backend-ram,id=node0,size=512M
 		   -object memory-backend-ram,id=node1,size=512M
 		   -numa node,nodeid=0,cpus=0,memdev=node0
 		   -numa node,nodeid=1,cpus=1,memdev=node1")
 	live=('kcsan: enabled early' 'kcsan: strict mode configured'
 	      'Lock dependency validator' 'smp: Brought up 2 nodes, 2 CPUs'
-	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
+	      'v3_numa_node_1_holds_chunks_of_every_class: node 1'
+	      "${smp_live[@]}") ;;
 rt)
 	stage "KUnit on x86_64 PREEMPT_RT (QEMU TCG, 2 vCPUs, lockdep with raw lock nesting, DEBUG_ATOMIC_SLEEP, UBSAN)"
 	arch_args=(--arch=x86_64)
 	# the banner's "SMP PREEMPT_RT"; the v3 and smp suites ran to their end
 	# (passed or not: kunit.py counts that)
 	live=('Linux version .* PREEMPT_RT' 'Lock dependency validator'
-	      'smp: Brought up .* 2 CPUs'
-	      'smp_independent_heaps_on_every_cpu: 2 CPUs'
+	      'smp: Brought up .* 2 CPUs' "${smp_live[@]}"
 	      'ok [0-9]+ wsheap_contract_v3[[:space:]]*$'
 	      'ok [0-9]+ wsheap_smp[[:space:]]*$') ;;
 arm64)
@@ -97,14 +112,13 @@ arm64)
 	arch_args=(--arch=arm64 --cross_compile=aarch64-linux-gnu-)
 	ensure_pkgs gcc-aarch64-linux-gnu qemu-system-arm
 	live=('KernelAddressSanitizer initialized' 'Lock dependency validator'
-	      'smp: Brought up .* 2 CPUs'
-	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
+	      'smp: Brought up .* 2 CPUs' "${smp_live[@]}") ;;
 i386)
 	stage "KUnit on i386 (QEMU TCG, 2 vCPUs, 32-bit, UBSAN, lockdep)"
 	arch_args=(--arch=i386 --cross_compile=i686-linux-gnu-)
 	ensure_pkgs gcc-i686-linux-gnu
 	live=('Lock dependency validator' 'smp: Brought up .* 2 CPUs'
-	      'smp_independent_heaps_on_every_cpu: 2 CPUs') ;;
+	      "${smp_live[@]}") ;;
 kmsan)
 	stage "KUnit on x86_64 with KMSAN (clang, QEMU TCG, 2 vCPUs)"
 	# the model test's million operations take KMSAN under TCG minutes
@@ -112,7 +126,7 @@ kmsan)
 	exec_args=(--kernel_args=wsheap_reliability_kunit.model_ops=50000)
 	ensure_pkgs clang lld llvm
 	live=('Starting KernelMemorySanitizer' 'smp: Brought up .* 2 CPUs'
-	      'kmsan_realloc_keeps_what_it_kept: KMSAN'
+	      "${smp_live[@]}" 'kmsan_realloc_keeps_what_it_kept: KMSAN'
 	      'kmsan_reused_block_reads_uninitialised: KMSAN reported') ;;
 *)
 	die "unknown KUnit variant $variant" ;;
@@ -122,7 +136,7 @@ if [ -f "$PROJ/kunit/arch/$variant.config" ]; then
 	mapfile -t -O ${#kconfig_add[@]} kconfig_add < \
 		<(grep -E '^CONFIG_' "$PROJ/kunit/arch/$variant.config")
 	# 2 vCPUs, one host thread each (multi-threaded TCG; KVM is not there)
-	arch_args+=("--qemu_args=-smp 2 -accel tcg,thread=multi")
+	arch_args+=("--qemu_args=-smp ${smp:-2} -accel tcg,thread=multi")
 	exec_args+=(--timeout=1200)
 fi
 ensure_deps

@@ -30,7 +30,8 @@ WORK=$CACHE/mutants
 # "plain" mutants break the inline fast path, which KASAN kernels do not
 # use: the kunit-plain stage judges them.
 # "observe" mutants break what only a booted kernel shows (the debugfs
-# file, trace events): the observe stage of 'make test' must fail on them.
+# file, trace events): the observe stage of 'make test' must fail on them;
+# "faults" mutants, what the fault-injection stage checks.
 # "smp", "rt", "arm64", "i386" and "kmsan" mutants break what only more
 # than one CPU, PREEMPT_RT's lock rules, KASAN on several CPUs, a 32-bit
 # size_t or KMSAN shows: that kunit-* stage must fail on them.  Kinds
@@ -94,6 +95,15 @@ MUTANTS=(
 	"debugfs: the reader walks only its own CPU's list|wsheap_debugfs.c|s/\tfor_each_possible_cpu\(cpu\) \{\n\t\tlist = per_cpu_ptr\(&wsheap_heap_lists, cpu\);\n\t\tspin_lock_irqsave\(/\tcpu = raw_smp_processor_id();\n\t{\n\t\tlist = per_cpu_ptr(\&wsheap_heap_lists, cpu);\n\t\tspin_lock_irqsave(/|smp"
 	"stats: 64-bit counters make the heap object kmalloc-256|wsheap_internal.h|s/\tunsigned int chunks;\n\tunsigned int resets;\n\tunsigned int quota_refusals;\n\tunsigned int oom_refusals;/\tunsigned long chunks;\n\tunsigned long resets;\n\tunsigned long quota_refusals;\n\tunsigned long oom_refusals;/"
 	"debugfs: the reserve column printed as 0|wsheap_debugfs.c|s/\t\t   heap->reserve\);/\t\t   (size_t)0);/|observe"
+	"issue 30: an aligned block carved past the current chunk's end|wsheap.c|s/if \(!heap->fast.bump \x7c\x7c pad > room \x7c\x7c !wsheap_fits\(size, room - pad\)\)/if (!heap->fast.bump \x7c\x7c !wsheap_fits(size, room - pad))/"
+	"issue 30: an aligned block carved past a spare's end|wsheap.c|s/\treturn pad <= room && wsheap_fits\(size, room - pad\);/\treturn wsheap_fits(size, room - pad);/"
+	"issue 30: the reserve's chunk a few dozen bytes short|wsheap.c|s/\tsize_t needed = reserve;\n/\tsize_t needed = reserve - 40;\n/|plain"
+	"issue 30: the reserve not enlarged for KASAN's redzones|wsheap.c|s/\t\tneeded = 2 \* reserve;/\t\tneeded = reserve + 64;/"
+	"issue 30: small chunks get __GFP_FS and __GFP_IO|wsheap.c|s/\tif \(bytes <= PAGE_SIZE\)\n\t\treturn wsheap_slab_alloc\(bytes, gfp, node\);/\tif (bytes <= PAGE_SIZE)\n\t\treturn wsheap_slab_alloc(bytes, gfp \x7c __GFP_FS \x7c __GFP_IO, node);/"
+	"issue 30: small chunks of a placed heap from any node|wsheap.c|s/\tif \(bytes <= PAGE_SIZE\)\n\t\treturn wsheap_slab_alloc\(bytes, gfp, node\);/\tif (bytes <= PAGE_SIZE)\n\t\treturn wsheap_slab_alloc(bytes, gfp, NUMA_NO_NODE);/|smp"
+	"issue 30: vmalloc'd chunks of a placed heap from any node|wsheap.c|s/return wsheap_vmalloc_node\(bytes, wsheap_chunk_gfp\(bytes, gfp\), node\);/return wsheap_vmalloc_node(bytes, wsheap_chunk_gfp(bytes, gfp), NUMA_NO_NODE);/|smp"
+	"issue 30: each CPU counts mark identities from 0|wsheap.c|s/\t\tepoch = atomic64_fetch_add\(WSHEAP_EPOCH_BATCH,\n\t\t\t\t\t   &wsheap_epoch_batches\) \+ 1;/\t\tepoch = *last + 1;/|smp"
+	"issue 30: fail_wsheap never fails a call|wsheap_fault.c|s/\treturn should_fail\(&fail_wsheap, bytes\);/\treturn false;/|faults"
 	"KMSAN: a block handed out again keeps what it held|wsheap_internal.h|s/\twsheap_kasan_hand_out\(obj, size\);\n\tkmsan_poison_memory\(obj, size, GFP_KERNEL\);/\twsheap_kasan_hand_out(obj, size);/|kmsan"
 	"KMSAN: realloc in place poisons the whole block|wsheap_internal.h|s/\tif \(new_size > old_size\)\n\t\tkmsan_poison_memory\(obj \+ old_size, new_size - old_size,/\tif (new_size > old_size)\n\t\tkmsan_poison_memory(obj, new_size,/|kmsan"
 	"needed widened to u64|wsheap.c|s/\tsize_t needed = wsheap_room_needed\(size, align\);/\tu64 needed = (u64)size + wsheap_room_needed(0, align);/|i386"
@@ -202,6 +212,7 @@ stage_of() {
 		echo "kunit.sh $1" ;;
 	debug)	echo "uml-kunit.sh" ;;	# the module kernel has WSHEAP_DEBUG
 	observe) echo "observe.sh" ;;
+	faults)	echo "faults.sh" ;;
 	distro)	echo "distro-config.sh" ;;
 	*)	return 1 ;;
 	esac
