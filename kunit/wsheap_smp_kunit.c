@@ -1561,6 +1561,12 @@ static void smp_marker(struct smp_race *r, unsigned int x)
 	struct wsheap *h;
 	int passed = 0, ret;
 
+	/*
+	 * Both CPUs start a batch of identities with their first mark, in
+	 * step: each must get a batch of its own (this racer's kthread is
+	 * bound to its CPU, which it keeps until it draws).
+	 */
+	wsheap_epoch_set_last(0);
 	for (i = 0; ; i++) {
 		h = mr->heaps[x][i % SMP_MARK_HEAPS];
 		if (wsheap_reset(h, NULL))
@@ -1608,9 +1614,10 @@ static void smp_marker1(struct smp_race *r)
  * one CPU, it is refused (-EINVAL) by another heap on the other CPU, and
  * by its own heap there once that heap is reset, however the same blocks
  * are carved again; it is taken by its heap on either CPU.  Then both
- * CPUs take marks at about the same time, round after round: no mark is
- * taken by a heap of the other CPU.  Live: marks taken while the other
- * CPU was inside wsheap_mark() too.
+ * CPUs take marks at about the same time, round after round, each having
+ * started a new batch of identities at the same point: no mark is taken
+ * by a heap of the other CPU.  Live: marks taken while the other CPU was
+ * inside wsheap_mark() too.
  */
 static void smp_marks_stay_with_their_heap_and_round(struct kunit *test)
 {

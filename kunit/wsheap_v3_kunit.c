@@ -2148,7 +2148,7 @@ struct v3_irq_life {
 	struct hrtimer timer;
 	struct wsheap *heap;
 	void *block;
-	bool done;
+	int done;			/* not a bool: gcc 12 KCSAN reads those plainly */
 };
 
 static enum hrtimer_restart v3_irq_life_fn(struct hrtimer *timer)
@@ -2164,7 +2164,8 @@ static enum hrtimer_restart v3_irq_life_fn(struct hrtimer *timer)
 			life->block = NULL;
 		wsheap_free(life->heap);
 	}
-	WRITE_ONCE(life->done, true);
+	/* heap and block before done: the thread reads them after it */
+	smp_store_release(&life->done, 1);
 	return HRTIMER_NORESTART;
 }
 
@@ -2192,7 +2193,7 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
 	hrtimer_start(&life->timer, ns_to_ktime(NSEC_PER_USEC),
 		      V3_TIMER_MODE_PINNED);
 	end = jiffies + 5 * HZ;
-	while (!READ_ONCE(life->done) && time_before(jiffies, end))
+	while (!smp_load_acquire(&life->done) && time_before(jiffies, end))
 		cpu_relax();
 	hrtimer_cancel(&life->timer);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(life->done));

@@ -102,7 +102,7 @@ MUTANTS=(
 	"issue 30: small chunks get __GFP_FS and __GFP_IO|wsheap.c|s/\tif \(bytes <= PAGE_SIZE\)\n\t\treturn wsheap_slab_alloc\(bytes, gfp, node\);/\tif (bytes <= PAGE_SIZE)\n\t\treturn wsheap_slab_alloc(bytes, gfp \x7c __GFP_FS \x7c __GFP_IO, node);/"
 	"issue 30: small chunks of a placed heap from any node|wsheap.c|s/\tif \(bytes <= PAGE_SIZE\)\n\t\treturn wsheap_slab_alloc\(bytes, gfp, node\);/\tif (bytes <= PAGE_SIZE)\n\t\treturn wsheap_slab_alloc(bytes, gfp, NUMA_NO_NODE);/|smp"
 	"issue 30: vmalloc'd chunks of a placed heap from any node|wsheap.c|s/return wsheap_vmalloc_node\(bytes, wsheap_chunk_gfp\(bytes, gfp\), node\);/return wsheap_vmalloc_node(bytes, wsheap_chunk_gfp(bytes, gfp), NUMA_NO_NODE);/|smp"
-	"issue 30: each CPU counts mark identities from 0|wsheap.c|s/\t\tepoch = atomic64_fetch_add\(WSHEAP_EPOCH_BATCH,\n\t\t\t\t\t   &wsheap_epoch_batches\) \+ 1;/\t\tepoch = *last + 1;/|smp"
+	"issue 30: every CPU's batch of mark identities the same|wsheap.c|s/\t\tepoch = atomic64_fetch_add\(WSHEAP_EPOCH_BATCH,\n\t\t\t\t\t   &wsheap_epoch_batches\) \+ 1;/\t\tepoch = atomic64_read(&wsheap_epoch_batches) + 1;/|smp"
 	"issue 30: fail_wsheap never fails a call|wsheap_fault.c|s/\treturn should_fail\(&fail_wsheap, bytes\);/\treturn false;/|faults"
 	"KMSAN: a block handed out again keeps what it held|wsheap_internal.h|s/\twsheap_kasan_hand_out\(obj, size\);\n\tkmsan_poison_memory\(obj, size, GFP_KERNEL\);/\twsheap_kasan_hand_out(obj, size);/|kmsan"
 	"KMSAN: realloc in place poisons the whole block|wsheap_internal.h|s/\tif \(new_size > old_size\)\n\t\tkmsan_poison_memory\(obj \+ old_size, new_size - old_size,/\tif (new_size > old_size)\n\t\tkmsan_poison_memory(obj, new_size,/|kmsan"
@@ -237,7 +237,8 @@ judge() {
 		echo "SURVIVED  $name ($stage)"
 		return 1
 	fi
-	why=$(grep -m1 -E 'FAILED|warning:|ERROR' "$log" || true)
+	why=$(grep -m1 -aE '(EXPECTATION|ASSERTION) FAILED' "$log" ||
+	      grep -m1 -aE 'warning:|ERROR' "$log" || true)
 	echo "caught    $name ($stage): $why"
 }
 
