@@ -2193,6 +2193,7 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
 	hrtimer_start(&life->timer, ns_to_ktime(NSEC_PER_USEC),
 		      V3_TIMER_MODE_PINNED);
 	end = jiffies + 5 * HZ;
+	/* pairs with the callback's release: its heap and block are set */
 	while (!smp_load_acquire(&life->done) && time_before(jiffies, end))
 		cpu_relax();
 	hrtimer_cancel(&life->timer);
