@@ -43,8 +43,7 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
-#include "../wsheap.h"
-#include "../wsheap_internal.h"
+#include "wsheap_kunit.h"
 
 /* Long enough for thousands of rounds per CPU even under QEMU TCG. */
 #define SMP_RUN_MS		1500
@@ -76,26 +75,6 @@ static void smp_need_two_cpus(struct kunit *test)
 
 	if (n < 2)
 		kunit_skip(test, "needs two online CPUs, has %u", n);
-}
-
-static void smp_free_action(void *heap)
-{
-	wsheap_free(heap);
-}
-
-/* A heap that is freed when the case ends, however it ends. */
-static struct wsheap *smp_heap(struct kunit *test, size_t max_size,
-			       size_t trim_size,
-			       const struct wsheap_property *props,
-			       unsigned int prop_count)
-{
-	struct wsheap *heap = NULL;
-
-	KUNIT_ASSERT_EQ(test, wsheap_create(max_size, trim_size, props,
-					    prop_count, &heap, NULL), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smp_free_action,
-							heap), 0);
-	return heap;
 }
 
 struct smp_block {
@@ -1248,7 +1227,7 @@ static void smp_realloc_in_place_only_of_the_last_block(struct kunit *test)
 	smp_need_two_cpus(test);
 	cpu0 = cpumask_first(cpu_online_mask);
 	cpu1 = cpumask_next(cpu0, cpu_online_mask);
-	heap = smp_heap(test, SIZE_MAX, 0, &p, 1);
+	heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 	a = smp_realloc_on(test, cpu0, heap, NULL, 0, 64);
 	memset(a, 0xa5, 64);
 	/* the control: nothing carved since, so in place */
@@ -1667,8 +1646,8 @@ static void smp_marks_stay_with_their_heap_and_round(struct kunit *test)
 	cpu0 = cpumask_first(cpu_online_mask);
 	cpu1 = cpumask_next(cpu0, cpu_online_mask);
 	/* concurrent: a mark folds the slices that both CPUs carved from */
-	h1 = smp_heap(test, SIZE_MAX, SZ_64K, &p, 1);
-	h2 = smp_heap(test, SIZE_MAX, SZ_64K, &p, 1);
+	h1 = new_heap_with(test, SIZE_MAX, SZ_64K, &p, 1);
+	h2 = new_heap_with(test, SIZE_MAX, SZ_64K, &p, 1);
 
 	a = smp_realloc_on(test, cpu0, h1, NULL, 0, 100);
 	memset(a, 0xa1, 100);
@@ -1723,7 +1702,7 @@ static void smp_marks_stay_with_their_heap_and_round(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, mr);
 	for (x = 0; x < 2; x++)
 		for (j = 0; j < SMP_MARK_HEAPS; j++)
-			mr->heaps[x][j] = smp_heap(test, SZ_4K, 0, NULL, 0);
+			mr->heaps[x][j] = new_heap_with(test, SZ_4K, 0, NULL, 0);
 	mr->deadline = jiffies + msecs_to_jiffies(SMP_MARK_MS);
 	smp_race_go(test, &mr->race, smp_marker0, smp_marker1);
 	kunit_info(test, "%u CPUs, %lu marks taken on each, %lu while the other CPU was marking, %lu refused by the other CPU's heaps\n",

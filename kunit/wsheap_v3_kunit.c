@@ -115,26 +115,6 @@ static struct chunk_ledger *v3_ledger(struct kunit *test)
 	return ledger_of(test);
 }
 
-static void v3_free_action(void *heap)
-{
-	wsheap_free(heap);
-}
-
-static struct wsheap *v3_heap(struct kunit *test, size_t max_size,
-			      size_t trim_size,
-			      const struct wsheap_property *props,
-			      unsigned int prop_count)
-{
-	struct wsheap *heap = NULL;
-
-	KUNIT_ASSERT_EQ(test, wsheap_create(max_size, trim_size, props,
-					    prop_count, &heap, NULL), 0);
-	KUNIT_ASSERT_NOT_NULL(test, heap);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, v3_free_action,
-							heap), 0);
-	return heap;
-}
-
 static struct wsheap_property v3_gfp(const gfp_t *gfp)
 {
 	return (struct wsheap_property){ WSHEAP_PROPERTY_GFP, gfp,
@@ -210,7 +190,7 @@ static bool v3_sliced(struct wsheap *heap)
 
 static void v3_properties_read_back_defaults(struct kunit *test)
 {
-	struct wsheap *heap = v3_heap(test, KiB, 0, NULL, 0);
+	struct wsheap *heap = new_heap_with(test, KiB, 0, NULL, 0);
 	gfp_t gfp = 0;
 	int node = 0;
 	bool concurrent = true;
@@ -230,7 +210,7 @@ static void v3_properties_read_back_defaults(struct kunit *test)
 					    NULL), 0);
 	KUNIT_EXPECT_FALSE(test, concurrent);
 	concurrent = true;
-	heap = v3_heap(test, KiB, 0, &(struct wsheap_property){
+	heap = new_heap_with(test, KiB, 0, &(struct wsheap_property){
 			WSHEAP_PROPERTY_CONCURRENT, &concurrent,
 			sizeof(concurrent) }, 1);
 	concurrent = false;
@@ -259,7 +239,7 @@ static void v3_properties_are_kept(struct kunit *test)
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 		{ WSHEAP_PROPERTY_NUMA_NODE, &node, sizeof(node) },
 	};
-	struct wsheap *heap = v3_heap(test, 64 * KiB, 0, p, ARRAY_SIZE(p));
+	struct wsheap *heap = new_heap_with(test, 64 * KiB, 0, p, ARRAY_SIZE(p));
 
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &gfp, sizeof(gfp), NULL), 0);
@@ -284,7 +264,7 @@ static void v3_every_gfp_reads_back(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(values); i++) {
 		struct wsheap_property p = v3_gfp(&values[i]);
-		struct wsheap *heap = v3_heap(test, KiB, 0, &p, 1);
+		struct wsheap *heap = new_heap_with(test, KiB, 0, &p, 1);
 		gfp_t gfp = 0;
 
 		KUNIT_EXPECT_EQ(test,
@@ -400,7 +380,7 @@ static void v3_error_untouched_on_success(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, wsheap_create(SIZE_MAX, 0, p, ARRAY_SIZE(p),
 					    &heap, &err), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, v3_free_action,
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
 							heap), 0);
 	v3_expect_error_untouched(test, &err, "create with GFP, RESERVE, NUMA_NODE and CONCURRENT");
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
@@ -469,7 +449,7 @@ static void v3_error_untouched_on_success(struct kunit *test)
 	p[1] = p[3];
 	KUNIT_ASSERT_EQ(test, wsheap_create(SIZE_MAX, 0, p, 2, &sliced, &err),
 			0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, v3_free_action,
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
 							sliced), 0);
 	for (i = 0; i < 100; i++)
 		KUNIT_EXPECT_EQ(test, wsheap_alloc(sliced, 1 + i, &q, &err), 0);
@@ -874,7 +854,7 @@ static void v3_atomic_heap_refuses_what_only_vmalloc_gives(struct kunit *test)
 {
 	gfp_t gfp = GFP_ATOMIC;
 	struct wsheap_property p = v3_gfp(&gfp);
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 	void *ptr = SENTINEL;
 
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, KMALLOC_MAX_SIZE, &ptr, NULL),
@@ -920,8 +900,8 @@ static void v3_reserve_carries_rounds_without_memory(struct kunit *test)
 	size_t reserve = 2 * KiB;
 	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
 				     sizeof(reserve) };
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
-	struct wsheap *plain = v3_heap(test, SIZE_MAX, 0, NULL, 0);
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
+	struct wsheap *plain = new_heap_with(test, SIZE_MAX, 0, NULL, 0);
 	unsigned int round, ok = 0, tried;
 	void *ptr;
 
@@ -1016,7 +996,7 @@ static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
 	p.value_size = sizeof(reserve);
 	for (k = 6; k <= 20; k++) {
 		reserve = (1UL << k) - WSHEAP_CHUNK_HDR;
-		heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+		heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 		st->fail_chunks = true;
 		for (round = 0; round < 3; round++) {
 			if (round)
@@ -1030,11 +1010,11 @@ static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, chunk->bytes, &ptr,
 						   NULL), -ENOMEM);
 		st->fail_chunks = false;
-		kunit_release_action(test, v3_free_action, heap);
+		kunit_release_action(test, free_heap_action, heap);
 	}
 	for (i = 0; i < ARRAY_SIZE(limited); i++) {
 		reserve = limited[i].reserve;
-		heap = v3_heap(test, limited[i].quota, 0, &p, 1);
+		heap = new_heap_with(test, limited[i].quota, 0, &p, 1);
 		st->fail_chunks = true;
 		tried = st->chunk_attempts;
 		KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(heap,
@@ -1044,7 +1024,7 @@ static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
 		v3_reserve_exact_round(test, heap, reserve);
 		st->fail_chunks = false;
-		kunit_release_action(test, v3_free_action, heap);
+		kunit_release_action(test, free_heap_action, heap);
 	}
 }
 
@@ -1053,7 +1033,7 @@ static void v3_reserve_is_kept_whatever_the_trim(struct kunit *test)
 	size_t reserve = 3 * KiB, held;
 	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
 				     sizeof(reserve) };
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 	struct wsheap_mark mark;
 	void *ptr;
 
@@ -1168,7 +1148,7 @@ static void v3_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
 	p.value_size = sizeof(reserve);
 	for (i = 0; i < ARRAY_SIZE(reserves); i++) {
 		reserve = reserves[i];
-		heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+		heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 		KUNIT_ASSERT_EQ(test, l->nr_live, 1);
 		room = l->live[0].bytes - WSHEAP_CHUNK_HDR;
 		l->fail_from = l->attempts + 1;
@@ -1198,7 +1178,7 @@ static void v3_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
 		}
 		KUNIT_EXPECT_EQ(test, l->allocs, allocs);
 		l->fail_from = 0;
-		kunit_release_action(test, v3_free_action, heap);
+		kunit_release_action(test, free_heap_action, heap);
 	}
 }
 
@@ -1252,7 +1232,7 @@ static void v3_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
 		 * Slab chunks: a 256-byte quota's (the reserve's, at
 		 * create), and a small one for the rest of the quota.
 		 */
-		heap = v3_heap(test, 256, 0, p, 2);
+		heap = new_heap_with(test, 256, 0, p, 2);
 		KUNIT_EXPECT_EQ_MSG(test, l->allocs, first + 1,
 				    "%s: no reserve at create", kinds[k].name);
 		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 200, &q, NULL), 0);
@@ -1266,7 +1246,7 @@ static void v3_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
 		 */
 		p[1].value = &big_reserve;
 		reserve_at = l->allocs;
-		heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+		heap = new_heap_with(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
 		KUNIT_EXPECT_EQ_MSG(test, l->allocs, reserve_at + 1,
 				    "%s: no reserve at create", kinds[k].name);
 		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 20 * KiB, &q, NULL), 0);
@@ -1450,7 +1430,7 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 			     GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_ASSERT_NOT_NULL(test, mine);
-	r->heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+	r->heap = new_heap_with(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
 	atomic_set(&r->inside, 0);
 	atomic_set(&r->landed, 0);
 	migrate_disable();
@@ -1519,7 +1499,7 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
 				     sizeof(yes) };
-	struct wsheap *heap = v3_heap(test, 10000, 0, &p, 1);
+	struct wsheap *heap = new_heap_with(test, 10000, 0, &p, 1);
 	struct wsheap_mark mark;
 	size_t sum = 0;
 	void *a, *b, *q;
@@ -1576,7 +1556,7 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 		v3_gfp(&gfp),
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 	};
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, p, 1);
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, p, 1);
 	struct wsheap_slice __percpu *slices;
 	struct wsheap_slice *s;
 	struct wsheap_mark mark;
@@ -1603,11 +1583,11 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->charged, 0);
 	KUNIT_EXPECT_EQ(test, heap->fast.requested, 64);
 
-	heap = v3_heap(test, SIZE_MAX, 0, p, 2);
+	heap = new_heap_with(test, SIZE_MAX, 0, p, 2);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
 	KUNIT_EXPECT_FALSE(test, v3_sliced(heap));
 	p[1] = p[2];
-	heap = v3_heap(test, SIZE_MAX, 0, p, 2);
+	heap = new_heap_with(test, SIZE_MAX, 0, p, 2);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
 	KUNIT_EXPECT_FALSE(test, v3_sliced(heap));
 }
@@ -1642,7 +1622,7 @@ static void v3_concurrent_heap_object_is_small_and_lined(struct kunit *test)
 	kunit_activate_static_stub(test, wsheap_object_alloc,
 				   v3_sized_object_alloc);
 	for (n = 1; n <= ARRAY_SIZE(p); n++) {
-		heap = v3_heap(test, SIZE_MAX, 0, p, n);
+		heap = new_heap_with(test, SIZE_MAX, 0, p, n);
 		KUNIT_EXPECT_LE(test, st->object_size, 512);
 		counter = (char *)wsheap_quota_counter(heap);
 		KUNIT_EXPECT_TRUE(test, counter >= (char *)(heap + 1));
@@ -1677,7 +1657,7 @@ static void v3_concurrent_refusal_keeps_the_slices(struct kunit *test)
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
 				     sizeof(yes) };
-	struct wsheap *heap = v3_heap(test, 64 * KiB, 0, &p, 1);
+	struct wsheap *heap = new_heap_with(test, 64 * KiB, 0, &p, 1);
 	size_t left;
 	void *a, *q;
 
@@ -1731,7 +1711,7 @@ static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
 				     sizeof(yes) };
-	struct wsheap *heap = v3_heap(test, 256 * KiB, 0, &p, 1);
+	struct wsheap *heap = new_heap_with(test, 256 * KiB, 0, &p, 1);
 	size_t left, unused;
 	char *a, *q;
 
@@ -1796,7 +1776,7 @@ static void v3_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
 		v3_gfp(&gfp),
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
 	};
-	struct wsheap *heap = v3_heap(test, 96, 0, p, ARRAY_SIZE(p));
+	struct wsheap *heap = new_heap_with(test, 96, 0, p, ARRAY_SIZE(p));
 	void *base, *x, *q = NULL;
 	int ret;
 
@@ -1856,7 +1836,7 @@ static void v3_concurrent_floor_only_rises(struct kunit *test)
 		v3_gfp(&gfp),
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
 	};
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
 	void *first, *z, *q;
 
 	if (WSHEAP_REDZONE)
@@ -1897,7 +1877,7 @@ static void v3_concurrent_replayed_round_needs_no_chunk(struct kunit *test)
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
 				     sizeof(yes) };
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, SIZE_MAX, &p, 1);
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, SIZE_MAX, &p, 1);
 	size_t held;
 
 	/* one CPU's slices, so that both rounds cut the same ones */
@@ -1925,7 +1905,7 @@ static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 	};
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, p, 1);
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, p, 1);
 	struct wsheap_mark mark;
 	void *a, *q, *after, *big;
 
@@ -1950,7 +1930,7 @@ static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 	 * The reserve's chunk has far more room than a chunk sized for
 	 * 100 KiB keeps after it: the big block stays behind as a stray.
 	 */
-	heap = v3_heap(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
+	heap = new_heap_with(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &a, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100 * KiB, &big, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 8, &after, NULL), 0);
@@ -1978,7 +1958,7 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 	int node = first_online_node;
 	struct wsheap_property p = { WSHEAP_PROPERTY_NUMA_NODE, &node,
 				     sizeof(node) };
-	struct wsheap *heap = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 	void *small, *big;
 
 	kunit_activate_static_stub(test, wsheap_slab_alloc,
@@ -2042,11 +2022,11 @@ static void v3_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
 		kunit_skip(test, "a chunk past KMALLOC_MAX_SIZE is too large here");
 	l = v3_ledger(test);
 	/* a 1 KiB slab object, then a small one for the rest of the quota */
-	small = v3_heap(test, 1000, 0, &p, 1);
+	small = new_heap_with(test, 1000, 0, &p, 1);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(small, 900, &q, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(small, 100, &q, NULL), 0);
 	/* 16 KiB, 512 KiB (kvmalloc_node()), and past KMALLOC_MAX_SIZE */
-	big = v3_heap(test, SIZE_MAX, 0, &p, 1);
+	big = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, 64, &q, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, 256 * KiB, &q, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, KMALLOC_MAX_SIZE,

@@ -93,7 +93,7 @@ MUTANTS=(
 	"realloc trusts old_size|wsheap.c|s/if \(old && !\(heap->concurrent \?/if (0 \&\& !(heap->concurrent ?/"
 	"heaps and rounds share an epoch|wsheap.c|s/heap->epoch = wsheap_epoch_draw\(\);/heap->epoch = 1;/"
 	"debugfs: the reader walks only its own CPU's list|wsheap_debugfs.c|s/\tfor_each_possible_cpu\(cpu\) \{\n\t\tlist = per_cpu_ptr\(&wsheap_heap_lists, cpu\);\n\t\tspin_lock_irqsave\(/\tcpu = raw_smp_processor_id();\n\t{\n\t\tlist = per_cpu_ptr(\&wsheap_heap_lists, cpu);\n\t\tspin_lock_irqsave(/|smp"
-	"stats: 64-bit counters make the heap object kmalloc-256|wsheap_internal.h|s/\tunsigned int chunks;\n\tunsigned int resets;\n\tunsigned int quota_refusals;\n\tunsigned int oom_refusals;/\tunsigned long chunks;\n\tunsigned long resets;\n\tunsigned long quota_refusals;\n\tunsigned long oom_refusals;/"
+	"stats: 64-bit counters make the heap object kmalloc-256|wsheap_internal.h|s/\tunsigned int chunks;\n\tunsigned int resets;\n\tunsigned int quota_refusals;\n\tunsigned int oom_refusals;/\tunsigned long chunks;\n\tunsigned long resets;\n\tunsigned long quota_refusals;\n\tunsigned long oom_refusals;/; s/\tunsigned int \*count = code == -EDQUOT/\tunsigned long *count = code == -EDQUOT/"
 	"debugfs: the reserve column printed as 0|wsheap_debugfs.c|s/\t\t   heap->reserve\);/\t\t   (size_t)0);/|observe"
 	"issue 30: an aligned block carved past the current chunk's end|wsheap.c|s/if \(!heap->fast.bump \x7c\x7c pad > room \x7c\x7c !wsheap_fits\(size, room - pad\)\)/if (!heap->fast.bump \x7c\x7c !wsheap_fits(size, room - pad))/"
 	"issue 30: an aligned block carved past a spare's end|wsheap.c|s/\treturn pad <= room && wsheap_fits\(size, room - pad\);/\treturn wsheap_fits(size, room - pad);/"
