@@ -564,19 +564,6 @@ static void strdup_copies_with_nul(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, requested(test, heap), sizeof(buf) + 1);
 }
 
-static __printf(4, 5) int call_vasprintf(struct wsheap *heap, char **str,
-					  struct wsheap_error *error,
-					  const char *fmt, ...)
-{
-	va_list args;
-	int ret;
-
-	va_start(args, fmt);
-	ret = wsheap_vasprintf(heap, str, error, fmt, args);
-	va_end(args);
-	return ret;
-}
-
 /* wsheap_vasprintf() with a NULL format, which no __printf caller passes. */
 static int vasprintf_null_format(struct wsheap *heap, char **str,
 				 struct wsheap_error *error, ...)

@@ -28,6 +28,7 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/stdarg.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
@@ -254,6 +255,21 @@ static inline bool ledger_owns(struct chunk_ledger *l, const void *p,
 
 	return c && size <= (size_t)((char *)c->mem + c->bytes -
 				     (const char *)p);
+}
+
+/* wsheap_vasprintf(), for a format and its arguments */
+static inline __printf(4, 5) int call_vasprintf(struct wsheap *heap,
+						char **str,
+						struct wsheap_error *error,
+						const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = wsheap_vasprintf(heap, str, error, fmt, args);
+	va_end(args);
+	return ret;
 }
 
 static inline void free_heap_action(void *heap)

@@ -131,20 +131,6 @@ static size_t v3_size(struct kunit *test, struct wsheap *heap,
 	return value;
 }
 
-/* wsheap_vasprintf(), for a format and its arguments */
-static __printf(4, 5) int v3_vasprintf(struct wsheap *heap, char **str,
-					struct wsheap_error *error,
-					const char *fmt, ...)
-{
-	va_list args;
-	int ret;
-
-	va_start(args, fmt);
-	ret = wsheap_vasprintf(heap, str, error, fmt, args);
-	va_end(args);
-	return ret;
-}
-
 /*
  * The interrupt of these cases is an hrtimer standing in for a device's
  * interrupt handler, the context a driver's atomic heap meets.
@@ -428,7 +414,7 @@ static void v3_error_untouched_on_success(struct kunit *test)
 	v3_expect_error_untouched(test, &err, "wsheap_strdup");
 	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, &s, &err, "%d", 3), 0);
 	v3_expect_error_untouched(test, &err, "wsheap_asprintf");
-	KUNIT_EXPECT_EQ(test, v3_vasprintf(heap, &t, &err, "%d", 4), 0);
+	KUNIT_EXPECT_EQ(test, call_vasprintf(heap, &t, &err, "%d", 4), 0);
 	v3_expect_error_untouched(test, &err, "wsheap_vasprintf");
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, &err), 0);
 	v3_expect_error_untouched(test, &err, "wsheap_rollback");
@@ -517,7 +503,7 @@ static int v3_atomic_round(gfp_t gfp)
 		return __LINE__;
 	if (memcmp(z, a, 100))
 		return __LINE__;
-	if (v3_vasprintf(heap, &t, NULL, "v%d", 3))
+	if (call_vasprintf(heap, &t, NULL, "v%d", 3))
 		return __LINE__;
 	if (strcmp(t, "v3"))
 		return __LINE__;
@@ -751,8 +737,8 @@ static void v3_null_heap_calls(struct v3_null_calls *c)
 				      v3_null_err(c)));
 	V3_NULL_CALL(c, wsheap_asprintf(NULL, (char **)&c->ptr,
 					v3_null_err(c), "%d", 1));
-	V3_NULL_CALL(c, v3_vasprintf(NULL, (char **)&c->ptr, v3_null_err(c),
-				     "%d", 1));
+	V3_NULL_CALL(c, call_vasprintf(NULL, (char **)&c->ptr, v3_null_err(c),
+				       "%d", 1));
 	V3_NULL_CALL(c, wsheap_mark(NULL, &c->mark, v3_null_err(c)));
 	V3_NULL_CALL(c, wsheap_rollback(NULL, &c->mark, v3_null_err(c)));
 	V3_NULL_CALL(c, wsheap_reset(NULL, v3_null_err(c)));
