@@ -246,16 +246,10 @@ judge() {
 # "," (each of those stages must catch it).  0 caught, 1 survived, 2
 # invalid (a substitution did not apply, or the project did not build).
 run_mutant() {
-	local name=$1 file=$2 subst=$3 kind why rc=0 r
+	local name=$1 file=$2 subst=$3 kind rc=0 r
 	local -a kinds
 
-	rm -rf "$WORK"
-	mkdir -p "$WORK"
-	(cd "$PROJECT" && tar --exclude=.git -cf - .) | tar -C "$WORK" -xf -
-	if ! why=$(apply_mutant "$file" "$subst"); then
-		echo "INVALID   $name: $why"
-		return 2
-	fi
+	mutant_copy "$name" "$file" "$subst" || return 2
 	IFS=, read -r -a kinds <<<"${4:-,}"
 	for kind in "${kinds[@]}"; do
 		r=0
@@ -266,9 +260,9 @@ run_mutant() {
 	return "$rc"
 }
 
-# check_mutant NAME FILE SUBST: 0 if every substitution applies to a
-# fresh copy, 2 (invalid) if not; builds nothing.
-check_mutant() {
+# mutant_copy NAME FILE SUBST: $WORK, a fresh copy of the project with
+# the mutant applied; 0 if every substitution applied, 2 (invalid) if not.
+mutant_copy() {
 	local why
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
@@ -301,7 +295,7 @@ for m in "${MUTANTS[@]}"; do
 	fi
 	rc=0
 	if [ "$check" = 1 ]; then
-		check_mutant "$name" "$file" "$subst" || rc=$?
+		mutant_copy "$name" "$file" "$subst" || rc=$?
 	else
 		run_mutant "$name" "$file" "$subst" "${kind:-}" || rc=$?
 	fi
