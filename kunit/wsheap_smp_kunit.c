@@ -1743,12 +1743,29 @@ struct smp_prop_race {
 	/* written by the allocator, read by the reader */
 	size_t done;			/* sizes of the calls that returned */
 	size_t started;			/* ...and of the one begun, at most */
-	/* the reader's */
+	/* the reader's; the allocator paces itself by @reads */
 	unsigned long reads;
 	const char *first_bad;
 	/* the allocator's */
 	size_t sum;
 };
+
+/*
+ * Every SMP_PROP_PACE calls, the allocator waits (a jiffy at most) for the
+ * reader to finish one more round of reads: on PREEMPT_RT an atomic heap
+ * filled its quota before the reader, waiting on the heap's lock, read
+ * once (seen on a busy host: 0 reads in three runs).
+ */
+#define SMP_PROP_PACE		8
+
+static void smp_prop_pace(struct smp_prop_race *pr, unsigned long *seen)
+{
+	unsigned long until = jiffies + 1;
+
+	while (READ_ONCE(pr->reads) == *seen && !time_after(jiffies, until))
+		cpu_relax();
+	*seen = READ_ONCE(pr->reads);
+}
 
 /*
  * Racer 0: small blocks (from its slice, where the heap has slices) and
@@ -1761,7 +1778,7 @@ static void smp_prop_allocator(struct smp_race *r)
 	struct smp_prop_race *pr = container_of(r, struct smp_prop_race,
 						race);
 	size_t size, done = 0, started = 0;
-	unsigned long other, seq = 0;
+	unsigned long other, seq = 0, seen = 0, calls = 0;
 	struct rnd_state rnd;
 	bool large = true;
 	int ret, passed = 0;
@@ -1801,6 +1818,8 @@ static void smp_prop_allocator(struct smp_race *r)
 		done += size;
 		/* the call's writes before the count that covers them */
 		smp_store_release(&pr->done, done);
+		if (!(++calls % SMP_PROP_PACE))
+			smp_prop_pace(pr, &seen);
 	}
 	pr->sum = done;
 	WRITE_ONCE(r->stop, 1);
@@ -1904,7 +1923,7 @@ static void smp_prop_reader(struct smp_race *r)
 		/* the other CPU was inside a call during these reads */
 		if ((before & 1) || after != before)
 			r->side_live[1]++;
-		pr->reads++;
+		WRITE_ONCE(pr->reads, pr->reads + 1);
 		cond_resched();
 	}
 }
