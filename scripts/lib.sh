@@ -168,10 +168,26 @@ _hook_tree() {
 	fi
 }
 
-_ensure_tree() { _unpack_tree; _hook_tree; }
+# UML on a host whose CPUs have AMX: 6.12's UML moves a process's FPU
+# state with PTRACE_GETREGSET/SETREGSET NT_X86_XSTATE and a 2696-byte
+# buffer, the xstate size of AVX-512 hosts; with AMX the host's is 11 KiB
+# and SETREGSET refuses any other size (EFAULT), so UML's first process,
+# init, dies ("ptrace set fp regs failed, errno = 14", then "Attempted to
+# kill init!").  UML then uses XSTATE only if a SETREGSET of what
+# GETREGSET gave works, and the FXSAVE registers otherwise, as on hosts
+# without XSTATE.  KUnit's UML kernels run no process: they never hit it.
+_patch_uml_xstate() {
+	local f=$TREE/arch/x86/um/os-Linux/registers.c
+	grep -q 'wsheap: xstate' "$f" && return 0
+	perl -0pi -e 's/(\tif \(ptrace\(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov\) == 0)\)\n\t\thave_xstate_support = 1;/$1 \&\&\n\t    ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, \&iov) == 0) \/* wsheap: xstate *\/\n\t\thave_xstate_support = 1;/' "$f"
+	grep -q 'wsheap: xstate' "$f" || die "could not patch $f for AMX hosts"
+}
+
+_ensure_tree() { _unpack_tree; _hook_tree; _patch_uml_xstate; }
 
 _tree_ready() {
 	[ -f "$TREE/Makefile" ] &&
+	grep -q 'wsheap: xstate' "$TREE/arch/x86/um/os-Linux/registers.c" &&
 	[ "$(readlink "$TREE/drivers/misc/wsheap" 2>/dev/null || true)" = "$PROJ" ] &&
 	grep -q 'drivers/misc/wsheap/Kconfig' "$TREE/drivers/misc/Kconfig" &&
 	grep -q '^obj-y.*wsheap/' "$TREE/drivers/misc/Makefile"
