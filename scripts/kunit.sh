@@ -178,11 +178,32 @@ _kunit_build() {
 	return "$rc"
 }
 
+# kunit.py terminate()s a kernel that outlives its --timeout (300 s, or
+# the one in exec_args) and waits for it; a UML kernel spinning inside a
+# broken allocator ignores SIGTERM, and both waited for ever (seen with a
+# mutant).  A minute past that timeout, the whole process group is killed.
 _kunit_exec() {
+	local limit=300 a pid waited=0
+	for a in "${exec_args[@]}"; do
+		case $a in --timeout=*) limit=${a#--timeout=} ;; esac
+	done
 	uml_tmpdir
 	cd "$TREE" || return 1
-	python3 tools/testing/kunit/kunit.py exec "${arch_args[@]}" \
-		--build_dir="$KUNIT_BUILD" "${exec_args[@]}"
+	setsid python3 tools/testing/kunit/kunit.py exec "${arch_args[@]}" \
+		--build_dir="$KUNIT_BUILD" "${exec_args[@]}" &
+	pid=$!
+	# in a session of its own, it does not get a Ctrl-C of ours
+	trap 'kill -9 -- "-$pid" 2>/dev/null; exit 130' INT TERM
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$waited" -gt $((limit + 60)) ]; then
+			echo "wsheap: the kernel outlived kunit.py's timeout of $limit s: killed"
+			kill -9 -- "-$pid" 2>/dev/null
+			break
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$pid"
 }
 
 if [ "$phase" != exec ]; then
