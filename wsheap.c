@@ -12,23 +12,31 @@
  * head of struct wsheap; __wsheap_alloc() here does the rest: the checks
  * again, the quota error, the move to another chunk, the debug checks.
  *
- * Growth policy.  A new chunk gets one eighth of the memory the heap holds
- * already, at least WSHEAP_MIN_CHUNK, so the heap grows by a factor of
- * 9/8 per chunk:
+ * Growth policy.  A heap starts small and doubles, then grows by 9/8:
  *
- *  - a heap of n bytes needs O(log n) chunks (about 85 for 1 GiB), which
- *    keeps allocations rare and the number of vmalloc areas small
- *    (tens of thousands of areas exhaust UML's host mappings);
- *  - the chunk being filled is at most a ninth of the heap, so the memory
- *    held but not handed out stays near 12.5% (doubling would allow 100%);
+ *  - the first chunk is a 256-byte slab object (WSHEAP_FIRST_CHUNK), or
+ *    what the first request needs; each next chunk is as large as the
+ *    heap's chunks together, up to WSHEAP_MIN_CHUNK.  While a heap has
+ *    handed out less than WSHEAP_MIN_CHUNK, a chunk is also never so
+ *    large that the heap would hold more than twice what it handed out
+ *    plus WSHEAP_SMALL_SLACK: a heap of a few small blocks (one per
+ *    request, one per message) holds a few hundred bytes, as kmalloc()
+ *    would for its blocks, and an atomic heap starts with no high-order
+ *    allocation;
+ *  - past WSHEAP_MIN_CHUNK a new chunk gets one eighth of the memory the
+ *    heap holds already, at least WSHEAP_MIN_CHUNK: a heap of n bytes
+ *    needs O(log n) chunks (about 85 for 1 GiB), which keeps allocations
+ *    rare and the number of vmalloc areas small (tens of thousands of
+ *    areas exhaust UML's host mappings), and the chunk being filled is at
+ *    most a ninth of the heap, so the memory held but not handed out
+ *    stays near 12.5% (doubling would allow 100%);
  *  - a chunk never asks for more than the quota has left (rounded up to
  *    what its allocator gives), so a heap with a 256-byte quota holds one
- *    512-byte slab object, not megabytes;
- *  - chunks of up to 16 KiB (the first chunk of every heap whose quota is
- *    under about 16 KiB, and of most others) come from kmalloc(), so that
- *    a heap created for one short job costs a few slab operations, not a
- *    vmalloc() and a vfree(); ACTUAL_SIZE counts the slab object's full
- *    size (kmalloc_size_roundup()), and the chunk uses all of it.
+ *    256-byte slab object, not megabytes;
+ *  - chunks of up to 16 KiB come from kmalloc(), so that a heap created
+ *    for one short job costs a few slab operations, not a vmalloc() and a
+ *    vfree(); ACTUAL_SIZE counts the slab object's full size
+ *    (kmalloc_size_roundup()), and the chunk uses all of it.
  *
  * A request too large for that size gets a chunk sized to it, with room
  * for the most padding its alignment can need.  Whichever of the current
@@ -102,6 +110,19 @@
 
 /* A new chunk holds this fraction of what the heap already holds. */
 #define WSHEAP_GROWTH_DIVISOR	8
+
+/*
+ * The first chunk, header included: a slab class of its own on every
+ * architecture, with room for a few typical records (224 bytes to carve).
+ */
+#define WSHEAP_FIRST_CHUNK	256
+
+/*
+ * While a heap has handed out less than WSHEAP_MIN_CHUNK, it holds at most
+ * twice that plus this many bytes: two first chunks' worth, for the header
+ * of each chunk and the tail a request that does not fit leaves behind.
+ */
+#define WSHEAP_SMALL_SLACK	512
 
 /*
  * Larger payloads are refused before any arithmetic, so that adding the
@@ -367,9 +388,38 @@ static size_t wsheap_slab_size(size_t bytes)
 	return kmalloc_size_roundup(bytes);
 }
 
+/* The payload of the next chunk of a heap that holds @actual bytes. */
+static size_t wsheap_growth_payload(size_t actual)
+{
+	if (actual < WSHEAP_MIN_CHUNK)
+		return max_t(size_t, actual, WSHEAP_FIRST_CHUNK) -
+		       WSHEAP_CHUNK_HDR;
+	return max_t(size_t, actual / WSHEAP_GROWTH_DIVISOR,
+		     WSHEAP_MIN_CHUNK - WSHEAP_CHUNK_HDR);
+}
+
+/*
+ * The largest payload whose chunk keeps a small heap (@requested + @size
+ * under WSHEAP_MIN_CHUNK) within twice what it hands out, plus the slack;
+ * 0 when no chunk does.  KASAN builds count each block twice: a block is
+ * followed by a redzone of up to its own size.  A power of two, so that
+ * the slab class its payload rounds up to stays within the bound.
+ */
+static size_t wsheap_small_payload(size_t actual, size_t requested,
+				   size_t size)
+{
+	size_t bound = ((requested + size) << (WSHEAP_REDZONE ? 2 : 1)) +
+		       WSHEAP_SMALL_SLACK;
+
+	if (bound <= actual + WSHEAP_CHUNK_HDR)
+		return 0;
+	return rounddown_pow_of_two(bound - actual) - WSHEAP_CHUNK_HDR;
+}
+
 /**
  * wsheap_chunk_bytes() - the size of the next chunk under the growth policy
  * @actual: chunk memory the heap holds already
+ * @requested: bytes the heap has handed out (REQUESTED_SIZE)
  * @quota_left: bytes the quota still allows
  * @size: the request the chunk must hold
  *
@@ -380,12 +430,16 @@ static size_t wsheap_slab_size(size_t bytes)
  * no chunk can be that large.
  */
 WSHEAP_VISIBLE_FOR_TEST size_t wsheap_chunk_bytes(size_t actual,
+						  size_t requested,
 						  size_t quota_left, size_t size)
 {
-	size_t payload = max_t(size_t, actual / WSHEAP_GROWTH_DIVISOR,
-			       WSHEAP_MIN_CHUNK - WSHEAP_CHUNK_HDR);
+	size_t payload = wsheap_growth_payload(actual);
 	size_t bytes;
 
+	if (requested < WSHEAP_MIN_CHUNK &&
+	    size < WSHEAP_MIN_CHUNK - requested)
+		payload = min(payload,
+			      wsheap_small_payload(actual, requested, size));
 	payload = max(min(payload, quota_left), size);
 	if (payload > WSHEAP_MAX_CHUNK)
 		return 0;
@@ -426,12 +480,16 @@ static size_t wsheap_atomic_chunk_bytes(size_t bytes, size_t size)
 	return kmalloc_size_roundup(min_t(size_t, bytes, KMALLOC_MAX_SIZE));
 }
 
+/*
+ * A new chunk for a request that needs @size bytes of room, in a heap that
+ * has handed out @requested bytes.
+ */
 static struct wsheap_chunk *wsheap_chunk_alloc(struct wsheap *heap,
-					       size_t size)
+					       size_t requested, size_t size)
 {
-	size_t quota_left = heap->fast.max_size -
-			    READ_ONCE(heap->fast.requested);
-	size_t bytes = wsheap_chunk_bytes(heap->actual, quota_left, size);
+	size_t bytes = wsheap_chunk_bytes(heap->actual, requested,
+					  heap->fast.max_size - requested,
+					  size);
 	struct wsheap_chunk *chunk;
 
 	if (bytes && wsheap_heap_is_atomic(heap))
@@ -544,7 +602,7 @@ void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 		return NULL;
 	chunk = wsheap_chunk_find_spare(heap, size, align);
 	if (!chunk)
-		chunk = wsheap_chunk_alloc(heap, needed);
+		chunk = wsheap_chunk_alloc(heap, cur->requested, needed);
 	if (!chunk)
 		return NULL;
 
@@ -628,7 +686,7 @@ static bool wsheap_reserve_alloc(struct wsheap *heap, size_t reserve)
 			return false;
 		needed = 2 * reserve;
 	}
-	if (!wsheap_chunk_alloc(heap, needed))
+	if (!wsheap_chunk_alloc(heap, 0, needed))
 		return false;
 	heap->reserve = reserve;
 	return true;
@@ -1321,6 +1379,7 @@ EXPORT_SYMBOL_GPL(devm_wsheap_create);
 static int __init wsheap_init(void)
 {
 	wsheap_fault_init();
+	wsheap_cache_init();
 	wsheap_debugfs_init();
 	return 0;
 }
@@ -1329,7 +1388,7 @@ static void __exit wsheap_exit(void)
 {
 	wsheap_debugfs_exit();
 	wsheap_fault_exit();
-	wsheap_cache_drain();
+	wsheap_cache_exit();
 }
 
 module_init(wsheap_init);

@@ -35,8 +35,14 @@
  * of exactly its size, from the slot of its power-of-two class; a park
  * into a full slot frees the older memory.  A set of slots holds at most
  * a heap object with its standby and a chunk per class, about 48 KiB.
- * The slots of a CPU that goes offline keep their memory until module
- * exit.
+ *
+ * Parked memory goes back.  A shrinker counts what every CPU holds parked
+ * and, under memory pressure or on a drop_caches, empties every online
+ * CPU's slots: a work item on each CPU takes each set out of reach of its
+ * context's users (preemption, softirqs, then interrupts off, in turn),
+ * then frees what it took.  The slots of a CPU that goes offline are
+ * freed by a CPU-hotplug callback once it is dead, and nothing else can
+ * reach them.
  *
  * A parked heap object stays in the debugfs listing (wsheap_debugfs.c),
  * marked as holding no heap; it leaves it when it goes back to the slab.
@@ -47,12 +53,15 @@
  * its heap's wsheap_free() is still reported.
  */
 #include <linux/bitops.h>
+#include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "wsheap_internal.h"
 
@@ -73,7 +82,44 @@
 struct wsheap_cpu_cache {
 	struct wsheap *object;
 	struct wsheap_chunk *chunks[WSHEAP_CACHE_CLASSES];
+	/*
+	 * What the set holds, for readers on other CPUs (debugfs, the
+	 * shrinker's count), which must not touch parked memory: written by
+	 * the set's users, read with READ_ONCE().
+	 */
+	unsigned long parked;		/* objects, standbys and chunks */
+	size_t parked_bytes;		/* their slab sizes */
+	/* @object's share of those: its memory is poisoned while parked */
+	unsigned int object_items;
+	size_t object_bytes;
 };
+
+/* The slab size of a heap object that may park (set at init). */
+static size_t wsheap_cache_object_bytes;
+
+static void wsheap_cache_count_in(struct wsheap_cpu_cache *cache, long n,
+				  long bytes)
+{
+	WRITE_ONCE(cache->parked, cache->parked + n);
+	WRITE_ONCE(cache->parked_bytes, cache->parked_bytes + bytes);
+}
+
+/* @heap, with its standby, is now the set's object; it was @old. */
+static void wsheap_cache_count_object(struct wsheap_cpu_cache *cache,
+				      struct wsheap *heap)
+{
+	wsheap_cache_count_in(cache, -(long)cache->object_items,
+			      -(long)cache->object_bytes);
+	cache->object_items = 0;
+	cache->object_bytes = 0;
+	if (!heap)
+		return;
+	cache->object_items = 1 + !!heap->standby;
+	cache->object_bytes = wsheap_cache_object_bytes +
+			      (heap->standby ? heap->standby->bytes : 0);
+	wsheap_cache_count_in(cache, cache->object_items,
+			      cache->object_bytes);
+}
 
 static DEFINE_PER_CPU(struct wsheap_cpu_cache [WSHEAP_CACHE_CONTEXTS],
 		      wsheap_cpu_caches);
@@ -189,10 +235,11 @@ struct wsheap *wsheap_cache_take_object(gfp_t gfp)
 		return NULL;
 	heap = cache->object;
 	cache->object = NULL;
+	if (heap)
+		wsheap_cache_count_object(cache, NULL);
 	wsheap_cache_put();
-	if (!heap)
-		return NULL;
-	wsheap_kasan_unpark(heap, sizeof(*heap));
+	if (heap)
+		wsheap_kasan_unpark(heap, sizeof(*heap));
 	return heap;
 }
 
@@ -214,8 +261,9 @@ bool wsheap_cache_park_object(struct wsheap *heap)
 	cache = wsheap_cache_get();
 	if (!cache)
 		return false;
-	wsheap_cache_poison_object(heap);
 	old = cache->object;
+	wsheap_cache_count_object(cache, heap);
+	wsheap_cache_poison_object(heap);
 	cache->object = heap;
 	wsheap_cache_put();
 	if (old)
@@ -246,6 +294,7 @@ void *wsheap_cache_take_chunk(size_t bytes, gfp_t gfp)
 	if (*slot && (*slot)->bytes == bytes) {
 		chunk = *slot;
 		*slot = NULL;
+		wsheap_cache_count_in(cache, -1, -(long)bytes);
 	}
 	wsheap_cache_put();
 	if (chunk)
@@ -272,9 +321,12 @@ bool wsheap_cache_park_chunk(void *mem, gfp_t gfp)
 	cache = wsheap_cache_get();
 	if (!cache)
 		return false;
-	wsheap_kasan_park(chunk, chunk->bytes);
 	slot = &cache->chunks[wsheap_chunk_class(chunk->bytes)];
 	old = *slot;
+	if (old)
+		wsheap_cache_count_in(cache, -1, -(long)old->bytes);
+	wsheap_cache_count_in(cache, 1, chunk->bytes);
+	wsheap_kasan_park(chunk, chunk->bytes);
 	*slot = chunk;
 	wsheap_cache_put();
 	if (old)
@@ -357,25 +409,231 @@ void wsheap_cache_drop_standby(struct wsheap_chunk **standby, gfp_t gfp)
 		wsheap_cache_free_chunk(chunk);
 }
 
+/*
+ * Free what a set of slots held, taken out of every user's reach.
+ * Return: how many objects, standbys and chunks that was.
+ */
+static unsigned long wsheap_cache_free_set(struct wsheap_cpu_cache *set)
+{
+	unsigned int class;
+
+	if (set->object)
+		wsheap_cache_free_object(set->object);
+	for (class = 0; class < WSHEAP_CACHE_CLASSES; class++)
+		if (set->chunks[class])
+			wsheap_cache_free_chunk(set->chunks[class]);
+	return set->parked;
+}
+
+/* Move a set's contents to @to, leaving it empty. */
+static void wsheap_cache_take_set(struct wsheap_cpu_cache *set,
+				  struct wsheap_cpu_cache *to)
+{
+	*to = *set;
+	set->object = NULL;
+	memset(set->chunks, 0, sizeof(set->chunks));
+	set->object_items = 0;
+	set->object_bytes = 0;
+	WRITE_ONCE(set->parked, 0);
+	WRITE_ONCE(set->parked_bytes, 0);
+}
+
+/*
+ * Empty this CPU's slots, each set with its context's users kept out: a
+ * task's by preemption off, a softirq's by softirqs off, an interrupt's
+ * by interrupts off.  What was taken is freed with all of them on.
+ */
+static unsigned long wsheap_cache_empty_this_cpu(void)
+{
+	struct wsheap_cpu_cache taken[WSHEAP_CACHE_CONTEXTS];
+	unsigned long flags, freed = 0;
+	unsigned int context;
+
+	preempt_disable();
+	wsheap_cache_take_set(this_cpu_ptr(&wsheap_cpu_caches[0]), &taken[0]);
+	preempt_enable();
+	local_bh_disable();
+	wsheap_cache_take_set(this_cpu_ptr(&wsheap_cpu_caches[1]), &taken[1]);
+	local_bh_enable();
+	local_irq_save(flags);
+	wsheap_cache_take_set(this_cpu_ptr(&wsheap_cpu_caches[2]), &taken[2]);
+	local_irq_restore(flags);
+	for (context = 0; context < WSHEAP_CACHE_CONTEXTS; context++)
+		freed += wsheap_cache_free_set(&taken[context]);
+	return freed;
+}
+
+/*
+ * Each CPU's work item empties the slots of the CPU it runs on: that is
+ * its own but for a CPU going offline meanwhile, whose work may run on
+ * another (the hotplug callback frees the dead CPU's slots).  The items
+ * run on a reclaim workqueue, as the shrinker waits for them.
+ */
+static struct workqueue_struct *wsheap_cache_wq;
+static DEFINE_PER_CPU(struct work_struct, wsheap_cache_empty_work);
+static atomic_long_t wsheap_cache_freed;	/* by the items of a scan */
+
+static void wsheap_cache_empty_fn(struct work_struct *work)
+{
+	atomic_long_add(wsheap_cache_empty_this_cpu(), &wsheap_cache_freed);
+}
+
 /**
- * wsheap_cache_drain() - free what every CPU holds parked
+ * wsheap_cache_parked() - what a CPU holds parked
+ * @cpu: the CPU
+ * @bytes: set to the slab sizes of its parked heap objects and chunks
+ *
+ * A snapshot, exact only while no heap is created or freed on @cpu: for
+ * debugfs and the shrinker's count.
+ *
+ * Context: Any.
+ * Return: the number of parked heap objects, standbys and chunks.
+ */
+unsigned long wsheap_cache_parked(unsigned int cpu, size_t *bytes)
+{
+	struct wsheap_cpu_cache *set;
+	unsigned long n = 0;
+	unsigned int context;
+
+	*bytes = 0;
+	for (context = 0; context < WSHEAP_CACHE_CONTEXTS; context++) {
+		set = per_cpu_ptr(&wsheap_cpu_caches[context], cpu);
+		n += READ_ONCE(set->parked);
+		*bytes += READ_ONCE(set->parked_bytes);
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_cache_parked);
+
+/*
+ * wsheap_cache_count() - the shrinker's count: parked objects and chunks
+ * @shrinker: unused
+ * @sc: unused: parked memory is on no node and in no memcg of its own
+ *
+ * Context: Any, as the shrinker core calls it.
+ * Return: how many there are, or SHRINK_EMPTY.
+ */
+WSHEAP_VISIBLE_FOR_TEST unsigned long wsheap_cache_count(struct shrinker *shrinker,
+							 struct shrink_control *sc)
+{
+	unsigned long n = 0;
+	size_t bytes;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += wsheap_cache_parked(cpu, &bytes);
+	return n ?: SHRINK_EMPTY;
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_cache_count);
+
+/* One emptying at a time: a second scan meanwhile stops at once. */
+static DEFINE_MUTEX(wsheap_cache_scan_lock);
+
+/*
+ * wsheap_cache_scan() - the shrinker's scan: empty every online CPU's slots
+ * @shrinker: unused
+ * @sc: how much the caller wants freed; all is freed whatever it says
+ *
+ * A parked chunk or object serves only the next heap on its CPU; under
+ * memory pressure they all go, each CPU's in a work item on that CPU.
+ *
+ * Context: Process context; sleeps until every CPU's work has run.
+ * Return: how many objects and chunks were freed, or SHRINK_STOP when
+ * another scan is under way.
+ */
+WSHEAP_VISIBLE_FOR_TEST unsigned long wsheap_cache_scan(struct shrinker *shrinker,
+							struct shrink_control *sc)
+{
+	unsigned long freed;
+	int cpu;
+
+	/*
+	 * No cpus_read_lock(): a CPU being plugged may reclaim while it holds
+	 * the hotplug lock.  A CPU that comes online meanwhile keeps what it
+	 * parks until the next scan.
+	 */
+	if (!mutex_trylock(&wsheap_cache_scan_lock))
+		return SHRINK_STOP;
+	atomic_long_set(&wsheap_cache_freed, 0);
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, wsheap_cache_wq,
+			      per_cpu_ptr(&wsheap_cache_empty_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&wsheap_cache_empty_work, cpu));
+	freed = atomic_long_read(&wsheap_cache_freed);
+	mutex_unlock(&wsheap_cache_scan_lock);
+	return freed;
+}
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_cache_scan);
+
+/* Free the slots of @cpu, which is dead or never ran: no user is left. */
+static unsigned long wsheap_cache_empty_cpu(unsigned int cpu)
+{
+	struct wsheap_cpu_cache taken;
+	unsigned long freed = 0;
+	unsigned int context;
+
+	for (context = 0; context < WSHEAP_CACHE_CONTEXTS; context++) {
+		wsheap_cache_take_set(per_cpu_ptr(&wsheap_cpu_caches[context],
+						  cpu), &taken);
+		freed += wsheap_cache_free_set(&taken);
+	}
+	return freed;
+}
+
+static int wsheap_cache_cpu_dead(unsigned int cpu)
+{
+	wsheap_cache_empty_cpu(cpu);
+	return 0;
+}
+
+static struct shrinker *wsheap_cache_shrinker;
+static int wsheap_cache_hp_state;
+
+/**
+ * wsheap_cache_init() - register the shrinker and the CPU-hotplug callback
+ *
+ * Without them wsheap still works: parked memory then stays until the
+ * CPU goes offline or the module is unloaded.
+ *
+ * Context: Module init.
+ */
+void __init wsheap_cache_init(void)
+{
+	int cpu;
+
+	wsheap_cache_object_bytes = kmalloc_size_roundup(sizeof(struct wsheap));
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(&wsheap_cache_empty_work, cpu),
+			  wsheap_cache_empty_fn);
+	wsheap_cache_hp_state = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+							  "wsheap:dead", NULL,
+							  wsheap_cache_cpu_dead);
+	wsheap_cache_wq = alloc_workqueue("wsheap_parked", WQ_MEM_RECLAIM, 0);
+	if (!wsheap_cache_wq)
+		return;
+	wsheap_cache_shrinker = shrinker_alloc(0, "wsheap-parked");
+	if (!wsheap_cache_shrinker)
+		return;
+	wsheap_cache_shrinker->count_objects = wsheap_cache_count;
+	wsheap_cache_shrinker->scan_objects = wsheap_cache_scan;
+	shrinker_register(wsheap_cache_shrinker);
+}
+
+/**
+ * wsheap_cache_exit() - free what every CPU holds parked
  *
  * Context: Module exit, when no heap is left.
  */
-void wsheap_cache_drain(void)
+void wsheap_cache_exit(void)
 {
-	struct wsheap_cpu_cache *cache;
-	unsigned int context, class;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		for (context = 0; context < WSHEAP_CACHE_CONTEXTS; context++) {
-			cache = per_cpu_ptr(&wsheap_cpu_caches[context], cpu);
-			if (cache->object)
-				wsheap_cache_free_object(cache->object);
-			for (class = 0; class < WSHEAP_CACHE_CLASSES; class++)
-				if (cache->chunks[class])
-					wsheap_cache_free_chunk(cache->chunks[class]);
-		}
-	}
+	shrinker_free(wsheap_cache_shrinker);
+	if (wsheap_cache_wq)
+		destroy_workqueue(wsheap_cache_wq);
+	if (wsheap_cache_hp_state > 0)
+		cpuhp_remove_state_nocalls(wsheap_cache_hp_state);
+	for_each_possible_cpu(cpu)
+		wsheap_cache_empty_cpu(cpu);
 }

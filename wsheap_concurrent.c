@@ -359,6 +359,8 @@ static void *wsheap_shared_grow_locked(struct wsheap *heap, size_t size,
 	 * would see room there and carve without a cmpxchg.
 	 */
 	wsheap_shared_snapshot(c, &cur.bump, &cur.limit);
+	/* what the next chunk is sized for: this request is counted already */
+	cur.requested = READ_ONCE(*wsheap_quota_counter(heap));
 	bump = cur.bump;
 	obj = wsheap_alloc_slow(heap, &cur, size, align);
 	if (obj && cur.bump != bump)

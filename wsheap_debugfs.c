@@ -22,6 +22,10 @@
  * The file is one table for people and scripts alike: a header line that
  * names each column in one word, then one line per heap with as many
  * fields (a name with blanks has them escaped, an unnamed heap shows "-").
+ *
+ * /sys/kernel/debug/wsheap/parked is a table of the same kind: what each
+ * possible CPU holds parked for the next heaps (wsheap_cache.c), heap
+ * objects, standbys and chunks, in items and in bytes of slab memory.
  */
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
@@ -197,6 +201,21 @@ WSHEAP_VISIBLE_FOR_TEST int wsheap_heaps_show(struct seq_file *m, void *v)
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_heaps_show);
 DEFINE_SHOW_ATTRIBUTE(wsheap_heaps);
 
+static int wsheap_parked_show(struct seq_file *m, void *v)
+{
+	unsigned long items;
+	size_t bytes;
+	int cpu;
+
+	seq_puts(m, "cpu items bytes\n");
+	for_each_possible_cpu(cpu) {
+		items = wsheap_cache_parked(cpu, &bytes);
+		seq_printf(m, "%d %lu %zu\n", cpu, items, bytes);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wsheap_parked);
+
 void __init wsheap_debugfs_init(void)
 {
 	struct wsheap_heap_list *list;
@@ -210,6 +229,8 @@ void __init wsheap_debugfs_init(void)
 	wsheap_debugfs_dir = debugfs_create_dir("wsheap", NULL);
 	debugfs_create_file("heaps", 0400, wsheap_debugfs_dir, NULL,
 			    &wsheap_heaps_fops);
+	debugfs_create_file("parked", 0400, wsheap_debugfs_dir, NULL,
+			    &wsheap_parked_fops);
 }
 
 void wsheap_debugfs_exit(void)

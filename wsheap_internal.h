@@ -291,7 +291,9 @@ void *wsheap_cache_take_standby(struct wsheap_chunk **standby, size_t bytes,
 bool wsheap_cache_keep_standby(struct wsheap_chunk **standby, void *mem,
 			       gfp_t gfp);
 void wsheap_cache_drop_standby(struct wsheap_chunk **standby, gfp_t gfp);
-void wsheap_cache_drain(void);
+unsigned long wsheap_cache_parked(unsigned int cpu, size_t *bytes);
+void wsheap_cache_init(void);
+void wsheap_cache_exit(void);
 
 #ifdef CONFIG_DEBUG_FS
 void wsheap_stats_list(struct wsheap *heap);
@@ -460,7 +462,14 @@ void __wsheap_chunk_mem_free(void *mem, gfp_t gfp,
 			     struct wsheap_chunk **standby);
 void wsheap_chunk_mem_free(void *mem, gfp_t gfp,
 			   struct wsheap_chunk **standby);
-size_t wsheap_chunk_bytes(size_t actual, size_t quota_left, size_t size);
+size_t wsheap_chunk_bytes(size_t actual, size_t requested, size_t quota_left,
+			  size_t size);
+struct shrinker;
+struct shrink_control;
+unsigned long wsheap_cache_count(struct shrinker *shrinker,
+				 struct shrink_control *sc);
+unsigned long wsheap_cache_scan(struct shrinker *shrinker,
+				struct shrink_control *sc);
 void wsheap_epoch_set_last(u64 last);
 size_t wsheap_quota_left(struct wsheap *heap);
 size_t *wsheap_quota_counter(const struct wsheap *heap);

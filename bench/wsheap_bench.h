@@ -3,8 +3,8 @@
  * wsheap_bench: what its parts share.  wsheap_bench_main.c holds the
  * harness and the table of rows, which the other parts implement by
  * subject: wsheap_bench_alloc.c the rows of n_objects allocations,
- * wsheap_bench_jobs.c the short jobs, wsheap_bench_parse.c the message
- * parse.
+ * wsheap_bench_jobs.c the short jobs, wsheap_bench_mem.c the memory rows,
+ * wsheap_bench_parse.c the message parse.
  */
 #ifndef _WSHEAP_BENCH_H
 #define _WSHEAP_BENCH_H
@@ -40,6 +40,7 @@ struct bench_case {
 	unsigned int share;	/* reset rows: after n_objects / share objects */
 	unsigned int objs;	/* short jobs: objects per cycle */
 	bool per_call;		/* the unit is not an object: no ratio to W */
+	bool bytes;		/* the value is bytes, not ns: printed "B" */
 	bool atomic;		/* GFP_ATOMIC: kmalloc's, or an atomic heap */
 	bool concurrent;	/* the heap is a CONCURRENT one */
 	/* Warm-heap rows: what fills the heap, n objects. */
@@ -181,6 +182,12 @@ int bench_kjob(const struct bench_case *bc, u64 *ns, u64 *units);
 int bench_heap_job(const struct bench_case *bc, u64 *ns, u64 *units);
 int bench_reuse(const struct bench_case *bc, u64 *ns, u64 *units);
 void bench_job_note(const struct bench_case *bc, u64 median, char *buf,
+		    size_t len);
+
+/* wsheap_bench_mem.c: rows KM and M */
+int bench_mem_kmalloc(const struct bench_case *bc, u64 *ns, u64 *units);
+int bench_mem_wsheap(const struct bench_case *bc, u64 *ns, u64 *units);
+void bench_mem_note(const struct bench_case *bc, u64 median, char *buf,
 		    size_t len);
 
 /* wsheap_bench_parse.c: rows KP and P */

@@ -51,6 +51,10 @@
  *    1 KiB heap kept and reset after each 8 (AR8); kmalloc() of 100
  *    objects and kfree() of the 100 (K100) against a 16 KiB heap created,
  *    given the same 100 objects and freed (H100);
+ *  - KM/M: memory, in bytes, not ns: 100,000 jobs live at once, each a
+ *    64-byte kmalloc() header and 4 kmalloc()s of 48 B (KM), against 100,000
+ *    heaps of quota 1 MiB and trim 0 given 4 blocks of 48 B (M): the drop
+ *    of the free pages, in bytes per job or heap;
  *  - KP/P: the demo's work on one message of 100 "name=value;" fields, two
  *    in 50 of them malformed: copy the message, cut it in place into
  *    records of a name and a value string, indexed by a hash table, and
@@ -76,7 +80,8 @@
  * This file is the harness: the parameters, the table of rows, the timing
  * and the printing.  The rows are in wsheap_bench_alloc.c (W to ST, the
  * growth rows and ACTUAL_SIZE / REQUESTED_SIZE), wsheap_bench_jobs.c (the
- * short jobs) and wsheap_bench_parse.c (KP and P).
+ * short jobs), wsheap_bench_mem.c (KM and M) and wsheap_bench_parse.c (KP
+ * and P).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -312,6 +317,16 @@ static const struct bench_case bench_cases[] = {
 	  .label = "short job: 16 KiB heap: create, the same 100 objects, free",
 	  .run = bench_heap_job, .note = bench_job_note, .heap_size = SZ_16K,
 	  .objs = 100, .yard = "K100" },
+	{ .key = "KM",
+	  .label =
+		"memory: 100,000 live kmalloc jobs, a 64-byte header object + 4 objects of 48 B each: bytes of slab pages per job",
+	  .run = bench_mem_kmalloc, .note = bench_mem_note, .per_call = true,
+	  .bytes = true },
+	{ .key = "M",
+	  .label =
+		"memory: 100,000 live heaps (quota 1 MiB, trim 0), 4 blocks of 48 B each: bytes of slab pages per heap",
+	  .run = bench_mem_wsheap, .note = bench_mem_note, .per_call = true,
+	  .bytes = true, .yard = "KM" },
 	{ .key = "KP",
 	  .label = "parse a message, kmalloc: copy, records, strings, hash table, kfrees: ns/msg",
 	  .run = bench_parse_kmalloc, .note = bench_parse_note,
@@ -487,6 +502,17 @@ static const struct bench_case *bench_yard_of(const struct bench_case *bc)
 	return i < 0 || !bench_medians[i] ? NULL : &bench_cases[i];
 }
 
+/* @x100 as bench_fmt() gives it, with " B" if @bc counts bytes. */
+static const char *bench_fmt_value(const struct bench_case *bc, char *buf,
+				   size_t len, u64 x100)
+{
+	char num[24];
+
+	scnprintf(buf, len, "%s%s", bench_fmt(num, sizeof(num), x100),
+		  bc->bytes ? " B" : "");
+	return buf;
+}
+
 static void bench_print(const struct bench_case *bc,
 			const struct bench_result *res)
 {
@@ -517,9 +543,9 @@ static void bench_print(const struct bench_case *bc,
 			  bc->yard);
 
 	pr_info("%-5s %8s %13s %10s %10s-%-10s  %s%s\n", bc->key, vs_w, vs_k,
-		bench_fmt(med, sizeof(med), median),
+		bench_fmt_value(bc, med, sizeof(med), median),
 		bench_fmt(lo, sizeof(lo), res->samples[0]),
-		bench_fmt(hi, sizeof(hi), res->samples[reps - 1]),
+		bench_fmt_value(bc, hi, sizeof(hi), res->samples[reps - 1]),
 		bc->label, note);
 }
 

@@ -235,12 +235,12 @@ static void chunk_size_either_side_of_the_limit(struct kunit *test)
 	struct chunk_ledger *l = ledger_of(test);
 	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
 	void *sentinel = SENTINEL, *p = sentinel;
-	size_t b = wsheap_chunk_bytes(0, SIZE_MAX, TEST_MAX_CHUNK);
+	size_t b = wsheap_chunk_bytes(0, 0, SIZE_MAX, TEST_MAX_CHUNK);
 
 	KUNIT_EXPECT_GT(test, b, TEST_MAX_CHUNK);
 	KUNIT_EXPECT_LE(test, b, (size_t)SSIZE_MAX);
 	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(b));
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX,
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, SIZE_MAX,
 						 TEST_MAX_CHUNK + 1), 0);
 
 	/*
@@ -477,18 +477,22 @@ static void alloc_oversize_gets_own_chunk(struct kunit *test)
 {
 	struct chunk_ledger *l = ledger_of(test);
 	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
+	/* a block that fills its chunk to the last byte */
+	size_t size = 4 * MiB - WSHEAP_CHUNK_HDR - WSHEAP_REDZONE;
 	char *small, *big, *next;
 
 	small = alloc_ok(test, heap, 64);
 	KUNIT_ASSERT_EQ(test, l->allocs, 1);
-	big = alloc_ok(test, heap, 4 * MiB);
+	big = alloc_ok(test, heap, size);
 	KUNIT_ASSERT_EQ(test, l->allocs, 2);
 	/* Sized to the request, not to the growth policy's next size. */
-	KUNIT_EXPECT_GE(test, l->sizes[1], 4 * MiB);
-	KUNIT_EXPECT_LE(test, l->sizes[1], 4 * MiB + PAGE_SIZE);
-	memset(big, 0x3c, 4 * MiB);
+	KUNIT_EXPECT_EQ(test, l->sizes[1], 4 * MiB);
+	memset(big, 0x3c, size);
 
-	/* The first chunk still has room: small objects keep going there. */
+	/*
+	 * The first chunk has room left, the big one none: small objects
+	 * keep going to the first.
+	 */
 	next = alloc_ok(test, heap, 64);
 	KUNIT_EXPECT_PTR_EQ(test, next, small + step(64));
 	KUNIT_EXPECT_EQ(test, l->allocs, 2);

@@ -329,12 +329,12 @@ static void realloc_last_block_grows_and_shrinks_in_place(struct kunit *test)
 	alloc_ok(test, heap, 16);
 	a = alloc_ok(test, heap, 10);
 	memset(a, 0x33, 10);
-	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 10, 1000), a);
-	KUNIT_EXPECT_EQ(test, requested(test, heap), 1016);
+	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 10, 150), a);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 166);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x33, 10));
-	memset(a, 0x44, 1000);
+	memset(a, 0x44, 150);
 	/* Shrinking gives the bytes back, to the quota and to the bump. */
-	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 1000, 20), a);
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 150, 20), a);
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 36);
 	b = alloc_ok(test, heap, 8);
 	KUNIT_EXPECT_PTR_EQ(test, b, a + step(20));
@@ -411,22 +411,30 @@ static void realloc_grows_block_in_own_chunk_in_place(struct kunit *test)
 {
 	struct wsheap *heap = new_heap(test, SIZE_MAX, 0);
 	struct chunk_ledger *l = ledger_of(test);
+	/*
+	 * A chunk of its own, rounded up to 64 KiB of pages, leaves 128
+	 * bytes after the block: less than the first chunk (256 bytes, the
+	 * 64 below carved from it) still has, so the bump pointer stays
+	 * there and the big block is a stray.
+	 */
+	const size_t size = 64 * KiB - WSHEAP_CHUNK_HDR - WSHEAP_REDZONE - 128;
 	u8 *small, *big, *next;
 
 	small = alloc_ok(test, heap, 64);
-	big = alloc_ok(test, heap, 64 * KiB);
+	big = alloc_ok(test, heap, size);
 	KUNIT_ASSERT_EQ(test, l->allocs, 2);
-	memset(big, 0x77, 64 * KiB);
+	KUNIT_EXPECT_EQ(test, l->sizes[1], 64 * KiB);
+	memset(big, 0x77, size);
 	/* Its chunk was rounded up to a page: room for a few bytes more. */
-	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, big, 64 * KiB,
-					     64 * KiB + 1000), big);
-	KUNIT_EXPECT_TRUE(test, ledger_owns(l, big, 64 * KiB + 1000));
-	KUNIT_EXPECT_NULL(test, memchr_inv(big, 0x77, 64 * KiB));
-	memset(big, 0x78, 64 * KiB + 1000);
+	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, big, size, size + 100),
+			    big);
+	KUNIT_EXPECT_TRUE(test, ledger_owns(l, big, size + 100));
+	KUNIT_EXPECT_NULL(test, memchr_inv(big, 0x77, size));
+	memset(big, 0x78, size + 100);
 	/* The bump pointer still runs through the first chunk. */
 	next = alloc_ok(test, heap, 8);
 	KUNIT_EXPECT_PTR_EQ(test, next, small + step(64));
-	KUNIT_EXPECT_EQ(test, requested(test, heap), 64 * KiB + 1072);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), size + 172);
 	KUNIT_EXPECT_EQ(test, l->allocs, 2);
 }
 
@@ -456,8 +464,8 @@ static void realloc_refuses_old_size_above_requested(struct kunit *test)
 
 static void realloc_refusals_leave_old_block(struct kunit *test)
 {
-	/* One 1 KiB chunk, 992 bytes to carve, holds this whole quota. */
 	struct wsheap *heap = new_heap(test, 900, 0);
+	struct chunk_ledger *l = ledger_of(test);
 	void *sentinel = (void *)0x5a5a5a50UL;
 	struct wsheap_error err = {};
 	void *p = sentinel;
@@ -467,24 +475,31 @@ static void realloc_refusals_leave_old_block(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 0, 8, NULL, NULL),
 			-EINVAL);
-	a = alloc_ok(test, heap, 300);
-	memset(a, 0x12, 300);
+	/*
+	 * The first block sizes the first chunk: one 1 KiB slab object,
+	 * 992 bytes to carve, which holds this whole quota.
+	 */
+	a = alloc_ok(test, heap, 520);
+	KUNIT_ASSERT_EQ(test, l->allocs, 1);
+	KUNIT_ASSERT_EQ(test, l->sizes[0], KiB);
+	memset(a, 0x12, 520);
 	/* In place, by more than the quota has left. */
-	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, 901, &p, &err),
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 520, 901, &p, &err),
 			-EDQUOT);
 	KUNIT_EXPECT_EQ(test, err.code, -EDQUOT);
 	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
-	KUNIT_EXPECT_EQ(test, requested(test, heap), 300);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 520);
 	/* By a copy: the old block is still counted. */
 	b = alloc_ok(test, heap, 8);
-	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 300, 600, &p, NULL),
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 520, 600, &p, NULL),
 			-EDQUOT);
 	KUNIT_EXPECT_PTR_EQ(test, p, sentinel);
-	KUNIT_EXPECT_EQ(test, requested(test, heap), 308);
-	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x12, 300));
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 528);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x12, 520));
 	/* The last block still grows in place to exactly the quota. */
-	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, b, 8, 600), b);
+	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, b, 8, 380), b);
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 900);
+	KUNIT_EXPECT_EQ(test, l->allocs, 1);
 }
 
 static void realloc_out_of_memory_leaves_old_block(struct kunit *test)
@@ -708,19 +723,29 @@ static void rollback_resumes_in_the_marked_chunk(struct kunit *test)
 	struct wsheap *heap = new_heap(test, 64 * MiB, 0);
 	struct chunk_ledger *l = ledger_of(test);
 	struct wsheap_mark empty, mid;
+	unsigned int i, at_mid;
 	u8 *at_mark, *p;
-	unsigned int i;
 
 	mark_ok(test, heap, &empty);
-	/* 30000 bytes: more than the first chunk, less than two. */
+	/* 30000 bytes: more than the first chunk holds */
 	for (i = 0; i < 150; i++)
 		alloc_ok(test, heap, 200);
-	KUNIT_ASSERT_EQ(test, l->allocs, 2);
+	at_mid = l->allocs;
+	KUNIT_ASSERT_GE(test, at_mid, 2);
 	mark_ok(test, heap, &mid);
+	/*
+	 * No new chunk for it: the block after the mark lies in the chunk
+	 * the mark is in, which is not the first.
+	 */
 	at_mark = alloc_ok(test, heap, 8);
+	KUNIT_ASSERT_EQ(test, l->allocs, at_mid);
+	KUNIT_ASSERT_NOT_NULL(test, ledger_chunk_of(l, at_mark));
+	KUNIT_ASSERT_PTR_NE(test, ledger_chunk_of(l, at_mark)->mem,
+			    l->live[0].mem);
+	/* at least two chunks after the marked one */
 	for (i = 0; i < 1000; i++)
 		alloc_ok(test, heap, 200);
-	KUNIT_ASSERT_GT(test, l->allocs, 3);
+	KUNIT_ASSERT_GE(test, l->allocs, at_mid + 2);
 
 	rollback_ok(test, heap, &mid);
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 150 * 200);

@@ -26,7 +26,12 @@ static void *counting_slab_alloc(size_t bytes, gfp_t gfp, int node)
 	return kmalloc_node(bytes, gfp, node);
 }
 
-/* One heap's life: create, eight small objects, free.  Never asserts. */
+/*
+ * One heap's life: create, eight small objects of 8 to 22 bytes, free.
+ * They take 144 bytes, 208 with KASAN's redzones: all within the 224
+ * bytes the first chunk, a 256-byte slab object, has to carve.  Never
+ * asserts.
+ */
 static void short_heap_life(struct kunit *test,
 			    const struct wsheap_property *props,
 			    unsigned int prop_count)
@@ -40,15 +45,16 @@ static void short_heap_life(struct kunit *test,
 		return;
 	}
 	for (i = 0; i < 8; i++)
-		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8 + 8 * i, &p, NULL), 0);
+		KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8 + 2 * i, &p, NULL), 0);
 	wsheap_free(heap);
 }
 
 /*
- * A heap for one short job takes one chunk, and on a CPU that ran such a
- * heap before, neither its object nor its chunk is a slab call: both were
- * parked there by the last free.  An ACCOUNT heap's memory is never
- * parked (its charge would follow it), so its every life costs two.
+ * A heap for one short job takes one chunk, its 256-byte first one, and
+ * on a CPU that ran such a heap before, neither its object nor its chunk
+ * is a slab call: both were parked there by the last free.  An ACCOUNT
+ * heap's memory is never parked (its charge would follow it), so its
+ * every life costs two.
  */
 static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
 {
@@ -58,6 +64,7 @@ static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
 	};
 	struct chunk_ledger *l = ledger_of(test);
 	unsigned int i, chunks, slab, charged_slab;
+	size_t last;
 
 	kunit_activate_static_stub(test, wsheap_slab_alloc,
 				   counting_slab_alloc);
@@ -68,6 +75,7 @@ static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
 	for (i = 0; i < 10; i++)
 		short_heap_life(test, NULL, 0);
 	chunks = l->allocs - chunks;
+	last = l->sizes[l->allocs - 1];
 	slab = l->slab_allocs;
 	l->slab_allocs = 0;
 	for (i = 0; i < 10; i++)
@@ -76,6 +84,7 @@ static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
 	migrate_enable();
 
 	KUNIT_EXPECT_EQ(test, chunks, 10);
+	KUNIT_EXPECT_EQ(test, last, 256);
 	KUNIT_EXPECT_EQ(test, slab, 0);
 	KUNIT_EXPECT_EQ(test, charged_slab, 20);
 	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
@@ -83,8 +92,9 @@ static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
 
 /*
  * One heap's life: a 1 KiB heap filled to its quota with 100-byte
- * blocks, which takes its 1 KiB chunk and a small one for the last
- * blocks, then free.  Never asserts.
+ * blocks, then free.  Never asserts.  It grows as every heap does: a
+ * 256-byte first chunk, another 256 bytes, 512 bytes, and a last 256
+ * bytes that the quota left caps (with or without KASAN).
  */
 static void full_heap_life(struct kunit *test)
 {
@@ -101,28 +111,35 @@ static void full_heap_life(struct kunit *test)
 }
 
 /*
- * A heap filled to its quota spills into a second, smaller chunk: each
- * CPU parks a chunk per size class, so its next life takes both back and
- * still costs no slab call.
+ * A heap filled to its quota spans several chunks, not only its first:
+ * on a CPU that ran such a heap before, its next life takes them back
+ * from what the last free parked there (the first as the object's
+ * standby, the others from the slots), all but one: the heap starts small
+ * and doubles (256, 256, 512, then 256 that the quota caps), and a slot
+ * holds one chunk per class, so one 256-byte chunk is a slab call.  Two
+ * slots per class would save that call at the cost of twice the memory
+ * each CPU may hold parked.
  */
-static void full_short_lived_heaps_cost_no_slab_call(struct kunit *test)
+static void full_short_lived_heaps_cost_one_slab_call(struct kunit *test)
 {
 	struct chunk_ledger *l = ledger_of(test);
-	unsigned int i, chunks;
+	unsigned int i, chunks, first_life;
 
 	kunit_activate_static_stub(test, wsheap_slab_alloc,
 				   counting_slab_alloc);
 	migrate_disable();
 	full_heap_life(test);
-	chunks = l->allocs;
+	first_life = l->allocs;
 	l->slab_allocs = 0;
 	for (i = 0; i < 10; i++)
 		full_heap_life(test);
-	chunks = l->allocs - chunks;
+	chunks = l->allocs - first_life;
 	migrate_enable();
 
-	KUNIT_EXPECT_EQ(test, chunks, 20);
-	KUNIT_EXPECT_EQ(test, l->slab_allocs, 0);
+	/* the premise: more chunks than the first (256, 256, 512, 256) */
+	KUNIT_EXPECT_GT(test, first_life, 2);
+	KUNIT_EXPECT_EQ(test, chunks, 10 * first_life);
+	KUNIT_EXPECT_EQ(test, l->slab_allocs, 10);
 	KUNIT_EXPECT_EQ(test, l->nr_live, 0);
 }
 
@@ -238,7 +255,9 @@ static void next_heap_in_an_object_takes_its_standby(struct kunit *test)
 
 	KUNIT_EXPECT_PTR_EQ(test, again, first);
 	KUNIT_EXPECT_EQ(test, l->allocs, allocs + 1);
-	KUNIT_EXPECT_EQ(test, actual(test, heap), KiB);
+	/* the first chunk of both heaps: the 256-byte slab object */
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 256);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 256);
 	expect_actual_is_ledger(test, heap);
 	wsheap_free(heap);
 }
@@ -247,6 +266,8 @@ static void next_heap_in_an_object_takes_its_standby(struct kunit *test)
  * A standby that is not the size of the new heap's first chunk goes to
  * the CPU's slot, where a heap of its size finds it with no slab call; so
  * does the standby of a placed heap, whose chunks come from its node.
+ * A first request of 3000 bytes makes a 4 KiB first chunk; one of 100
+ * bytes, the 256-byte one every heap starts with.
  */
 static void other_first_chunks_send_the_standby_to_the_slots(struct kunit *test)
 {
@@ -262,25 +283,28 @@ static void other_first_chunks_send_the_standby_to_the_slots(struct kunit *test)
 	kunit_activate_static_stub(test, wsheap_slab_alloc,
 				   counting_slab_alloc);
 	migrate_disable();
-	/* 1 KiB, then 4 KiB: the 1 KiB standby goes to its slot */
+	/* 256 bytes, then 4 KiB: the 256-byte standby goes to its slot */
 	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &heap, NULL), 0);
 	first = alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 256);
 	wsheap_free(heap);
 	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &heap, NULL),
 			0);
-	p = alloc_ok(test, heap, 100);
+	p = alloc_ok(test, heap, 3000);
 	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 4 * KiB);
 	wsheap_free(heap);
-	/* a placed 4 KiB heap: its standby, 4 KiB too, goes to its slot */
+	/* a placed heap: its standby, 4 KiB too, goes to its slot */
 	l->slab_allocs = 0;
 	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, &placed, 1, &heap,
 					    NULL), 0);
-	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 3000);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 4 * KiB);
 	placed_slab = l->slab_allocs;
 	wsheap_free(heap);
 	/*
 	 * The parked object and its standby, then new objects and the slots:
-	 * the 4 KiB standby the placed heap sent there, and the first 1 KiB.
+	 * the 4 KiB standby the placed heap sent there, and the first 256
+	 * bytes.
 	 */
 	l->slab_allocs = 0;
 	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &heap, NULL),
@@ -288,8 +312,8 @@ static void other_first_chunks_send_the_standby_to_the_slots(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_create(4 * KiB, 0, NULL, 0, &other, NULL),
 			0);
 	KUNIT_ASSERT_EQ(test, wsheap_create(KiB, 0, NULL, 0, &small, NULL), 0);
-	alloc_ok(test, heap, 100);
-	alloc_ok(test, other, 100);
+	alloc_ok(test, heap, 3000);
+	alloc_ok(test, other, 3000);
 	again = alloc_ok(test, small, 100);
 	slot_slab = l->slab_allocs;
 	wsheap_free(small);
@@ -326,9 +350,16 @@ static void reset_to_no_chunk_leaves_no_standby(struct kunit *test)
 	expect_actual_is_ledger(test, heap);
 }
 
-/* A 4 KiB quota is one 4 KiB chunk, and a 4 KiB trim keeps it. */
-static void trim_equal_to_quota_keeps_its_chunk(struct kunit *test)
+/*
+ * A heap whose trim equals its quota keeps what a round within the quota
+ * made it allocate: eight 400-byte blocks in a 4 KiB heap take chunks of
+ * 512, 512, 1024 and 2048 bytes (with or without KASAN), each a slab
+ * object with its header inside, 4 KiB together; a 4 KiB trim keeps them
+ * all, and the rounds after the first allocate none.
+ */
+static void trim_equal_to_quota_keeps_its_chunks(struct kunit *test)
 {
+	static const size_t sizes[] = { 512, 512, KiB, 2 * KiB };
 	struct wsheap *heap = new_heap(test, 4 * KiB, 4 * KiB);
 	struct chunk_ledger *l = ledger_of(test);
 	unsigned int round, i;
@@ -336,16 +367,25 @@ static void trim_equal_to_quota_keeps_its_chunk(struct kunit *test)
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < 8; i++)
 			alloc_ok(test, heap, 400);
-		KUNIT_EXPECT_EQ(test, l->allocs, 1);
+		KUNIT_EXPECT_EQ(test, l->allocs, ARRAY_SIZE(sizes));
 		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
 		KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
 		KUNIT_EXPECT_EQ(test, l->frees, 0);
 		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
 	}
-	/* A 1 KiB quota: one 1 KiB object, not a 2 KiB one. */
-	heap = new_heap(test, KiB, 0);
+	for (i = 0; i < ARRAY_SIZE(sizes) && i < l->allocs; i++)
+		KUNIT_EXPECT_EQ_MSG(test, l->sizes[i], sizes[i], "chunk %u", i);
+	/*
+	 * A 192-byte quota: one 192-byte object, the quota's slab class with
+	 * the header inside, not a 256-byte one for the header's sake; a
+	 * 192-byte trim keeps it.
+	 */
+	heap = new_heap(test, 192, 192);
 	alloc_ok(test, heap, 8);
-	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], KiB);
+	KUNIT_EXPECT_EQ(test, l->sizes[l->allocs - 1], 192);
+	KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
+	KUNIT_EXPECT_EQ(test, l->frees, 0);
+	KUNIT_EXPECT_EQ(test, actual(test, heap), 192);
 }
 
 /*
@@ -384,9 +424,90 @@ static void only_large_chunks_may_give_up_early(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_RETRY_MAYFAIL);
 }
 
+/* A block of 1 to 64 bytes mostly, up to 512 often, up to 4 KiB rarely. */
+static size_t small_heap_block(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	switch (r % 10) {
+	case 0:
+		return 513 + (r >> 8) % (4 * KiB - 512);
+	case 1: case 2: case 3:
+		return 65 + (r >> 8) % 448;
+	default:
+		return 1 + (r >> 8) % 64;
+	}
+}
+
+/* What the random sequences showed: calls made, calls past the bound. */
+struct growth_count {
+	unsigned int calls;
+	unsigned int over;
+	size_t first_requested;		/* of the first call past it */
+	size_t first_actual;
+};
+
+/* Random blocks on a new heap until one is refused or 16 KiB is out. */
+static void growth_run_sequence(struct kunit *test, struct wsheap *heap,
+				struct rnd_state *rnd, struct growth_count *c)
+{
+	size_t r, a;
+	void *p;
+	int ret;
+
+	do {
+		ret = wsheap_alloc(heap, small_heap_block(rnd), &p, NULL);
+		r = requested(test, heap);
+		a = actual(test, heap);
+		c->calls++;
+		if (r < 16 * KiB && a > (r << (WSHEAP_REDZONE ? 2 : 1)) + 512 &&
+		    !c->over++) {
+			c->first_requested = r;
+			c->first_actual = a;
+		}
+	} while (!ret && r < 16 * KiB);
+	KUNIT_EXPECT_TRUE(test, !ret || ret == -EDQUOT);
+}
+
 /*
- * Short-lived heaps live on slab chunks; past WSHEAP_MIN_CHUNK (16 KiB)
- * chunks are vmalloc()'d.  Both kinds count in ACTUAL_SIZE as allocated.
+ * While a heap has handed out less than 16 KiB, it holds at most twice
+ * that plus 512 bytes (four times with KASAN, whose redzones double each
+ * block), after every call: a heap of a few small blocks holds a few
+ * hundred bytes.  Random blocks on heaps of every quota, process and
+ * atomic; a refused block ends a heap's sequence.
+ */
+static void small_heaps_hold_at_most_twice_what_they_hand_out(struct kunit *test)
+{
+	static const size_t quotas[] = { 300, KiB, 4 * KiB, 16 * KiB, MiB,
+					 SIZE_MAX };
+	gfp_t gfp = GFP_ATOMIC;
+	struct wsheap_property atomic = { WSHEAP_PROPERTY_GFP, &gfp,
+					  sizeof(gfp) };
+	struct growth_count c = {};
+	struct rnd_state rnd;
+	unsigned int i, kind;
+	struct wsheap *heap;
+
+	prandom_seed_state(&rnd, 31);
+	for (i = 0; i < 20 * ARRAY_SIZE(quotas); i++) {
+		for (kind = 0; kind < 2; kind++) {
+			heap = new_heap_with(test, quotas[i % ARRAY_SIZE(quotas)],
+					     0, kind ? &atomic : NULL, kind);
+			growth_run_sequence(test, heap, &rnd, &c);
+			release_heap(test, heap);
+		}
+	}
+	kunit_info(test, "%u calls, %u of them over the bound\n", c.calls,
+		   c.over);
+	KUNIT_EXPECT_EQ_MSG(test, c.over, 0,
+			    "first: ACTUAL_SIZE %zu for REQUESTED_SIZE %zu",
+			    c.first_actual, c.first_requested);
+}
+
+/*
+ * Short-lived heaps live on slab chunks, the first of 256 bytes; past
+ * WSHEAP_MIN_CHUNK (16 KiB) chunks are vmalloc()'d.  Both kinds count in
+ * ACTUAL_SIZE as allocated.
  */
 static void chunks_come_from_slab_then_vmalloc(struct kunit *test)
 {
@@ -397,7 +518,7 @@ static void chunks_come_from_slab_then_vmalloc(struct kunit *test)
 
 	p = alloc_ok(test, heap, 100);
 	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(p));
-	KUNIT_EXPECT_EQ(test, l->sizes[0], 16 * KiB);
+	KUNIT_EXPECT_EQ(test, l->sizes[0], 256);
 	/* A request beyond 16 KiB gets a vmalloc()'d chunk of its own. */
 	p = alloc_ok(test, heap, 40 * KiB);
 	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
@@ -426,31 +547,58 @@ static void growth_policy_sizes_are_bounded(struct kunit *test)
 {
 	size_t b, q;
 
-	/* First chunk of a big heap: the minimum, exactly 16 KiB. */
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, 8), 16 * KiB);
+	/* First chunk of any heap, for a small request: 256 bytes. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, SIZE_MAX, 8), 256);
+	/* For a larger one, what it needs: the header and the request. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, SIZE_MAX, 900), KiB);
+	/* Then each chunk as large as the heap's chunks together... */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(256, 224, SIZE_MAX, 8), 256);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(KiB, 960, SIZE_MAX, 8), KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(8 * KiB, 8000, SIZE_MAX, 8),
+			8 * KiB);
+	/*
+	 * ...unless the heap would then hold more than twice the bytes
+	 * handed out (this request's included) plus 512, four times with
+	 * KASAN's redzones: a heap whose 1 KiB went largely to headers and
+	 * tails gets the largest chunk within that.
+	 */
+	b = wsheap_chunk_bytes(KiB, 300, SIZE_MAX, 8);
+	KUNIT_EXPECT_LT(test, b, KiB);
+	KUNIT_EXPECT_LE(test, KiB + b,
+			(308 << (WSHEAP_REDZONE ? 2 : 1)) + 512);
+	KUNIT_EXPECT_GE(test, b, 8 + WSHEAP_CHUNK_HDR);
+	/* Past 16 KiB handed out, the 9/8 rule: 16 KiB up to 128 KiB held. */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(16 * KiB, 16 * KiB, SIZE_MAX,
+						 8), 16 * KiB);
 
 	/*
 	 * Never more than the quota has left, as the slab class it rounds
-	 * up to, the header inside: a 1 KiB quota is one 1 KiB object.
+	 * up to, the header inside: a 1 KiB quota left is one 1 KiB object.
 	 */
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 256, 8), 256);
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, KiB, 8), KiB);
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 1000, 8), KiB);
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 4 * KiB, 8), 4 * KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, 200, 8), 256);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(16 * KiB, 16 * KiB, 256, 8),
+			256);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(16 * KiB, 16 * KiB, KiB, 8),
+			KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(16 * KiB, 16 * KiB, 1000, 8),
+			KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(16 * KiB, 16 * KiB, 4 * KiB,
+						 8), 4 * KiB);
 	/* The request itself fits whole: the next class up. */
-	b = wsheap_chunk_bytes(1024 * MiB, 256, 256);
+	b = wsheap_chunk_bytes(1024 * MiB, 1024 * MiB, 256, 256);
 	KUNIT_EXPECT_GE(test, b, 256 + WSHEAP_CHUNK_HDR);
 	KUNIT_EXPECT_LE(test, b, 512);
 	KUNIT_EXPECT_EQ(test, b, kmalloc_size_roundup(b));
 	/* A quota smaller than the header still gets a chunk that holds it. */
-	KUNIT_EXPECT_GE(test, wsheap_chunk_bytes(0, 8, 8), 8 + WSHEAP_CHUNK_HDR);
+	KUNIT_EXPECT_GE(test, wsheap_chunk_bytes(0, 0, 8, 8),
+			8 + WSHEAP_CHUNK_HDR);
 	/*
 	 * Every small chunk is a size kmalloc() gives as it is, powers of two
 	 * (which skip the lookup) and the rest alike: ACTUAL_SIZE counts the
 	 * memory really held.
 	 */
 	for (q = 1; q <= WSHEAP_SLAB_CHUNK_MAX; q++) {
-		b = wsheap_chunk_bytes(0, q, 8);
+		b = wsheap_chunk_bytes(16 * KiB, 16 * KiB, q, 8);
 		if (b != kmalloc_size_roundup(b)) {
 			KUNIT_FAIL(test, "quota %zu: a chunk of %zu bytes, kmalloc gives %zu",
 				   q, b, kmalloc_size_roundup(b));
@@ -459,18 +607,18 @@ static void growth_policy_sizes_are_bounded(struct kunit *test)
 	}
 
 	/* An eighth of what the heap holds. */
-	b = wsheap_chunk_bytes(800 * MiB, SIZE_MAX, 8);
+	b = wsheap_chunk_bytes(800 * MiB, 800 * MiB, SIZE_MAX, 8);
 	KUNIT_EXPECT_GE(test, b, 100 * MiB);
 	KUNIT_EXPECT_LE(test, b, 100 * MiB + PAGE_SIZE);
 
 	/* A request above that gets a chunk sized to it. */
-	b = wsheap_chunk_bytes(0, SIZE_MAX, 3 * MiB + 1);
+	b = wsheap_chunk_bytes(0, 0, SIZE_MAX, 3 * MiB + 1);
 	KUNIT_EXPECT_GE(test, b, 3 * MiB + 1);
 	KUNIT_EXPECT_LE(test, b, 3 * MiB + 1 + PAGE_SIZE);
 
 	/* Sizes that would wrap when rounded are refused, not wrapped. */
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX, SIZE_MAX), 0);
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, SIZE_MAX,
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, SIZE_MAX, SIZE_MAX), 0);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, SIZE_MAX,
 						 SIZE_MAX - PAGE_SIZE), 0);
 }
 
@@ -487,9 +635,15 @@ static void growth_needs_logarithmically_few_chunks(struct kunit *test)
 		sum += 200;
 		used += step(200);
 	}
-	/* 16 KiB to 48 MiB at 9/8 per chunk: about 70 chunks. */
-	KUNIT_EXPECT_LE(test, l->allocs, 80);
-	for (i = 1; i < l->allocs && i < LEDGER_MAX_CHUNKS; i++)
+	/*
+	 * 256 bytes to 16 KiB by doubling (within twice what was handed
+	 * out), then 16 KiB to 48 MiB at 9/8 per chunk: about 80 chunks.
+	 * From 16 KiB on, no chunk is smaller than the one before.
+	 */
+	KUNIT_EXPECT_LE(test, l->allocs, 90);
+	for (i = 0; i < l->allocs && l->sizes[i] < 16 * KiB; i++)
+		;
+	for (i++; i < l->allocs && i < LEDGER_MAX_CHUNKS; i++)
 		KUNIT_EXPECT_GE_MSG(test, l->sizes[i], l->sizes[i - 1],
 				    "chunk %u is smaller than chunk %u", i,
 				    i - 1);
@@ -706,17 +860,18 @@ static void mark_epochs_pass_2_32_and_the_wrap(struct kunit *test)
 
 static struct kunit_case wsheap_internal_cases[] = {
 	KUNIT_CASE(growth_policy_sizes_are_bounded),
+	KUNIT_CASE(small_heaps_hold_at_most_twice_what_they_hand_out),
 	KUNIT_CASE(chunks_come_from_slab_then_vmalloc),
 	KUNIT_CASE(only_large_chunks_may_give_up_early),
 	KUNIT_CASE(heap_object_fits_kmalloc_192),
 	KUNIT_CASE(short_lived_heaps_cost_no_slab_call),
-	KUNIT_CASE(full_short_lived_heaps_cost_no_slab_call),
+	KUNIT_CASE(full_short_lived_heaps_cost_one_slab_call),
 	KUNIT_CASE(heap_in_a_parked_object_starts_new),
 	KUNIT_CASE(parked_chunk_goes_only_to_its_size),
 	KUNIT_CASE(next_heap_in_an_object_takes_its_standby),
 	KUNIT_CASE(other_first_chunks_send_the_standby_to_the_slots),
 	KUNIT_CASE(reset_to_no_chunk_leaves_no_standby),
-	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunk),
+	KUNIT_CASE(trim_equal_to_quota_keeps_its_chunks),
 	KUNIT_CASE(mark_epochs_pass_2_32_and_the_wrap),
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),

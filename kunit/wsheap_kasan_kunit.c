@@ -91,37 +91,71 @@ static void expect_shadow_is(struct kunit *test, const u8 *p, size_t size,
 				    "granule at %zu of %zu", off, size);
 }
 
+/* Bytes from @p to the end of the live chunk that holds it. */
+static size_t rest_of_chunk(struct kunit *test, const u8 *p)
+{
+	struct ledger_chunk *c = ledger_chunk_of(ledger_of(test), p);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	return (const u8 *)c->mem + c->bytes - p;
+}
+
 static void kasan_block_is_exactly_its_size(struct kunit *test)
 {
+	struct chunk_ledger *l = ledger_of(test);
 	struct wsheap *heap;
-	u8 *odd, *even;
+	u8 *odd, *even, *big;
+	size_t rest;
 
 	require_kasan(test);
 	heap = new_heap(test, MiB, 0);
 	odd = alloc_ok(test, heap, 13);
 	even = alloc_ok(test, heap, 16);
+	/* both in the first chunk, with room left after them */
+	KUNIT_ASSERT_EQ(test, l->allocs, 1);
+	rest = rest_of_chunk(test, even + 24);
+	KUNIT_ASSERT_GE(test, rest, 8);
 	expect_block_shadow(test, odd, 13, SHADOW_NEVER_HANDED_OUT);
 	expect_block_shadow(test, even, 16, SHADOW_NEVER_HANDED_OUT);
-	/* Past the bump pointer: never handed out. */
-	expect_shadow_is(test, even + 24, 4096, SHADOW_NEVER_HANDED_OUT);
+	/* Past the bump pointer, to the chunk's end: never handed out. */
+	expect_shadow_is(test, even + 24, rest, SHADOW_NEVER_HANDED_OUT);
 	/* The chunk header stays accessible, for vfree_atomic(). */
-	KUNIT_EXPECT_EQ(test, shadow_of(ledger_of(test)->live[0].mem), 0);
+	KUNIT_EXPECT_EQ(test, shadow_of(l->live[0].mem), 0);
 	/* A zero-byte block touches nothing. */
 	alloc_ok(test, heap, 0);
 	expect_shadow_is(test, even + 24, 8, SHADOW_NEVER_HANDED_OUT);
 	/* The redzones are chunk memory, not requested bytes. */
 	KUNIT_EXPECT_EQ(test, requested(test, heap), 29);
+
+	/*
+	 * A block the rest cannot hold with its redzone goes to a new
+	 * chunk: the tail it leaves behind is never handed out still, and
+	 * so is the new chunk after the block.
+	 */
+	big = alloc_ok(test, heap, rest);
+	KUNIT_ASSERT_EQ(test, l->allocs, 2);
+	KUNIT_ASSERT_NOT_NULL(test, ledger_chunk_of(l, big));
+	KUNIT_ASSERT_PTR_NE(test, ledger_chunk_of(l, big)->mem, l->live[0].mem);
+	expect_shadow_is(test, even + 24, rest, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, big, rest, SHADOW_NEVER_HANDED_OUT);
+	expect_shadow_is(test, big + step(rest),
+			 rest_of_chunk(test, big + step(rest)),
+			 SHADOW_NEVER_HANDED_OUT);
 }
 
 static void kasan_aligned_padding_stays_poisoned(struct kunit *test)
 {
+	struct chunk_ledger *l = ledger_of(test);
 	struct wsheap *heap;
 	u8 *a, *b;
 
 	require_kasan(test);
 	heap = new_heap(test, MiB, 0);
+	/* The first block sizes the first chunk: 1 KiB, room for b after a. */
+	alloc_ok(test, heap, 600);
 	a = alloc_ok(test, heap, 8);
 	b = aligned_ok(test, heap, 24, 256);
+	KUNIT_ASSERT_EQ(test, l->allocs, 1);
 	KUNIT_ASSERT_GE(test, b - a, 24);
 	/* a's redzone and the padding up to b */
 	expect_shadow_is(test, a + 8, b - a - 8, SHADOW_NEVER_HANDED_OUT);
@@ -140,14 +174,18 @@ static void kasan_realloc_shadow_follows_the_block(struct kunit *test)
 	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 100, 20), a);
 	expect_block_shadow(test, a, 20, SHADOW_TAKEN_BACK);
 	expect_shadow_is(test, a + 24, 80, SHADOW_TAKEN_BACK);
-	/* Grown in place: exactly the new size. */
-	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 20, 301), a);
-	expect_block_shadow(test, a, 301, SHADOW_NEVER_HANDED_OUT);
+	/*
+	 * Grown in place, over what was taken back and past it into what
+	 * was never handed out (the first chunk has 224 bytes to carve):
+	 * exactly the new size.
+	 */
+	KUNIT_ASSERT_PTR_EQ(test, realloc_ok(test, heap, a, 20, 150), a);
+	expect_block_shadow(test, a, 150, SHADOW_NEVER_HANDED_OUT);
 	/* Copied: the old block stays valid, the copy is exact. */
 	alloc_ok(test, heap, 8);
-	copy = realloc_ok(test, heap, a, 301, 50);
+	copy = realloc_ok(test, heap, a, 150, 50);
 	KUNIT_ASSERT_PTR_NE(test, copy, a);
-	expect_block_shadow(test, a, 301, SHADOW_NEVER_HANDED_OUT);
+	expect_block_shadow(test, a, 150, SHADOW_NEVER_HANDED_OUT);
 	expect_block_shadow(test, copy, 50, SHADOW_NEVER_HANDED_OUT);
 }
 

@@ -16,6 +16,7 @@
  * are in wsheap_kunit.h.
  */
 #include <linux/module.h>
+#include <linux/shrinker.h>
 
 #include "wsheap_kunit.h"
 
@@ -739,11 +740,66 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 	expect_chunk_kinds(test, k);
 }
 
+/* The bytes every CPU holds parked. */
+static size_t parked_bytes(void)
+{
+	size_t bytes, total = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		wsheap_cache_parked(cpu, &bytes);
+		total += bytes;
+	}
+	return total;
+}
+
+/*
+ * Parked memory goes back under memory pressure: the shrinker's scan frees
+ * every heap object, standby and chunk its count counted, on every CPU,
+ * leaving nothing to count; the next heap is made from the slab again.
+ * The heaps park an object, its standby (the 256-byte first chunk) and
+ * chunks of two more classes.
+ */
+static void shrinker_scan_frees_what_it_counted(struct kunit *test)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL,
+				     .nr_to_scan = 128 };
+	unsigned long counted, freed;
+	struct wsheap *heap;
+	unsigned int i;
+	size_t before;
+
+	for (i = 0; i < 3; i++) {
+		heap = new_heap(test, MiB, 0);
+		alloc_ok(test, heap, 100);
+		alloc_ok(test, heap, 1000);
+		alloc_ok(test, heap, 5000);
+		release_heap(test, heap);
+	}
+	counted = wsheap_cache_count(NULL, &sc);
+	before = parked_bytes();
+	KUNIT_EXPECT_GE(test, counted, 4);
+	KUNIT_EXPECT_NE(test, counted, SHRINK_EMPTY);
+	KUNIT_EXPECT_GE(test, before, 256 + 2 * KiB + 8 * KiB);
+
+	freed = wsheap_cache_scan(NULL, &sc);
+	kunit_info(test, "%lu parked objects and chunks (%zu bytes), %lu freed\n",
+		   counted, before, freed);
+	KUNIT_EXPECT_EQ(test, freed, counted);
+	KUNIT_EXPECT_EQ(test, wsheap_cache_count(NULL, &sc), SHRINK_EMPTY);
+	KUNIT_EXPECT_EQ(test, parked_bytes(), 0);
+
+	heap = new_heap(test, MiB, 0);
+	memset(alloc_ok(test, heap, 100), 0x5a, 100);
+	KUNIT_EXPECT_EQ(test, requested(test, heap), 100);
+}
+
 static struct kunit_case wsheap_reliability_cases[] = {
 	KUNIT_CASE_PARAM(every_chunk_failure_is_clean, heap_kind_gen_params),
 	KUNIT_CASE_PARAM(every_v2_chunk_failure_is_clean,
 			 heap_kind_gen_params),
 	KUNIT_CASE_SLOW(random_operations_match_the_model),
+	KUNIT_CASE(shrinker_scan_frees_what_it_counted),
 	{}
 };
 

@@ -1992,6 +1992,93 @@ static void smp_get_property_while_another_cpu_allocates(struct kunit *test)
 	KUNIT_EXPECT_GT(test, live[1], 0);
 }
 
+/* ---- a CPU that goes offline gives back what it parked ---- */
+
+/* A heap's life on the CPU that runs it: it parks its object and chunks. */
+static int smp_heap_life(void *unused)
+{
+	struct wsheap *heap;
+	void *p;
+	int ret;
+
+	ret = wsheap_create(SZ_1M, 0, NULL, 0, &heap, NULL);
+	if (ret)
+		return ret;
+	ret = wsheap_alloc(heap, 100, &p, NULL) ?:
+	      wsheap_alloc(heap, 1000, &p, NULL);
+	wsheap_free(heap);
+	return ret;
+}
+
+/* Heap lives, one after another, on the CPU the thread is bound to. */
+struct smp_churn {
+	struct task_struct *task;
+	unsigned long lives;
+	unsigned long errors;
+};
+
+static int smp_churn_fn(void *data)
+{
+	struct smp_churn *c = data;
+
+	while (!kthread_should_stop()) {
+		if (smp_heap_life(NULL))
+			c->errors++;
+		c->lives++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * The CPU-hotplug callback frees what a CPU held parked once it is dead,
+ * while heaps are created and freed on another CPU; online again, the CPU
+ * parks afresh.  Live: heaps made on the other CPU meanwhile.
+ */
+static void smp_offline_cpu_gives_back_its_parked_memory(struct kunit *test)
+{
+	unsigned int cpu0, cpu1;
+	unsigned long offline_items, online_items;
+	struct smp_churn c = {};
+	size_t bytes, offline_bytes;
+	int off, on;
+
+	smp_need_two_cpus(test);
+	cpu0 = cpumask_first(cpu_online_mask);
+	cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || !cpu_is_hotpluggable(cpu1))
+		kunit_skip(test, "needs CPU %u to be hotpluggable", cpu1);
+	KUNIT_ASSERT_EQ(test, smp_call_on_cpu(cpu1, smp_heap_life, NULL,
+					      false), 0);
+	KUNIT_ASSERT_GT(test, wsheap_cache_parked(cpu1, &bytes), 0);
+
+	c.task = kthread_create(smp_churn_fn, &c, "wsheap_churn/%u", cpu0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c.task));
+	get_task_struct(c.task);
+	kthread_bind(c.task, cpu0);
+	wake_up_process(c.task);
+	off = remove_cpu(cpu1);
+	offline_items = wsheap_cache_parked(cpu1, &offline_bytes);
+	on = off ? 0 : add_cpu(cpu1);
+	kthread_stop(c.task);
+	put_task_struct(c.task);
+
+	KUNIT_ASSERT_EQ(test, off, 0);
+	KUNIT_EXPECT_EQ(test, on, 0);
+	KUNIT_EXPECT_EQ(test, offline_items, 0);
+	KUNIT_EXPECT_EQ(test, offline_bytes, 0);
+	KUNIT_EXPECT_EQ(test, c.errors, 0);
+	KUNIT_EXPECT_GT(test, c.lives, 0);
+	if (!on) {
+		KUNIT_EXPECT_EQ(test, smp_call_on_cpu(cpu1, smp_heap_life,
+						      NULL, false), 0);
+		online_items = wsheap_cache_parked(cpu1, &bytes);
+		KUNIT_EXPECT_GT(test, online_items, 0);
+	}
+	kunit_info(test, "2 CPUs, %lu heaps on CPU %u while CPU %u went offline and back\n",
+		   c.lives, cpu0, cpu1);
+}
+
 static struct kunit_case wsheap_smp_cases[] = {
 	KUNIT_CASE_SLOW(smp_independent_heaps_on_every_cpu),
 	KUNIT_CASE(smp_one_concurrent_heap_fed_by_every_cpu),
@@ -2001,6 +2088,7 @@ static struct kunit_case wsheap_smp_cases[] = {
 	KUNIT_CASE(smp_floor_only_rises),
 	KUNIT_CASE(smp_marks_stay_with_their_heap_and_round),
 	KUNIT_CASE(smp_get_property_while_another_cpu_allocates),
+	KUNIT_CASE(smp_offline_cpu_gives_back_its_parked_memory),
 	{}
 };
 

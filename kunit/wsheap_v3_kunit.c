@@ -1490,15 +1490,18 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	size_t sum = 0;
 	void *a, *b, *q;
 
-	/* one thread: on one CPU, so that its blocks share one slice */
+	/*
+	 * one thread: on one CPU, so that its blocks share one slice; a
+	 * grows within the first chunk (224 bytes to carve) or slice
+	 */
 	migrate_disable();
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100, &a, NULL), 0);
-	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 100, 300, &q, NULL), 0);
-	KUNIT_EXPECT_PTR_EQ(test, q, a);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 100, 200, &q, NULL), 0);
+	KUNIT_ASSERT_PTR_EQ(test, q, a);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 100, &b, NULL), 0);
-	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 300, 400, &q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 200, 400, &q, NULL), 0);
 	KUNIT_EXPECT_PTR_NE(test, q, a);
-	sum = 300 + 100 + 400;
+	sum = 200 + 100 + 400;
 	while (wsheap_alloc(heap, 64, &q, NULL) == 0)
 		sum += 64;
 	KUNIT_EXPECT_LE(test, sum, 10000);
@@ -1546,11 +1549,20 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	struct wsheap_slice __percpu *slices;
 	struct wsheap_slice *s;
 	struct wsheap_mark mark;
-	char *a, *b;
+	char *a, *b, *first;
 	int cpu;
 
 	if (!WSHEAP_SLICES)
 		kunit_skip(test, "needs the inline path: no KASAN, KMSAN or WSHEAP_DEBUG");
+	/*
+	 * A first block past WSHEAP_SLICE_BLOCK_MAX, from the shared bump
+	 * pointer, sizes the first chunk: 4 KiB, room for a whole slice
+	 * after the block.
+	 */
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 2 * KiB, (void **)&first,
+					   NULL), 0);
+	KUNIT_ASSERT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+			4 * KiB);
 	migrate_disable();
 	cpu = raw_smp_processor_id();
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
@@ -1564,10 +1576,11 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->requested, 64);
 	KUNIT_EXPECT_GE(test, s->charged, KiB);
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+			2 * KiB + 64);
 	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
 	KUNIT_EXPECT_EQ(test, s->charged, 0);
-	KUNIT_EXPECT_EQ(test, heap->fast.requested, 64);
+	KUNIT_EXPECT_EQ(test, heap->fast.requested, 2 * KiB + 64);
 
 	heap = new_heap_with(test, SIZE_MAX, 0, p, 2);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
@@ -1703,11 +1716,22 @@ static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
 
 	if (!WSHEAP_SLICES)
 		kunit_skip(test, "needs the inline path: no KASAN, KMSAN or WSHEAP_DEBUG");
+	/*
+	 * A first block past WSHEAP_SLICE_BLOCK_MAX, from the shared bump
+	 * pointer, sizes the first chunk: 8 KiB, room after the block for a
+	 * whole slice (1 KiB) and then for the other call's block.  That
+	 * one must fit without a new chunk: the growth would wait for the
+	 * mutex the drain holds, here on the same thread.
+	 */
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 4 * KiB, (void **)&q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+			8 * KiB);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 8, (void **)&a, NULL), 0);
-	/* the slice took more quota than its block: at least 1 KiB */
+	/* the slice took more quota than its block: 1 KiB */
 	left = wsheap_quota_left(heap);
-	unused = 256 * KiB - 8 - left;
+	unused = 256 * KiB - 4 * KiB - 8 - left;
 	KUNIT_ASSERT_GE(test, unused, KiB - 8);
+	KUNIT_ASSERT_LE(test, unused, KiB);
 	st->hook_size = unused;
 	kunit_activate_static_stub(test, wsheap_slices_quiesce,
 				   v3_quiesce_while_another_takes);
@@ -1719,7 +1743,7 @@ static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, v3_sliced(heap));
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE),
-			8 + unused);
+			4 * KiB + 8 + unused);
 	/* the slices still carve */
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, (void **)&q, NULL), 0);
 	KUNIT_EXPECT_TRUE(test, v3_sliced(heap));
@@ -1946,6 +1970,7 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 				     sizeof(node) };
 	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 	void *small, *big;
+	size_t first;
 
 	kunit_activate_static_stub(test, wsheap_slab_alloc,
 				   recording_slab_alloc);
@@ -1954,14 +1979,18 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->slab_calls, 1);
 	KUNIT_EXPECT_EQ(test, st->slab_node, node);
 	KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(small)), node);
+	first = v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
 	/* kvmalloc_node(): from the slab or vmalloc(), on the node */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 256 * KiB, &big, NULL), 0);
 	KUNIT_EXPECT_EQ(test, page_to_nid(is_vmalloc_addr(big) ?
 					  vmalloc_to_page(big) :
 					  virt_to_page(big)), node);
-	/* whichever it was, ACTUAL_SIZE counts what it gives */
+	/*
+	 * whichever it was, ACTUAL_SIZE counts what it gives: 512 KiB, the
+	 * slab's size for 256 KiB and a header, after the first chunk
+	 */
 	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
-			16 * KiB + 512 * KiB);
+			first + 512 * KiB);
 }
 
 /* Pages of @c, one for each page it touches, that are not on @node. */
@@ -2011,9 +2040,12 @@ static void v3_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
 	small = new_heap_with(test, 1000, 0, &p, 1);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(small, 900, &q, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(small, 100, &q, NULL), 0);
-	/* 16 KiB, 512 KiB (kvmalloc_node()), and past KMALLOC_MAX_SIZE */
+	/*
+	 * 16 KiB (an 8 KiB block with its header rounds up to it), 512 KiB
+	 * (kvmalloc_node()), and past KMALLOC_MAX_SIZE
+	 */
 	big = new_heap_with(test, SIZE_MAX, 0, &p, 1);
-	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, 64, &q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, 8 * KiB, &q, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, 256 * KiB, &q, NULL), 0);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(big, KMALLOC_MAX_SIZE,
 					   &past_kmalloc, NULL), 0);

@@ -78,8 +78,12 @@ static void reserve_under_failure(struct wsheap *heap, struct wsheap *placed,
 			res->ok++;
 		wsheap_reset(heap, NULL);
 	}
-	/* a placed heap takes no parked chunk: its first one is a kmalloc */
-	res->plain = wsheap_alloc(placed, 8, &p, NULL);
+	/*
+	 * A placed heap takes no parked chunk: its first one, 16 KiB for
+	 * this block, is a kmalloc() of whole pages, which only the page
+	 * allocator (and fail_page_alloc) can refuse.
+	 */
+	res->plain = wsheap_alloc(placed, 12 * 1024, &p, NULL);
 	res->past = wsheap_alloc(heap, 64 * 1024, &p, NULL);
 	current->make_it_fail = false;
 	res->probe_failed = !probe;

@@ -64,6 +64,7 @@ smp_live=(
 	'smp_floor_only_rises: 2 CPUs, [1-9][0-9]* of 20000 closed windows raced a zero-byte call'
 	'smp_marks_stay_with_their_heap_and_round: 2 CPUs, [1-9][0-9]* marks taken on each, [1-9][0-9]* while the other CPU was marking, [1-9][0-9]* refused by the other CPU.s heaps'
 	'smp_get_property_while_another_cpu_allocates: 2 CPUs, GFP_KERNEL heap: [1-9][0-9]* reads, [1-9][0-9]* during an allocation; GFP_ATOMIC heap: [1-9][0-9]* reads, [1-9][0-9]* during an allocation'
+	'smp_offline_cpu_gives_back_its_parked_memory: 2 CPUs, [1-9][0-9]* heaps on CPU [0-9]+ while CPU [0-9]+ went offline and back'
 )
 case $variant in
 builtin)

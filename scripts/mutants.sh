@@ -175,6 +175,12 @@ MUTANTS=(
 	"review 9: a CPU's slice not recorded in the mask|wsheap_concurrent.c|s/\t\tcpumask_set_cpu\(cpu, c->carvers\);\n//|plain"
 	"review 10: the quota counter back in struct wsheap_bump|wsheap_concurrent.c|s/\treturn &wsheap_shared\(heap\)->requested;/\treturn (size_t *)\&heap->fast.requested;/"
 	"review 11: a drain that did not help drops the slices|wsheap_concurrent.c|s/\tif \(size > wsheap_quota_left\(heap\)\)\n\t\twsheap_slices_give\(heap\);\n//|plain"
+	"issue 31: the first chunk is 16 KiB again|wsheap.c|s/#define WSHEAP_FIRST_CHUNK\t256/#define WSHEAP_FIRST_CHUNK\t(16 * 1024)/"
+	"issue 31: small heaps not held to twice what they hand out|wsheap.c|s/\tif \(requested < WSHEAP_MIN_CHUNK &&/\tif (0 \&\& requested < WSHEAP_MIN_CHUNK \&\&/|plain"
+	"issue 31: the shrinker leaves a task's parked memory|wsheap_cache.c|s/\twsheap_cache_take_set\(this_cpu_ptr\(&wsheap_cpu_caches\[0\]\), &taken\[0\]\);/\tmemset(\&taken[0], 0, sizeof(taken[0]));/"
+	"issue 31: the parked count is not kept|wsheap_cache.c|s/\tWRITE_ONCE\(cache->parked, cache->parked \+ n\);\n//"
+	"issue 31: a dead CPU keeps its parked memory|wsheap_cache.c|s/\twsheap_cache_empty_cpu\(cpu\);\n\treturn 0;/\treturn 0;/|smp"
+	"issue 31: no shrinker registered|wsheap_cache.c|s/\tshrinker_register\(wsheap_cache_shrinker\);/\t(void)wsheap_cache_shrinker;/|observe"
 )
 
 # Kbuild goes by mtimes: drop the mutants' objects so that the next real

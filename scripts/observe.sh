@@ -5,9 +5,11 @@
 # wsheap trace events on through tracefs, load samples/wsheap_observe.ko
 # (a heap named "observe-demo": one chunk, one refusal, one reset, one
 # more block; it prints the heap's properties), read
-# /sys/kernel/debug/wsheap/heaps, unload the client and read the trace.
+# /sys/kernel/debug/wsheap/heaps, unload the client and read the trace,
+# then /sys/kernel/debug/wsheap/parked before and after a drop_caches.
 # Passes when the debugfs line agrees with the properties and the
-# sequence, and the trace holds its events in order.
+# sequence, the trace holds its events in order, and the shrinker leaves
+# nothing parked.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
@@ -40,6 +42,14 @@ mark "unload-begin"
 grep -v "^#" $T/trace
 mark "unload-end"
 echo 0 >$T/events/wsheap/enable
+# what the freed heaps of the client parked, and what drop_caches leaves
+mark "parked-begin"
+cat /sys/kernel/debug/wsheap/parked || fail "no /sys/kernel/debug/wsheap/parked"
+mark "parked-end"
+echo 3 >/proc/sys/vm/drop_caches || fail "no drop_caches"
+mark "dropped-begin"
+cat /sys/kernel/debug/wsheap/parked
+mark "dropped-end"
 step rmmod wsheap'
 
 rc=0
@@ -97,6 +107,18 @@ read -r _ max trim req _ _ _ _ _ _ reserve _ <<<"$line"
 expect "reserve heap: max" "${max:-}" 8192
 expect "reserve heap: requested" "${req:-}" 0
 expect "reserve heap: reserve = RESERVE" "${reserve:-}" 2048
+
+# Parked memory: some after the client's heaps are freed, none once the
+# shrinker has run (drop_caches).  Columns: cpu items bytes.
+parked=$(section parked)
+dropped=$(section dropped)
+echo "---- /sys/kernel/debug/wsheap/parked, then after drop_caches ----"
+printf '%s\n' "$parked" "$dropped"
+expect "parked header" "$(head -n 1 <<<"$parked")" "cpu items bytes"
+expect "parked: some bytes" \
+	"$(awk 'NR > 1 { b += $3 } END { print (b > 0) ? "yes" : "no" }' <<<"$parked")" yes
+expect "after drop_caches: none" \
+	"$(awk 'NR > 1 { n += $2 + $3 } END { print (NR > 1 && n == 0) ? "none" : n }' <<<"$dropped")" none
 
 # The sequence's events, each once and in this order.
 events=(
