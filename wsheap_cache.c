@@ -177,7 +177,7 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_slab_alloc);
 /* Memory of heaps with this flag is charged to a memcg: never shared. */
 static bool wsheap_cache_may_hold(gfp_t gfp)
 {
-	return !(gfp & __GFP_ACCOUNT);
+	return !(gfp & __GFP_ACCOUNT) && !wsheap_ablated(WSHEAP_ABLATE_SLOTS);
 }
 
 /* A slab chunk of a heap whose memory may be shared. */
@@ -350,7 +350,8 @@ bool wsheap_cache_keep_standby(struct wsheap_chunk **standby, void *mem,
 {
 	struct wsheap_chunk *chunk = mem;
 
-	if (*standby || !wsheap_cache_may_hold_chunk(chunk, gfp))
+	if (*standby || wsheap_ablated(WSHEAP_ABLATE_STANDBY) ||
+	    !wsheap_cache_may_hold_chunk(chunk, gfp))
 		return false;
 	wsheap_kasan_park(chunk, chunk->bytes);
 	*standby = chunk;

@@ -144,7 +144,8 @@ static struct wsheap_concurrent *wsheap_shared(const struct wsheap *heap)
 static bool wsheap_settings_sliced(const struct wsheap_settings *set)
 {
 	return WSHEAP_SLICES && set->concurrent && !set->reserve &&
-	       !wsheap_gfp_is_atomic(set->gfp);
+	       !wsheap_gfp_is_atomic(set->gfp) &&
+	       !wsheap_ablated(WSHEAP_ABLATE_SLICES);
 }
 
 /* The heap object of a concurrent heap: its shared bump pointer after it. */

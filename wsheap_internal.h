@@ -12,6 +12,7 @@
 
 #include <linux/align.h>
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
@@ -153,6 +154,44 @@ void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
  * and the misuse checks see the shared bump pointer.
  */
 #define WSHEAP_SLICES	(!IS_ENABLED(CONFIG_WSHEAP_DEBUG) && !WSHEAP_SANITIZED)
+
+/*
+ * The bench's ablation table (scripts/bench.sh ablation=1) builds
+ * wsheap.ko and wsheap_bench.ko with WSHEAP_ABLATION and turns one
+ * mechanism off at a time by setting its bit in wsheap_ablation
+ * (wsheap_ablation.c).  In every other build nothing is ever off, and the
+ * checks compile away.
+ */
+#define WSHEAP_ABLATE_INLINE	BIT(0)	/* the bench calls __wsheap_alloc() */
+#define WSHEAP_ABLATE_SLOTS	BIT(1)	/* nothing parks on a CPU */
+#define WSHEAP_ABLATE_STANDBY	BIT(2)	/* a parked object keeps no chunk */
+#define WSHEAP_ABLATE_SLICES	BIT(3)	/* concurrent heaps share one bump */
+
+#ifdef WSHEAP_ABLATION
+extern unsigned int wsheap_ablation;
+
+static inline bool wsheap_ablated(unsigned int mechanism)
+{
+	return READ_ONCE(wsheap_ablation) & mechanism;
+}
+
+/* Turn @mechanisms off, the others on; false: this build cannot. */
+static inline bool wsheap_ablate(unsigned int mechanisms)
+{
+	WRITE_ONCE(wsheap_ablation, mechanisms);
+	return true;
+}
+#else
+static inline bool wsheap_ablated(unsigned int mechanism)
+{
+	return false;
+}
+
+static inline bool wsheap_ablate(unsigned int mechanisms)
+{
+	return false;
+}
+#endif
 
 struct wsheap_settings;
 

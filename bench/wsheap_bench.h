@@ -16,6 +16,7 @@
 #include <linux/types.h>
 
 #include "../wsheap.h"
+#include "../wsheap_internal.h"
 
 #define BENCH_SEED		0x9e3779b97f4a7c15ULL
 
@@ -56,6 +57,18 @@ extern u16 *bench_sizes;		/* n_objects request sizes */
 extern void **bench_ptrs;		/* pointers to free */
 extern size_t bench_bytes;		/* sum of the sizes, 8-byte aligned */
 extern char bench_names[BENCH_NAMES][BENCH_NAME_MAX + 1];
+
+/*
+ * wsheap_alloc() as the rows call it: inline, or out of line while the
+ * ablation table has the inline path off (WSHEAP_ABLATE_INLINE).
+ */
+static __always_inline int bench_alloc(struct wsheap *heap, size_t size,
+				       void **ptr)
+{
+	if (wsheap_ablated(WSHEAP_ABLATE_INLINE))
+		return __wsheap_alloc(heap, size, ptr, NULL);
+	return wsheap_alloc(heap, size, ptr, NULL);
+}
 
 /* The next number of the pseudo-random sequence, from its top 32 bits. */
 static inline u32 bench_rand(u64 *x)

@@ -46,7 +46,7 @@ static __always_inline int bench_alloc_one(struct wsheap *heap,
 {
 	void *p;
 
-	return wsheap_alloc(heap, bench_sizes[i], &p, NULL);
+	return bench_alloc(heap, bench_sizes[i], &p);
 }
 
 static __always_inline int bench_zalloc_one(struct wsheap *heap,
@@ -419,7 +419,7 @@ static long bench_fill_quota(struct wsheap *heap)
 	int ret;
 
 	for (;;) {
-		ret = wsheap_alloc(heap, bench_sizes[i], &p, NULL);
+		ret = bench_alloc(heap, bench_sizes[i], &p);
 		if (ret == -EDQUOT)
 			return count;
 		if (ret)

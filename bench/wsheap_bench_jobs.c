@@ -43,7 +43,7 @@ static __always_inline int bench_small_one(struct wsheap *heap,
 {
 	void *p;
 
-	return wsheap_alloc(heap, bench_small_size(i), &p, NULL);
+	return bench_alloc(heap, bench_small_size(i), &p);
 }
 
 static __always_inline void *bench_ksmall_one(unsigned int i)

@@ -53,8 +53,8 @@
  *    given the same 100 objects and freed (H100);
  *  - KM/M: memory, in bytes, not ns: 100,000 jobs live at once, each a
  *    64-byte kmalloc() header and 4 kmalloc()s of 48 B (KM), against 100,000
- *    heaps of quota 1 MiB and trim 0 given 4 blocks of 48 B (M): the drop
- *    of the free pages, in bytes per job or heap;
+ *    heaps of quota 1 MiB and trim 0 given 4 blocks of 48 B (M): the rise
+ *    of the slab pages, in bytes per job or heap;
  *  - KP/P: the demo's work on one message of 100 "name=value;" fields, two
  *    in 50 of them malformed: copy the message, cut it in place into
  *    records of a name and a value string, indexed by a hash table, and
@@ -72,6 +72,16 @@
  * It ends with ACTUAL_SIZE / REQUESTED_SIZE of filled heaps, the memory
  * held for each byte handed out.  The module stays loaded; it does nothing
  * more after init.
+ *
+ * ablation=1 runs the ablation table instead (scripts/bench.sh
+ * ablation=1, which builds both modules with WSHEAP_ABLATION): each of the
+ * inline fast path, the per-CPU slots, the standby and the slices is
+ * turned off, one at a time, and the rows it exists for (W, C, E, H1, H8,
+ * G1K, M) run with it off and on, paired in each repetition as a row
+ * with its yard, the order of the pair swapped every other repetition.
+ * The off/on column is the median of the pairs' ratios: above 1.00x the
+ * mechanism saves that much.  The first "mechanism", none, turns nothing
+ * off: its ratios are the noise of each row.
  *
  * rows= runs only the rows it names (and those two lines only with G1M or
  * G64M), for a quick look at a few: a ratio column shows "-" unless its
@@ -121,6 +131,10 @@ MODULE_PARM_DESC(growth_max_mib, "Largest heap of the growth rows, in MiB (defau
 unsigned int cycles = 30000;
 module_param(cycles, uint, 0444);
 MODULE_PARM_DESC(cycles, "Cycles per repetition of the short-job rows; the message rows parse cycles/10 messages (default 30000)");
+
+static bool ablation;
+module_param(ablation, bool, 0444);
+MODULE_PARM_DESC(ablation, "Run the ablation table instead: each mechanism off against on (needs wsheap.ko and this module built with WSHEAP_ABLATION=y)");
 
 static char *rows;
 module_param(rows, charp, 0444);
@@ -549,6 +563,110 @@ static void bench_print(const struct bench_case *bc,
 		bc->label, note);
 }
 
+/* The ablation table: what each pass turns off, and the rows it runs. */
+static const struct bench_mechanism {
+	const char *name;
+	unsigned int bits;	/* WSHEAP_ABLATE_*; 0: the noise pass */
+} bench_mechanisms[] = {
+	{ "none (noise)", 0 },
+	{ "inline fast path", WSHEAP_ABLATE_INLINE },
+	{ "per-CPU slots", WSHEAP_ABLATE_SLOTS },
+	{ "standby", WSHEAP_ABLATE_STANDBY },
+	{ "slices", WSHEAP_ABLATE_SLICES },
+};
+
+static const char *const bench_ablation_rows[] = {
+	"W", "C", "E", "H1", "H8", "G1K", "M",
+};
+
+/*
+ * @bc with @m off against @bc with it on, reps pairs after a warm-up
+ * pair: res->samples the times on, @off the times off, res->ratios the
+ * pairs' off/on x1000, each sorted.
+ */
+static void bench_run_ablated(const struct bench_case *bc,
+			      const struct bench_mechanism *m,
+			      struct bench_result *res, u64 *off)
+{
+	unsigned int rep, side;
+	s64 t[2];
+
+	for (rep = 0; rep <= reps; rep++) {
+		/* t[0] on, t[1] off; every other rep runs off first */
+		for (side = 0; side < 2; side++) {
+			unsigned int s = side ^ (rep & 1);
+
+			wsheap_ablate(s ? m->bits : 0);
+			t[s] = bench_rep(bc);
+			wsheap_ablate(0);
+			if (t[s] < 0) {
+				res->err = t[s];
+				return;
+			}
+		}
+		if (!rep)
+			continue;
+		res->samples[rep - 1] = t[0];
+		off[rep - 1] = t[1];
+		res->ratios[rep - 1] = div64_u64((u64)t[1] * 1000,
+						 max_t(s64, t[0], 1));
+	}
+	sort(res->samples, reps, sizeof(u64), bench_cmp_u64, NULL);
+	sort(off, reps, sizeof(u64), bench_cmp_u64, NULL);
+	sort(res->ratios, reps, sizeof(u64), bench_cmp_u64, NULL);
+}
+
+static void bench_print_ablated(const struct bench_case *bc,
+				const struct bench_mechanism *m,
+				const struct bench_result *res, const u64 *off)
+{
+	char on_s[24], off_s[24], r[24], lo[24], hi[24];
+
+	if (res->err) {
+		pr_info("%-18s %-4s (skipped: %pe)\n", m->name, bc->key,
+			ERR_PTR(res->err));
+		return;
+	}
+	pr_info("%-18s %-4s %12s %12s %8s %8s-%-8s  %s\n", m->name, bc->key,
+		bench_fmt_value(bc, on_s, sizeof(on_s), res->samples[reps / 2]),
+		bench_fmt_value(bc, off_s, sizeof(off_s), off[reps / 2]),
+		bench_fmt_ratio(r, sizeof(r), res->ratios[reps / 2]),
+		bench_fmt_ratio(lo, sizeof(lo), res->ratios[0]),
+		bench_fmt_ratio(hi, sizeof(hi), res->ratios[reps - 1]),
+		bc->label);
+}
+
+static int bench_ablation_table(void)
+{
+	const struct bench_mechanism *m;
+	unsigned int i;
+	u64 off[BENCH_MAX_REPS];
+	int k;
+
+	if (!wsheap_ablate(0)) {
+		pr_err("ablation=1: this module was built without WSHEAP_ABLATION=y (scripts/bench.sh ablation=1 builds it)\n");
+		return -EOPNOTSUPP;
+	}
+	pr_info("ablation: reps=%u pairs per row, each a repetition with the mechanism off and one with it on, in turn first\n",
+		reps);
+	pr_info("off/on: the median of the pairs' ratios, and their min-max; above 1.00x the mechanism saves that much\n");
+	pr_info("%-18s %-4s %12s %12s %8s %17s  %s\n", "mechanism off",
+		"row", "on", "off", "off/on", "min-max", "row");
+	for (m = bench_mechanisms; m < bench_mechanisms + ARRAY_SIZE(bench_mechanisms); m++) {
+		for (i = 0; i < ARRAY_SIZE(bench_ablation_rows); i++) {
+			struct bench_result res = {};
+
+			k = bench_case_index(bench_ablation_rows[i],
+					     strlen(bench_ablation_rows[i]));
+			if (k < 0 || !bench_chosen[k])
+				continue;
+			bench_run_ablated(&bench_cases[k], m, &res, off);
+			bench_print_ablated(&bench_cases[k], m, &res, off);
+		}
+	}
+	return 0;
+}
+
 static int bench_alloc_arrays(void)
 {
 	size_t ptrs = max(n_objects, BENCH_SMALL_JOB_MAX);
@@ -587,6 +705,10 @@ static int __init wsheap_bench_init(void)
 	bench_msg_init();
 	bench_steady_init();
 
+	if (ablation) {
+		ret = bench_ablation_table();
+		goto out;
+	}
 	pr_info("n_objects=%u cycles=%u reps=%u: ns per unit (an object, or what the row says), median and min-max of the reps\n",
 		n_objects, cycles, reps);
 	pr_info("struct wsheap: %zu bytes, a kmalloc-%zu object\n",

@@ -86,7 +86,7 @@ static int bench_mem_heap_new(void **ptr)
 	if (ret)
 		return ret;
 	for (i = 0; i < BENCH_MEM_OBJS && !ret; i++)
-		ret = wsheap_alloc(heap, BENCH_MEM_OBJ_SIZE, &p, NULL);
+		ret = bench_alloc(heap, BENCH_MEM_OBJ_SIZE, &p);
 	if (ret)
 		wsheap_free(heap);
 	else

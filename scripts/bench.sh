@@ -22,7 +22,9 @@
 #				(arguments to this script are added to them)
 #				growth_max_mib=N caps the growth rows,
 #				cycles=N sets the repeats of the short jobs,
-#				rows=K8,H8 runs only the rows named
+#				rows=K8,H8 runs only the rows named,
+#				ablation=1 the ablation table instead (the
+#				modules then built with WSHEAP_ABLATION=y)
 #	WSHEAP_BENCH_MEM	memory of the UML kernel (default 3G)
 #	WSHEAP_BENCH_CPU	host CPU the UML process runs on (default
 #				the last one; "none": wherever the host puts it)
@@ -57,7 +59,7 @@ params=""
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of words
 for a in ${BENCH_ARGS:-} "$@"; do
 	case $a in
-	n_objects=[0-9]* | reps=[0-9]* | growth_max_mib=[0-9]* | cycles=[0-9]*)
+	n_objects=[0-9]* | reps=[0-9]* | growth_max_mib=[0-9]* | cycles=[0-9]* | ablation=[01])
 		case ${a#*=} in
 		*[!0-9]*) die "bad wsheap_bench parameter '$a': the value must be a number" ;;
 		esac ;;
@@ -66,7 +68,7 @@ for a in ${BENCH_ARGS:-} "$@"; do
 		*[!A-Z0-9,]*) die "bad wsheap_bench parameter '$a': row keys like K8,H8" ;;
 		esac ;;
 	*)
-		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N cycles=N rows=KEY,...)" ;;
+		die "bad wsheap_bench parameter '$a' (known: n_objects=N reps=N growth_max_mib=N cycles=N rows=KEY,... ablation=1)" ;;
 	esac
 	params+=" $a"
 done
@@ -100,7 +102,9 @@ ensure_deps
 ensure_tree_unpacked
 build_bench_kernel || die "could not build the bench UML kernel (logs: $LOGS/uml-bench-*.log)"
 t_built=$(now)
-build_modules uml-bench "$BENCH_BUILD" "$LOGS/uml-bench-modules.log" BENCH ARCH=um ||
+# shellcheck disable=SC2046 # bench_make_vars prints make variables
+build_modules "uml-bench$(bench_variant "$params")" "$BENCH_BUILD" \
+	"$LOGS/uml-bench-modules.log" BENCH ARCH=um $(bench_make_vars "$params") ||
 	die "could not build the modules against $BENCH_BUILD (log: $LOGS/uml-bench-modules.log)"
 [ -f "$MODDIR/bench/wsheap_bench.ko" ] ||
 	die "bench/wsheap_bench.ko was not built (log: $LOGS/uml-bench-modules.log)"

@@ -148,11 +148,13 @@ debian_bench() {
 	vmlinuz=$(debian_image "$v") || return 1
 	# A shadow dir of its own: the debian stage of make test may be
 	# building in deb-$v at the same time, from another checkout.
-	build_modules "deb-$v-bench" "$kdir" "$LOGS/debian-$v-bench-modules.log" BENCH ||
-		return 1
+	MOD_PARAMS[wsheap_bench]="${*:-$BENCH_DEBIAN_PARAMS}"
+	# shellcheck disable=SC2046 # bench_make_vars prints make variables
+	build_modules "deb-$v-bench$(bench_variant "${MOD_PARAMS[wsheap_bench]}")" \
+		"$kdir" "$LOGS/debian-$v-bench-modules.log" BENCH \
+		$(bench_make_vars "${MOD_PARAMS[wsheap_bench]}") || return 1
 	[ -f "$MODDIR/bench/wsheap_bench.ko" ] ||
 		{ warn "no bench/wsheap_bench.ko (is bench/wsheap_bench_main.c there?)"; return 1; }
-	MOD_PARAMS[wsheap_bench]="${*:-$BENCH_DEBIAN_PARAMS}"
 	make_initramfs "$DEB/initramfs-bench" "$DEB/initramfs-bench.cpio.gz" \
 		"$MODDIR/wsheap.ko" "$MODDIR/bench/wsheap_bench.ko"
 	qlog=$LOGS/bench-qemu.log

@@ -258,6 +258,17 @@ module_vars() {
 	echo "$out"
 }
 
+# The bench's ablation table (wsheap_bench ablation=1) needs both modules
+# built with WSHEAP_ABLATION=y, in a shadow dir of their own so that the
+# plain bench's objects stay as they are.  Both take wsheap_bench's
+# parameters, as one string.
+bench_variant() {
+	case " $1 " in *" ablation=1 "*) echo -ablation ;; esac
+}
+bench_make_vars() {
+	case " $1 " in *" ablation=1 "*) echo WSHEAP_ABLATION=y ;; esac
+}
+
 # build_modules TARGET KDIR LOG "CLIENTS" [MAKE-ARGS...]: out-of-tree
 # build of the project against KDIR in the shadow dir of TARGET, W=1, and
 # no compiler or modpost warning allowed (but lines matching the extended
