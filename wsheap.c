@@ -15,11 +15,13 @@
  * Growth policy.  A heap starts small and doubles, then grows by 9/8:
  *
  *  - the first chunk is a 256-byte slab object (WSHEAP_FIRST_CHUNK), or
- *    what the first request needs; each next chunk is as large as the
- *    heap's chunks together, up to WSHEAP_MIN_CHUNK.  While a heap has
- *    handed out less than WSHEAP_MIN_CHUNK, a chunk is also never so
- *    large that the heap would hold more than twice what it handed out
- *    plus WSHEAP_SMALL_SLACK: a heap of a few small blocks (one per
+ *    what the first request needs; each next chunk is twice the one
+ *    before (the power of two above what the heap holds), up to
+ *    WSHEAP_MIN_CHUNK, so that a heap of a few hundred bytes needs two
+ *    chunks, not three.  While a heap has handed out less than
+ *    WSHEAP_MIN_CHUNK, a chunk is also never so large that the heap
+ *    would hold more than twice what it handed out plus
+ *    WSHEAP_SMALL_SLACK: a heap of a few small blocks (one per
  *    request, one per message) holds a few hundred bytes, as kmalloc()
  *    would for its blocks, and an atomic heap starts with no high-order
  *    allocation;
@@ -392,8 +394,8 @@ static size_t wsheap_slab_size(size_t bytes)
 static size_t wsheap_growth_payload(size_t actual)
 {
 	if (actual < WSHEAP_MIN_CHUNK)
-		return max_t(size_t, actual, WSHEAP_FIRST_CHUNK) -
-		       WSHEAP_CHUNK_HDR;
+		return max_t(size_t, roundup_pow_of_two(actual + 1),
+			     WSHEAP_FIRST_CHUNK) - WSHEAP_CHUNK_HDR;
 	return max_t(size_t, actual / WSHEAP_GROWTH_DIVISOR,
 		     WSHEAP_MIN_CHUNK - WSHEAP_CHUNK_HDR);
 }

@@ -93,8 +93,8 @@ static void short_lived_heaps_cost_no_slab_call(struct kunit *test)
 /*
  * One heap's life: a 1 KiB heap filled to its quota with 100-byte
  * blocks, then free.  Never asserts.  It grows as every heap does: a
- * 256-byte first chunk, another 256 bytes, 512 bytes, and a last 256
- * bytes that the quota left caps (with or without KASAN).
+ * 256-byte first chunk, then 512 bytes, and a last 512 bytes that the
+ * quota left caps (with or without KASAN).
  */
 static void full_heap_life(struct kunit *test)
 {
@@ -115,8 +115,8 @@ static void full_heap_life(struct kunit *test)
  * on a CPU that ran such a heap before, its next life takes them back
  * from what the last free parked there (the first as the object's
  * standby, the others from the slots), all but one: the heap starts small
- * and doubles (256, 256, 512, then 256 that the quota caps), and a slot
- * holds one chunk per class, so one 256-byte chunk is a slab call.  Two
+ * and doubles (256, 512, then 512 that the quota caps), and a slot holds
+ * one chunk per class, so one 512-byte chunk is a slab call.  Two
  * slots per class would save that call at the cost of twice the memory
  * each CPU may hold parked.
  */
@@ -136,7 +136,7 @@ static void full_short_lived_heaps_cost_one_slab_call(struct kunit *test)
 	chunks = l->allocs - first_life;
 	migrate_enable();
 
-	/* the premise: more chunks than the first (256, 256, 512, 256) */
+	/* the premise: more chunks than the first (256, 512, 512) */
 	KUNIT_EXPECT_GT(test, first_life, 2);
 	KUNIT_EXPECT_EQ(test, chunks, 10 * first_life);
 	KUNIT_EXPECT_EQ(test, l->slab_allocs, 10);
@@ -352,26 +352,26 @@ static void reset_to_no_chunk_leaves_no_standby(struct kunit *test)
 
 /*
  * A heap whose trim equals its quota keeps what a round within the quota
- * made it allocate: eight 400-byte blocks in a 4 KiB heap take chunks of
- * 512, 512, 1024 and 2048 bytes (with or without KASAN), each a slab
- * object with its header inside, 4 KiB together; a 4 KiB trim keeps them
- * all, and the rounds after the first allocate none.
+ * made it allocate: eight 384-byte blocks in a 4 KiB heap take chunks of
+ * 512, 1024 and 2048 bytes (with or without KASAN), each a slab object
+ * with its header inside, 3.5 KiB together; a 4 KiB trim keeps them all,
+ * and the rounds after the first allocate none.
  */
 static void trim_equal_to_quota_keeps_its_chunks(struct kunit *test)
 {
-	static const size_t sizes[] = { 512, 512, KiB, 2 * KiB };
+	static const size_t sizes[] = { 512, KiB, 2 * KiB };
 	struct wsheap *heap = new_heap(test, 4 * KiB, 4 * KiB);
 	struct chunk_ledger *l = ledger_of(test);
 	unsigned int round, i;
 
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < 8; i++)
-			alloc_ok(test, heap, 400);
+			alloc_ok(test, heap, 384);
 		KUNIT_EXPECT_EQ(test, l->allocs, ARRAY_SIZE(sizes));
-		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), 3584);
 		KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL), 0);
 		KUNIT_EXPECT_EQ(test, l->frees, 0);
-		KUNIT_EXPECT_EQ(test, actual(test, heap), 4 * KiB);
+		KUNIT_EXPECT_EQ(test, actual(test, heap), 3584);
 	}
 	for (i = 0; i < ARRAY_SIZE(sizes) && i < l->allocs; i++)
 		KUNIT_EXPECT_EQ_MSG(test, l->sizes[i], sizes[i], "chunk %u", i);
@@ -551,10 +551,10 @@ static void growth_policy_sizes_are_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, SIZE_MAX, 8), 256);
 	/* For a larger one, what it needs: the header and the request. */
 	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(0, 0, SIZE_MAX, 900), KiB);
-	/* Then each chunk as large as the heap's chunks together... */
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(256, 224, SIZE_MAX, 8), 256);
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(KiB, 960, SIZE_MAX, 8), KiB);
-	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(8 * KiB, 8000, SIZE_MAX, 8),
+	/* Then each chunk twice the one before: 512, 1 KiB ... 8 KiB... */
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(256, 224, SIZE_MAX, 8), 512);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(768, 700, SIZE_MAX, 8), KiB);
+	KUNIT_EXPECT_EQ(test, wsheap_chunk_bytes(7936, 7800, SIZE_MAX, 8),
 			8 * KiB);
 	/*
 	 * ...unless the heap would then hold more than twice the bytes

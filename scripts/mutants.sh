@@ -180,6 +180,7 @@ MUTANTS=(
 	"issue 31: the shrinker leaves a task's parked memory|wsheap_cache.c|s/\twsheap_cache_take_set\(this_cpu_ptr\(&wsheap_cpu_caches\[0\]\), &taken\[0\]\);/\tmemset(\&taken[0], 0, sizeof(taken[0]));/"
 	"issue 31: the parked count is not kept|wsheap_cache.c|s/\tWRITE_ONCE\(cache->parked, cache->parked \+ n\);\n//"
 	"issue 31: a dead CPU keeps its parked memory|wsheap_cache.c|s/\twsheap_cache_empty_cpu\(cpu\);\n\treturn 0;/\treturn 0;/|smp"
+	"issue 31: chunks grow to the heap's total, not twice the last|wsheap.c|s/\t\treturn max_t\(size_t, roundup_pow_of_two\(actual \+ 1\),/\t\treturn max_t(size_t, actual,/"
 	"issue 31: no shrinker registered|wsheap_cache.c|s/\tshrinker_register\(wsheap_cache_shrinker\);/\t(void)wsheap_cache_shrinker;/|observe"
 )
 
