@@ -42,12 +42,13 @@ MAINT_TITLE="WSHEAP ARENA HEAPS"
 
 # Top-level library sources: wsheap.c is the core, wsheap_X.[ch] become
 # lib/wsheap/X.[ch]; wsheap_core.c (the include trick) is dropped and
-# wsheap_trace.h goes to include/trace/events/wsheap.h.
+# wsheap_trace.h goes to include/trace/events/wsheap.h.  wsheap_ablation.c,
+# the bench's switches, stays out with the bench.
 lib_parts() {
 	local f n
 	for f in "$PROJ"/wsheap_*.[ch]; do
 		n=${f##*/wsheap_}
-		case $n in core.c | trace.h) continue ;; esac
+		case $n in core.c | trace.h | ablation.c) continue ;; esac
 		echo "$n"
 	done
 }
@@ -63,6 +64,7 @@ kbuild_objects() {
 		my $c = $1 . ($blk ne "" ? "\@$blk" : "");
 		for (split " ", $2) {
 			next unless /\.o$/;
+			next if $_ eq "wsheap_ablation.o";
 			s/^wsheap_//;
 			print "$c $_\n";
 		}' | LC_ALL=C sort
@@ -72,7 +74,8 @@ kbuild_objects() {
 # lib/wsheap/Makefile: objects named as in tree, a header of its own, and
 # without what only the out-of-tree build has (MODULE_VERSION's flag, the
 # trace header's -I, the test exports, which come with the tests, and
-# the samples and bench).  A statement it does not know stops it.
+# the samples and bench, and the bench's ablation switches).  A statement
+# it does not know stops it.
 kbuild_to_makefile() {
 	perl -e '
 		my @l = <STDIN>;
@@ -99,7 +102,8 @@ kbuild_to_makefile() {
 			for (@{$u->{s}}) {
 				if (/^(?:ccflags-y|CFLAGS_wsheap_trace\.o|subdir-ccflags-y)\b/ ||
 				    /^obj-\S+\s*\+=\s*(?:kunit|samples|bench)\// ||
-				    /^obj-y\s*\+=\s*samples\//) { next }
+				    /^obj-y\s*\+=\s*samples\// ||
+				    /^wsheap-y\s*\+=\s*wsheap_ablation\.o/) { next }
 				if (/^(?:obj-\$\(CONFIG_WSHEAP\)\s*\+=\s*wsheap\.o|wsheap-\S+\s*:?\+?=|if(?:n?eq|n?def)\b|else\b|endif\b)/) {
 					s/\bwsheap_(\w+)\.o\b/$1.o/g;
 					push @s, $_; next;
