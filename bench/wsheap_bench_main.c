@@ -744,6 +744,8 @@ static void __exit wsheap_bench_exit(void)
 module_init(wsheap_bench_init);
 module_exit(wsheap_bench_exit);
 
+/* wsheap_ablation, in builds for the ablation table (wsheap_ablation.c) */
+MODULE_IMPORT_NS(WSHEAP_BENCH);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("wsheap benchmark against kmalloc, kmem_cache, vmalloc and a raw bump pointer");
 MODULE_AUTHOR("The wsheap developers");
