@@ -61,6 +61,7 @@
 #include <linux/preempt.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/version.h>
 #include <linux/workqueue.h>
 
 #include "wsheap_internal.h"
@@ -589,6 +590,33 @@ static int wsheap_cache_cpu_dead(unsigned int cpu)
 }
 
 static struct shrinker *wsheap_cache_shrinker;
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+/*
+ * Before 6.7 a shrinker is its user's own object, registered by name and
+ * never freed: the calls of later kernels, on the one shrinker here.
+ */
+static struct shrinker wsheap_cache_shrinker_object = {
+	.seeks = DEFAULT_SEEKS,
+};
+
+static struct shrinker *shrinker_alloc(unsigned int flags, const char *name)
+{
+	return &wsheap_cache_shrinker_object;
+}
+
+static void shrinker_register(struct shrinker *shrinker)
+{
+	if (register_shrinker(shrinker, "wsheap-parked"))
+		pr_warn("wsheap: no shrinker: parked memory goes back only at unload\n");
+}
+
+static void shrinker_free(struct shrinker *shrinker)
+{
+	if (shrinker)
+		unregister_shrinker(shrinker);
+}
+#endif
 static int wsheap_cache_hp_state;
 
 /**

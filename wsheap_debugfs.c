@@ -51,6 +51,15 @@ struct wsheap_heap_list {
 static DEFINE_PER_CPU(struct wsheap_heap_list, wsheap_heap_lists);
 static struct dentry *wsheap_debugfs_dir;
 
+/*
+ * Set once the lists are.  wsheap may be used before its initcall: built
+ * in, it serves an LSM's boot policy, parsed before any initcall runs.
+ * Such a heap stays off the listing; its object joins it with the next
+ * heap created in it.
+ */
+WSHEAP_VISIBLE_FOR_TEST bool wsheap_heap_lists_ready;
+EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_heap_lists_ready);
+
 /**
  * wsheap_stats_list() - put a heap object from the slab on this CPU's list
  * @heap: the heap wsheap_create() is about to return, in a new object
@@ -71,6 +80,9 @@ void wsheap_stats_list(struct wsheap *heap)
 	struct wsheap_heap_list *list = per_cpu_ptr(&wsheap_heap_lists, cpu);
 	unsigned long flags;
 
+	/* pairs with the release in wsheap_debugfs_init() */
+	if (!smp_load_acquire(&wsheap_heap_lists_ready))
+		return;
 	heap->listing.cpu = cpu;
 	spin_lock_irqsave(&list->lock, flags);
 	list_add_tail(&heap->listing.node, &list->heaps);
@@ -226,6 +238,7 @@ void __init wsheap_debugfs_init(void)
 		spin_lock_init(&list->lock);
 		INIT_LIST_HEAD(&list->heaps);
 	}
+	smp_store_release(&wsheap_heap_lists_ready, true);
 	wsheap_debugfs_dir = debugfs_create_dir("wsheap", NULL);
 	debugfs_create_file("heaps", 0400, wsheap_debugfs_dir, NULL,
 			    &wsheap_heaps_fops);

@@ -340,8 +340,9 @@ void wsheap_stats_list(struct wsheap *heap);
 /*
  * A new heap, set up in full, joins the listing: a heap object from the
  * slab goes on this CPU's list; one taken from a CPU's slot is listed
- * already, and its gen turns even after every field of the new heap (the
- * release orders them).  Inline: a warm create pays no call for it.
+ * already (unless its last heap came before wsheap's initcall), and its
+ * gen turns even after every field of the new heap (the release orders
+ * them).  Inline: a warm create pays no call for it.
  */
 static inline void wsheap_stats_show_heap(struct wsheap *heap)
 {
@@ -349,7 +350,7 @@ static inline void wsheap_stats_show_heap(struct wsheap *heap)
 
 	if (!heap->listing.node.next)
 		wsheap_stats_list(heap);
-	else if (gen & 1)
+	if (gen & 1)
 		/* pairs with the debugfs reader's acquire */
 		smp_store_release(&heap->listing.gen, gen + 1);
 }
@@ -518,6 +519,7 @@ void wsheap_report_misuse(const struct wsheap *heap, const char *what);
 #ifdef CONFIG_DEBUG_FS
 struct seq_file;
 int wsheap_heaps_show(struct seq_file *m, void *v);
+extern bool wsheap_heap_lists_ready;
 #endif
 #else
 #define WSHEAP_VISIBLE_FOR_TEST		static

@@ -814,6 +814,34 @@ static void freed_heaps_leave_the_listing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-c"), 0);
 	migrate_enable();
 }
+
+/*
+ * A heap created before wsheap's initcall, as an LSM's boot policy is
+ * where wsheap is built in, works off the listing (whose lists are not
+ * set up yet) and stays off it; its object joins the listing with the
+ * next heap created in it, shown as live.
+ */
+static void heaps_before_init_stay_off_the_listing(struct kunit *test)
+{
+	struct wsheap *drain, *early, *later;
+
+	migrate_disable();
+	/* takes this CPU's parked object, if any: early's is a new one */
+	drain = new_named_heap(test, "wsheap-kunit-drain");
+	WRITE_ONCE(wsheap_heap_lists_ready, false);
+	early = new_named_heap(test, "wsheap-kunit-early");
+	WRITE_ONCE(wsheap_heap_lists_ready, true);
+	KUNIT_EXPECT_NULL(test, early->listing.node.next);
+	alloc_ok(test, early, 100);
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-early"), 0);
+	wsheap_free(drain);
+	wsheap_free(early);			/* pushes drain's object out */
+	later = new_named_heap(test, "wsheap-kunit-later");
+	KUNIT_EXPECT_PTR_EQ(test, later, early);	/* the parked object */
+	KUNIT_EXPECT_EQ(test, listed(test, "wsheap-kunit-later"), 1);
+	wsheap_free(later);
+	migrate_enable();
+}
 #endif
 
 /*
@@ -876,6 +904,7 @@ static struct kunit_case wsheap_internal_cases[] = {
 #ifdef CONFIG_DEBUG_FS
 	KUNIT_CASE(stats_follow_the_heap),
 	KUNIT_CASE(freed_heaps_leave_the_listing),
+	KUNIT_CASE(heaps_before_init_stay_off_the_listing),
 #endif
 	KUNIT_CASE(growth_needs_logarithmically_few_chunks),
 #ifdef CONFIG_WSHEAP_DEBUG

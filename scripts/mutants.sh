@@ -181,6 +181,7 @@ MUTANTS=(
 	"issue 31: the parked count is not kept|wsheap_cache.c|s/\tWRITE_ONCE\(cache->parked, cache->parked \+ n\);\n//"
 	"issue 31: a dead CPU keeps its parked memory|wsheap_cache.c|s/\twsheap_cache_empty_cpu\(cpu\);\n\treturn 0;/\treturn 0;/|smp"
 	"issue 31: chunks grow to the heap's total, not twice the last|wsheap.c|s/\t\treturn max_t\(size_t, roundup_pow_of_two\(actual \+ 1\),/\t\treturn max_t(size_t, actual,/"
+	"issue 32: heaps before init go on lists not set up|wsheap_debugfs.c|s/\tif \(!smp_load_acquire\(&wsheap_heap_lists_ready\)\)\n\t\treturn;\n//"
 	"issue 31: no shrinker registered|wsheap_cache.c|s/\tshrinker_register\(wsheap_cache_shrinker\);/\t(void)wsheap_cache_shrinker;/|observe"
 )
 

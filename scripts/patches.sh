@@ -240,11 +240,15 @@ to_tree() {
 		my $hdrs = join "|", map { quotemeta } grep { /\.h$/ } split " ", $ENV{LIBPARTS};
 		s{^#include "(?:\.\./)?wsheap_($hdrs)"$}{#include "$up$1"}mg if $hdrs ne "";
 
-		# Older kernels: no static stubs (6.1), no DEFINE_FREE (before 6.5).
+		# Older kernels: no static stubs (6.1), no DEFINE_FREE (before 6.5),
+		# no shrinker_alloc() (before 6.7).
 		# In tree <kunit/static_stub.h> is always there and makes the
 		# redirect vanish without KUnit.
 		s{^#ifdef WSHEAP_TEST_EXPORTS\n#include <kunit/static_stub\.h>\n#else\n(?:/\*.*\*/\n)*#define KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\) do \{\} while \(0\)\n#endif\n}{#include <kunit/static_stub.h>\n}mg;
 		s{^#ifdef DEFINE_FREE\n((?:(?!^#).*\n)*?)#endif\n}{$1}mg;
+		# older than 6.7: no shrinker_alloc(); the fallbacks go whole
+		s{^#if LINUX_VERSION_CODE < KERNEL_VERSION\([^)]*\)\n(?:(?!^#).*\n|^#include.*\n)*?^#endif\n\n?}{}mg;
+		s{^#include <linux/version\.h>\n}{}mg;
 
 		# MODULE_VERSION comes from VERSION, which stays out of tree
 		s{^MODULE_VERSION\(WSHEAP_VERSION\);\n}{}mg;
