@@ -61,7 +61,6 @@
 #include <linux/preempt.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 
 #include "wsheap_internal.h"
@@ -591,10 +590,11 @@ static int wsheap_cache_cpu_dead(unsigned int cpu)
 
 static struct shrinker *wsheap_cache_shrinker;
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+#ifndef SHRINKER_ALLOCATED
 /*
- * Before 6.7 a shrinker is its user's own object, registered by name and
- * never freed: the calls of later kernels, on the one shrinker here.
+ * Before 6.7 (no SHRINKER_ALLOCATED) a shrinker is its user's own object,
+ * registered by name and never freed: the calls of later kernels, on the
+ * one shrinker here.
  */
 static struct shrinker wsheap_cache_shrinker_object = {
 	.seeks = DEFAULT_SEEKS,

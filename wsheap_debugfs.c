@@ -238,6 +238,7 @@ void __init wsheap_debugfs_init(void)
 		spin_lock_init(&list->lock);
 		INIT_LIST_HEAD(&list->heaps);
 	}
+	/* the lists before the flag: pairs with wsheap_stats_list() */
 	smp_store_release(&wsheap_heap_lists_ready, true);
 	wsheap_debugfs_dir = debugfs_create_dir("wsheap", NULL);
 	debugfs_create_file("heaps", 0400, wsheap_debugfs_dir, NULL,

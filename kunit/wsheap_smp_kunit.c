@@ -1421,8 +1421,9 @@ static void smp_shrinker(struct smp_race *r)
 	unsigned int i;
 	u8 *x, *q;
 
-	for (i = 0; i < SMP_RACE_ITERS ||
-		    (i < SMP_RACE_MAX_ITERS && !READ_ONCE(r->live)); i++) {
+	for (i = 0;
+	     i < SMP_RACE_ITERS || (i < SMP_RACE_MAX_ITERS && !READ_ONCE(r->live));
+	     i++) {
 		if (wsheap_alloc(r->heap, 64, (void **)&x, NULL) ||
 		    (memset(x, 0xa1, 64),
 		     wsheap_realloc(r->heap, x, 64, 16, (void **)&q, NULL))) {

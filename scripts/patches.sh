@@ -10,6 +10,7 @@
 #	      MAINTAINERS entry
 #	0002  lib/wsheap/tests/: the KUnit suites, lib/wsheap/.kunitconfig
 #	0003  Documentation/core-api/wsheap.rst and its index entry
+#	0004- the first users: each users/*.patch, as it is
 #
 # The files are this tree's, renamed to say what each part is (wsheap.c
 # becomes lib/wsheap/core.c, wsheap_X.c lib/wsheap/X.c, wsheap_trace.h
@@ -246,9 +247,8 @@ to_tree() {
 		# redirect vanish without KUnit.
 		s{^#ifdef WSHEAP_TEST_EXPORTS\n#include <kunit/static_stub\.h>\n#else\n(?:/\*.*\*/\n)*#define KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\) do \{\} while \(0\)\n#endif\n}{#include <kunit/static_stub.h>\n}mg;
 		s{^#ifdef DEFINE_FREE\n((?:(?!^#).*\n)*?)#endif\n}{$1}mg;
-		# older than 6.7: no shrinker_alloc(); the fallbacks go whole
-		s{^#if LINUX_VERSION_CODE < KERNEL_VERSION\([^)]*\)\n(?:(?!^#).*\n|^#include.*\n)*?^#endif\n\n?}{}mg;
-		s{^#include <linux/version\.h>\n}{}mg;
+		# older than 6.7: no shrinker_alloc(); the fallback goes whole
+		s{^#ifndef SHRINKER_ALLOCATED\n(?:(?!^#).*\n)*?^#endif\n\n?}{}mg;
 
 		# MODULE_VERSION comes from VERSION, which stays out of tree
 		s{^MODULE_VERSION\(WSHEAP_VERSION\);\n}{}mg;
@@ -266,7 +266,7 @@ to_tree() {
 }
 
 # What only the out-of-tree build has, in the files written to the tree.
-LEFTOVER_RE='#include "(\.\./)+wsheap|#include "wsheap(_internal|_trace)?\.h"|WSHEAP_VERSION|wsheap_core|KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\)|TRACE_INCLUDE_(PATH|FILE)|LINUX_VERSION_CODE|KERNEL_VERSION\(|#ifdef DEFINE_FREE|out-of-tree only'
+LEFTOVER_RE='#include "(\.\./)+wsheap|#include "wsheap(_internal|_trace)?\.h"|WSHEAP_VERSION|wsheap_core|KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\)|TRACE_INCLUDE_(PATH|FILE)|LINUX_VERSION_CODE|KERNEL_VERSION\(|#ifdef DEFINE_FREE|SHRINKER_ALLOCATED|out-of-tree only'
 
 check_leftovers() {
 	local hits
@@ -605,6 +605,12 @@ EOF
 	commit "$GEN/msg"
 	check_leftovers
 
+	# ---- 4 and on: the first users, converted
+	USERS=()
+	for f in "$PROJ"/users/*.patch; do
+		[ -f "$f" ] && user_commit "$f"
+	done
+
 	# ---- the series and its cover letter
 	mkdir -p "$OUT"
 	rm -f "$OUT"/*.patch
@@ -620,6 +626,23 @@ EOF
 	(cd "$OUT" && ls -- *.patch) | sed 's/^/  /'
 }
 
+# user_commit PATCH: a conversion of a kernel user from users/ (git
+# format-patch of one commit, its paths the kernel tree's), committed on
+# PARENT as it is: its message, Signed-off-by included, and its diff.
+user_commit() {
+	local u=$1 subject
+	git mailinfo -k "$GEN/umsg" "$GEN/udiff" <"$u" >"$GEN/uinfo" ||
+		die "users/${u##*/} is not a patch"
+	subject=$(sed -n 's/^Subject: //p' "$GEN/uinfo")
+	[ -n "$subject" ] || die "users/${u##*/} has no subject"
+	printf '%s\n\n' "$subject" | cat - "$GEN/umsg" >"$GEN/msg"
+	gidx apply --cached "$GEN/udiff" ||
+		die "users/${u##*/} does not apply on top of the library"
+	PARENT=$(sgit commit-tree "$(gidx write-tree)" -p "$PARENT" -F "$GEN/msg")
+	N=$((N + 1))
+	USERS+=("$subject")
+}
+
 # rst_message RST: the commit message of the page.
 rst_message() {
 	local title docs
@@ -632,6 +655,22 @@ rst_message() {
 		"wsheap${docs:+, with the kernel-doc of $docs}." | fmt -w 72
 	echo
 	echo "It is listed under memory management, next to genalloc."
+}
+
+# users_lines: the cover letter's lines for the users' patches, and what
+# judges them.
+users_lines() {
+	local i
+	for i in "${!USERS[@]}"; do
+		printf '  %d/%d  %s\n' $((i + 4)) "$N" "${USERS[$i]}"
+	done
+	[ ${#USERS[@]} -gt 0 ] || return 0
+	printf '\n'
+	fmt -w 72 <<EOT
+Patches 4 and on convert the first users, each judged by its
+subsystem's own KUnit suites, to which each adds the cases for what it
+changes.
+EOT
 }
 
 # cover_letter BASE-VERSION: the subject, a blank line, the body.
@@ -670,6 +709,7 @@ record the heap's name from it, so trace.c includes internal.h before
   1/$N  the library, its Kconfig and Makefile hooks in lib/, MAINTAINERS
   2/$N  the KUnit suites
   3/$N  the documentation page and its index entry
+$(users_lines)
 
 $(fmt -w 72 <<EOT
 The code was written and is tested as an out-of-tree module; this series
@@ -688,7 +728,9 @@ lib/wsheap/, which also compiles in a KASAN kernel), and that
 
   ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
 
-passes.  The out-of-tree tests also run the suites under KASAN, KCSAN,
+passes, as do the suites of each converted user's subsystem (the same
+with --kunitconfig=net/wireless/tests and =security/ipe, wsheap built
+in with CONFIG_WSHEAP_DEBUG, IPE with a boot policy).  The out-of-tree tests also run the suites under KASAN, KCSAN,
 KMSAN, lockdep and UBSAN on UML, x86_64, arm64 and i386.
 
 EOF
