@@ -38,6 +38,8 @@ WORK=$CACHE/mutants
 # joined by "," name several stages, each of which must fail: the races
 # on the shared bump and quota must show on x86's strong memory model
 # under KCSAN and on arm64's weak one.
+# "patches" mutants break what only the series in a kernel tree shows (a
+# user of wsheap that runs before wsheap's initcall, a user's suites).
 # "distro" mutants break what a distro build gets (exports, Kconfig
 # defaults): scripts/distro-config.sh must fail on them.
 MUTANTS=(
@@ -182,6 +184,7 @@ MUTANTS=(
 	"issue 31: a dead CPU keeps its parked memory|wsheap_cache.c|s/\twsheap_cache_empty_cpu\(cpu\);\n\treturn 0;/\treturn 0;/|smp"
 	"issue 31: chunks grow to the heap's total, not twice the last|wsheap.c|s/\t\treturn max_t\(size_t, roundup_pow_of_two\(actual \+ 1\),/\t\treturn max_t(size_t, actual,/"
 	"issue 32: heaps before init go on lists not set up|wsheap_debugfs.c|s/\tif \(!smp_load_acquire\(&wsheap_heap_lists_ready\)\)\n\t\treturn;\n//"
+	"issue 32: IPE's boot policy heap goes on lists not set up|wsheap_debugfs.c|s/\tif \(!smp_load_acquire\(&wsheap_heap_lists_ready\)\)\n\t\treturn;\n//|patches"
 	"issue 31: no shrinker registered|wsheap_cache.c|s/\tshrinker_register\(wsheap_cache_shrinker\);/\t(void)wsheap_cache_shrinker;/|observe"
 )
 
@@ -222,6 +225,7 @@ stage_of() {
 	observe) echo "observe.sh" ;;
 	faults)	echo "faults.sh" ;;
 	distro)	echo "distro-config.sh" ;;
+	patches) echo "patches-check.sh" ;;	# the series and its users' suites
 	*)	return 1 ;;
 	esac
 }

@@ -166,7 +166,7 @@ user_suite() {
 	b=$CACHE/build/patches-$name
 	log=$LOGS/patches-kunit-$name.log
 	# shellcheck disable=SC2206 # words on purpose
-	add=(CONFIG_WSHEAP_DEBUG=y CONFIG_UML_PCI_OVER_VIRTIO=n
+	add=(CONFIG_WSHEAP_DEBUG=y CONFIG_MODULES=y CONFIG_UML_PCI_OVER_VIRTIO=n
 	     CONFIG_LOCALVERSION_AUTO=n ${USER_ADD[$dir]:-})
 	say "$dir: kunit.py run --kunitconfig=$dir (log: $log)"
 	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run \
