@@ -194,7 +194,9 @@ struct wsheap_property {
  * node its chunks come from (%WSHEAP_PROPERTY_NUMA_NODE).
  *
  * Context: Process context, or any context for an atomic heap (a GFP of
- * GFP_NOWAIT or GFP_ATOMIC).  May sleep unless the heap is atomic.
+ * GFP_NOWAIT or GFP_ATOMIC).  May sleep unless the heap is atomic.  When
+ * wsheap is built in, also early in boot, once the slab allocator is up
+ * (an LSM's init, before any initcall).
  * Return: 0 and *@heap set to a heap the caller owns and releases with
  * wsheap_free(); -EINVAL for a NULL @heap, NULL @props with a non-zero
  * @prop_count, a property that cannot be set at creation, one given twice,
