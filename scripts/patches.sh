@@ -10,7 +10,8 @@
 #	      MAINTAINERS entry
 #	0002  lib/wsheap/tests/: the KUnit suites, lib/wsheap/.kunitconfig
 #	0003  Documentation/core-api/wsheap.rst and its index entry
-#	0004- the first users: each users/*.patch, as it is
+#	0004- the first users: each users/*.patch as it is, in the order of
+#	      their names (a fix a user needs comes before the user)
 #
 # The files are this tree's, renamed to say what each part is (wsheap.c
 # becomes lib/wsheap/core.c, wsheap_X.c lib/wsheap/X.c, wsheap_trace.h
@@ -669,7 +670,8 @@ users_lines() {
 	fmt -w 72 <<EOT
 Patches 4 and on convert the first users, each judged by its
 subsystem's own KUnit suites, to which each adds the cases for what it
-changes.
+changes; a fix one of those suites needs comes before its conversion,
+on its own, so that it can go to stable kernels without wsheap.
 EOT
 }
 
