@@ -116,6 +116,28 @@ build_m() {
 	lib_quiet "m-$what"
 }
 
+# kunit_verdict WHAT LOG COUNTS BUILD-DIR RC: judge a kunit.py run (its
+# output LOG, its exit status RC): its counts to COUNTS, said as WHAT's;
+# it fails unless something passed and nothing failed, the kernel log is
+# clean and the kernel had wsheap built in.
+kunit_verdict() {
+	local what=$1 log=$2 counts=$3 b=$4 rc=$5 p f s
+	show_results "$log"
+	if ! summary_counts "$log" "$counts"; then
+		warn "$what: no KUnit summary in $log (kunit.py exit $rc)"
+		tail -n 30 "$log" | sed 's/^/  | /' >&2
+		return 1
+	fi
+	read -r p f s <"$counts"
+	say "$what: $p passed, $f failed, $s skipped (not counted in the summary)"
+	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
+		warn "$what: kunit.py run failed (exit $rc; log: $log)"
+		return 1
+	fi
+	check_log "$b/test.log" ' # SKIP ' || return 1
+	grep -qx 'CONFIG_WSHEAP=y' "$b/.config" || { warn "$what: the kernel lacks CONFIG_WSHEAP=y"; return 1; }
+}
+
 _builds() {
 	local c n=0 rc=0 head klog=$LOGS/patches-kunit.log
 	head=$(sgit rev-parse HEAD)
@@ -136,20 +158,7 @@ _builds() {
 	say "the series: kunit.py run --kunitconfig=lib/wsheap, CONFIG_WSHEAP=y (log: $klog)"
 	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${KUNIT_ARGS[@]}" \
 		--build_dir="$PB" --jobs="$JOBS" --timeout=900) >"$klog" 2>&1 </dev/null || rc=$?
-	show_results "$klog"
-	if ! summary_counts "$klog" "$COUNTS"; then
-		warn "no KUnit summary in $klog (kunit.py exit $rc)"
-		tail -n 30 "$klog" | sed 's/^/  | /' >&2
-		return 1
-	fi
-	read -r p f s <"$COUNTS"
-	say "KUnit in the patched tree: $p passed, $f failed, $s skipped (not counted in the summary)"
-	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
-		warn "kunit.py run failed (exit $rc; log: $klog)"
-		return 1
-	fi
-	check_log "$PB/test.log" ' # SKIP ' || return 1
-	grep -qx 'CONFIG_WSHEAP=y' "$PB/.config" || { warn "kunit.py's kernel lacks CONFIG_WSHEAP=y"; return 1; }
+	kunit_verdict "KUnit in the patched tree" "$klog" "$COUNTS" "$PB" "$rc" || return 1
 	lib_quiet y || return 1
 
 	say "lib/wsheap/ in a KASAN kernel (compiled only, in $PK)"
@@ -163,7 +172,7 @@ _builds() {
 # then the subsystem as a module if it can be one.  Counts to
 # $COUNTS-DIR.
 user_suite() {
-	local dir=$1 name=${1//\//-} b log add=() p f s rc=0 sym
+	local dir=$1 name=${1//\//-} b log add=() rc=0 sym
 	b=$CACHE/build/patches-$name
 	log=$LOGS/patches-kunit-$name.log
 	# shellcheck disable=SC2206 # words on purpose
@@ -173,16 +182,7 @@ user_suite() {
 	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run \
 		--kunitconfig="$dir" "${add[@]/#/--kconfig_add=}" \
 		--build_dir="$b" --jobs="$JOBS" --timeout=900) >"$log" 2>&1 </dev/null || rc=$?
-	show_results "$log"
-	summary_counts "$log" "$COUNTS-$name" || { warn "$dir: no KUnit summary in $log"; return 1; }
-	read -r p f s <"$COUNTS-$name"
-	say "$dir: $p passed, $f failed, $s skipped"
-	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
-		warn "$dir: kunit.py run failed (exit $rc; log: $log)"
-		return 1
-	fi
-	check_log "$b/test.log" ' # SKIP ' || return 1
-	grep -qx 'CONFIG_WSHEAP=y' "$b/.config" || { warn "$dir: the kernel lacks CONFIG_WSHEAP=y"; return 1; }
+	kunit_verdict "$dir" "$log" "$COUNTS-$name" "$b" "$rc" || return 1
 	sym=${USER_MODULE[$dir]:-}
 	[ -n "$sym" ] || return 0
 	log=$LOGS/patches-build-m-$name.log
