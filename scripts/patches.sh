@@ -632,7 +632,7 @@ EOF
 # PARENT as it is: its message, Signed-off-by included, and its diff.
 user_commit() {
 	local u=$1 subject
-	git mailinfo -k "$GEN/umsg" "$GEN/udiff" <"$u" >"$GEN/uinfo" ||
+	git mailinfo -b "$GEN/umsg" "$GEN/udiff" <"$u" >"$GEN/uinfo" ||
 		die "users/${u##*/} is not a patch"
 	subject=$(sed -n 's/^Subject: //p' "$GEN/uinfo")
 	[ -n "$subject" ] || die "users/${u##*/} has no subject"
