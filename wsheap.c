@@ -1087,6 +1087,15 @@ static int wsheap_memdup_from(struct wsheap *heap, const void *src,
 	return ret;
 }
 
+int __wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
+		    void **ptr, struct wsheap_error *error)
+{
+	wsheap_might_sleep(heap);
+
+	return wsheap_memdup_from(heap, src, len, ptr, error, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(__wsheap_memdup);
+
 int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
 		  void **ptr, struct wsheap_error *error)
 {

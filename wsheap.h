@@ -25,6 +25,7 @@
 #include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/stdarg.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 struct device;
@@ -450,6 +451,23 @@ int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
 		   size_t new_size, void **ptr, struct wsheap_error *error);
 
 /**
+ * __wsheap_memdup() - wsheap_memdup() out of line
+ * @heap: the heap
+ * @src: what to copy
+ * @len: bytes to copy
+ * @ptr: where to store the address of the copy
+ * @error: optional; filled when the call fails
+ *
+ * Every check of wsheap_memdup(), made again.  Call wsheap_memdup() instead.
+ *
+ * Context: Process context, or any context for an atomic heap (see
+ * wsheap_create()).  May sleep unless the heap is atomic.
+ * Return: as wsheap_memdup().
+ */
+int __wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
+		    void **ptr, struct wsheap_error *error);
+
+/**
  * wsheap_memdup() - copy memory into a heap
  * @heap: the heap
  * @src: what to copy
@@ -457,13 +475,36 @@ int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
  * @ptr: where to store the address of the copy
  * @error: optional; filled when the call fails
  *
+ * The copy is allocated as by wsheap_alloc(), inline when the current chunk
+ * has room; a NULL @src goes to the exported __wsheap_memdup().  A caller
+ * that copies an object per iteration under a lock (a parser filling an
+ * entry on the stack and keeping it only when it is valid) pays a bump and
+ * a memcpy(), no call.  The exported symbol wsheap_memdup is the same call
+ * out of line.
+ *
  * Context: Process context, or any context for an atomic heap (see
  * wsheap_create()).  May sleep unless the heap is atomic.
  * Return: as wsheap_alloc() for @len bytes, and -EINVAL for a NULL @src.
  * REQUESTED_SIZE grows by @len.
  */
+#ifndef WSHEAP_NO_INLINE
+static inline int wsheap_memdup(struct wsheap *heap, const void *src,
+				size_t len, void **ptr,
+				struct wsheap_error *error)
+{
+	int ret;
+
+	if (unlikely(!src))
+		return __wsheap_memdup(heap, src, len, ptr, error);
+	ret = wsheap_alloc(heap, len, ptr, error);
+	if (!ret)
+		memcpy(*ptr, src, len);
+	return ret;
+}
+#else
 int wsheap_memdup(struct wsheap *heap, const void *src, size_t len,
 		  void **ptr, struct wsheap_error *error);
+#endif
 
 /**
  * wsheap_strdup() - copy a string into a heap

@@ -46,6 +46,7 @@ MUTANTS=(
 	"bump off by one|wsheap.c|s/heap->fast.bump = obj \+ wsheap_footprint\(size\);/heap->fast.bump = obj + wsheap_footprint(size - 1);/"
 	"inline bump off by one|wsheap.h|s/b->bump \+= ALIGN\(size, WSHEAP_ALIGN\);/b->bump += ALIGN(size - 1, WSHEAP_ALIGN);/|plain"
 	"inline NULL ptr check removed|wsheap.h|s/likely\(heap && ptr && size\)/likely(heap \&\& size)/|plain"
+	"inline memdup copies one byte short|wsheap.h|s/memcpy\(\*ptr, src, len\);/memcpy(*ptr, src, len - !!len);/|plain"
 	"inline quota check removed|wsheap.h|s/size <= b->max_size - b->requested\)/1)/|plain"
 	"inline room check off by one|wsheap.h|s/size <= \(size_t\)\(b->limit - b->bump\)/size <= (size_t)(b->limit - b->bump) + WSHEAP_ALIGN/|plain"
 	"quota check removed|wsheap.c|s/if \(size > heap->fast.max_size - heap->fast.requested\)/if (0)/"
