@@ -57,6 +57,11 @@ bench:
 bench-smp:
 	@bash scripts/debian.sh bench-smp
 
+# cfg80211's 6 GHz scan and IPE's policy parser, pristine 6.12 against the
+# series, under UML (users/bench/README)
+users-bench: patches
+	@bash scripts/users-bench.sh
+
 lint:
 	@bash scripts/lint.sh
 
@@ -75,4 +80,4 @@ docs:
 patches:
 	@bash scripts/patches.sh "$(PATCHES)"
 
-.PHONY: all modules clean kdir-check demo test bench bench-smp lint deb docs patches
+.PHONY: all modules clean kdir-check demo test bench bench-smp users-bench lint deb docs patches
