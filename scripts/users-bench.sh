@@ -175,11 +175,11 @@ do_table() {
 		# lower is better for these; the others are context
 		my %lower = map { $_ => 1 } qw(scan_ns bh_off_ns scan_ns_mean
 			bh_off_ns_mean load_ns load_ns_mean free_ns_mean held_b
-			slab_b vmalloc_b lost_per_scan lost_max);
+			slab_b lost_per_scan lost_max);
 		my %show = (
 			"cfg80211 scan" => [qw(scan_ns bh_off_ns params_min)],
 			"cfg80211 faults" => [qw(lost_per_scan lost_max probe_slab probe_page)],
-			"ipe" => [qw(load_ns free_ns_mean held_b slab_b vmalloc_b text_b)],
+			"ipe" => [qw(load_ns free_ns_mean held_b vmalloc_b text_b)],
 		);
 		my (%v, @rows, %seen, %boots);
 		while (<STDIN>) {
@@ -204,13 +204,22 @@ do_table() {
 			return undef unless @s;
 			return @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
 		}
-		for my $t (sort keys %boots) {
-			printf "%s: %s\n", $t, join ", ", map {
-				"$_ " . scalar(keys %{$boots{$t}{$_}}) . " boot(s)"
+		printf "boots: %s\n", join "; ", map {
+			my $t = $_;
+			"$t " . join ", ", map {
+				"$_ " . scalar(keys %{$boots{$t}{$_}})
 			} sort keys %{$boots{$t}};
-		}
-		printf "\n%-34s %-14s %14s %14s %7s  %s\n", "row", "number",
-			"pristine", "series", "ser/pri", "lower";
+		} sort keys %boots;
+		# one line of mail each: the row in short
+		my $label = sub {
+			my ($k) = @_;
+			$k =~ s/^cfg80211 scan.*/6 GHz scan/;
+			$k =~ s/^cfg80211 faults inject=(\S+).*/6 GHz, 5% $1/;
+			$k =~ s/^ipe rules=(\d+).*/IPE, $1 rules/;
+			return $k;
+		};
+		printf "\n%-21s %-13s %9s %9s %5s  %s\n", "row", "number",
+			"pristine", "series", "s/p", "lower";
 		my %kind_order = ("cfg80211 scan" => 0, "cfg80211 faults" => 1, "ipe" => 2);
 		my $order = sub {
 			my ($k) = @_;
@@ -234,7 +243,7 @@ do_table() {
 				if ($lower{$f} && defined $p && defined $s) {
 					$w = $s < $p ? "series" : $s > $p ? "PRISTINE" : "=";
 				}
-				printf "%-34s %-14s %14s %14s %7s  %s\n", $key, $f,
+				printf "%-21s %-13s %9s %9s %5s  %s\n", $label->($key), $f,
 					$p // "-", $s // "-", $r, $w;
 			}
 		}'
