@@ -72,7 +72,10 @@
  * lies in a chunk the bump pointer does not run through (a request too
  * large for the current chunk), that chunk is remembered as well.
  *
- * Concurrency: none inside.  Callers serialise the calls on one heap.
+ * Concurrency: a heap has no lock; its callers serialise the calls on it,
+ * except on a concurrent heap (wsheap_concurrent.c).  What the heaps
+ * share, the per-CPU parking (wsheap_cache.c), the epochs and the debugfs
+ * list, has its own rules where it is defined.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -102,13 +105,6 @@
 #include "wsheap.h"
 #include "wsheap_internal.h"
 #include "wsheap_trace.h"
-
-#ifdef WSHEAP_TEST_EXPORTS
-#include <kunit/static_stub.h>
-#else
-/* No suite to redirect to (and Linux 6.1 has no static stubs at all). */
-#define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
-#endif
 
 /* A new chunk holds this fraction of what the heap already holds. */
 #define WSHEAP_GROWTH_DIVISOR	8

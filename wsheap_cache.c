@@ -65,12 +65,6 @@
 
 #include "wsheap_internal.h"
 
-#ifdef WSHEAP_TEST_EXPORTS
-#include <kunit/static_stub.h>
-#else
-#define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
-#endif
-
 /* Chunk slots: one per power of two from 64 bytes to WSHEAP_SLAB_CHUNK_MAX. */
 #define WSHEAP_CACHE_MIN_SHIFT	6
 #define WSHEAP_CACHE_CLASSES	(ilog2(WSHEAP_SLAB_CHUNK_MAX) - \

@@ -84,12 +84,6 @@
 
 #include "wsheap_internal.h"
 
-#ifdef WSHEAP_TEST_EXPORTS
-#include <kunit/static_stub.h>
-#else
-#define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
-#endif
-
 struct wsheap_concurrent {
 	char *bump;			/* cmpxchg'd by every carve */
 	char *limit;			/* NULL: no chunk, or one being put in */

@@ -17,12 +17,6 @@
 
 #include "wsheap_internal.h"
 
-#ifdef WSHEAP_TEST_EXPORTS
-#include <kunit/static_stub.h>
-#else
-#define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
-#endif
-
 #define WSHEAP_MAGIC		0x77736870	/* "wshp" */
 #define WSHEAP_MAGIC_FREED	0x66726565	/* "free" */
 
