@@ -111,7 +111,7 @@ MUTANTS=(
 	"KMSAN: realloc in place poisons the whole block|wsheap_internal.h|s/\tif \(new_size > old_size\)\n\t\tkmsan_poison_memory\(obj \+ old_size, new_size - old_size,/\tif (new_size > old_size)\n\t\tkmsan_poison_memory(obj, new_size,/|kmsan"
 	"needed widened to u64|wsheap.c|s/\tsize_t needed = wsheap_room_needed\(size, align\);/\tu64 needed = (u64)size + wsheap_room_needed(0, align);/|i386"
 	"test-only exports follow CONFIG_KUNIT|wsheap_internal.h|s/#ifdef WSHEAP_TEST_EXPORTS\n#define WSHEAP_VISIBLE_FOR_TEST/#if IS_ENABLED(CONFIG_KUNIT)\n#define WSHEAP_VISIBLE_FOR_TEST/|distro"
-	"misuse checks on in every debug kernel|Kconfig|s/(bool \"Catch misuse of wsheap heaps\"\n\tdepends on WSHEAP\n)/\$1\tdefault DEBUG_KERNEL\n/|distro"
+	"misuse checks on in every debug kernel|Kconfig|s/(bool \"Catch misuse of wsheap heaps\"\n\tdepends on WSHEAP && DEBUG_KERNEL\n)/\$1\tdefault DEBUG_KERNEL\n/|distro"
 	"no parked heap object|wsheap_cache.c|s/\theap = cache->object;\n\tcache->object = NULL;/\theap = NULL;/"
 	"no parked chunk|wsheap_cache.c|s/if \(\*slot && \(\*slot\)->bytes == bytes\) \{/if (0) {/"
 	"ACCOUNT memory parked|wsheap_cache.c|s/return !\(gfp & __GFP_ACCOUNT\);/return true;/"

@@ -8,8 +8,9 @@
 #  1. git am of every patch but the cover letter, whitespace errors fatal;
 #  2. scripts/checkpatch.pl --strict, in tree, silent on every patch;
 #  3. scripts/kernel-doc on every kernel-doc directive of the page, silent;
-#  4. every patch that changes code builds with CONFIG_WSHEAP=m (its KUnit
-#     option =m, CONFIG_WSHEAP_DEBUG=y), the whole series with =y in step
+#  4. every patch that changes code builds with CONFIG_WSHEAP=m (selected
+#     by its KUnit option =m, or before that option by a symbol the build
+#     adds; DEBUG_KERNEL and WSHEAP_DEBUG on), the whole series with =y in step
 #     5; W=1 and sparse (C=2) silent on lib/wsheap/ in both;
 #  5. tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap passes,
 #     with a kernel log free of warnings and sanitizer reports;
@@ -100,9 +101,20 @@ kunit_config() {
 # where the commit has it) as modules: the whole kernel and its modules,
 # then lib/wsheap/ with W=1 and sparse.
 build_m() {
+	local kc=$SERIES_GIT/lib/wsheap/Kconfig rc=0
+	# WSHEAP has no prompt: before the KUnit option that selects it, a
+	# symbol of this build only does
+	grep -q '^config WSHEAP_KUNIT_TEST' "$kc" ||
+		printf '\nconfig WSHEAP_BUILD_CHECK\n\ttristate "wsheap build check"\n\tselect WSHEAP\n' >>"$kc"
+	_build_m "$@" || rc=$?
+	sgit checkout -q -- lib/wsheap/Kconfig
+	return "$rc"
+}
+
+_build_m() {
 	local what=$1 log=$LOGS/patches-build-m-$1.log cfg=$PB/.config
-	"$SERIES_GIT/scripts/config" --file "$cfg" -m WSHEAP -m WSHEAP_KUNIT_TEST \
-		-e WSHEAP_DEBUG
+	"$SERIES_GIT/scripts/config" --file "$cfg" -m WSHEAP_BUILD_CHECK \
+		-m WSHEAP_KUNIT_TEST -e DEBUG_KERNEL -e WSHEAP_DEBUG
 	kmake "$LOGS/patches-config-m-$what.log" olddefconfig || return 1
 	grep -qx 'CONFIG_WSHEAP=m' "$cfg" || { warn "$what: CONFIG_WSHEAP=m did not stick ($cfg)"; return 1; }
 	if grep -q '^config WSHEAP_KUNIT_TEST' "$SERIES_GIT/lib/wsheap/Kconfig"; then
@@ -176,7 +188,7 @@ user_suite() {
 	b=$CACHE/build/patches-$name
 	log=$LOGS/patches-kunit-$name.log
 	# shellcheck disable=SC2206 # words on purpose
-	add=(CONFIG_WSHEAP_DEBUG=y CONFIG_MODULES=y CONFIG_UML_PCI_OVER_VIRTIO=n
+	add=(CONFIG_DEBUG_KERNEL=y CONFIG_WSHEAP_DEBUG=y CONFIG_MODULES=y CONFIG_UML_PCI_OVER_VIRTIO=n
 	     CONFIG_LOCALVERSION_AUTO=n ${USER_ADD[$dir]:-})
 	say "$dir: kunit.py run --kunitconfig=$dir (log: $log)"
 	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run \

@@ -171,6 +171,15 @@ kconfig_blocks() {
 		print $s;' "$f" "$@"
 }
 
+# library_kconfig <in >out: the Kconfig as a library's: WSHEAP loses its
+# prompt (its users select it; the module keeps its switch out of tree)
+# and with it the help paragraph about choosing M.
+library_kconfig() {
+	perl -0777 -pe '
+		s/^(config WSHEAP\n\ttristate) "[^"\n]*"\n/$1\n/m or die "no prompt of WSHEAP\n";
+		s/\n\n\t  To compile this as a module, choose M here: the module will be\n\t  called wsheap\.\n/\n\n\t  Its users select it.\n/ or die "no module paragraph\n";'
+}
+
 # ---------------------------------------------------------------- transforms
 
 # Perl: reflow(TEXT, CONT-RE) re-fills what a longer name made wider
@@ -496,12 +505,15 @@ _generate() {
 		to_tree lib <"$PROJ/wsheap_$p" | put "lib/wsheap/$p"
 	done
 	# shellcheck disable=SC2086 # one word each
-	kconfig_blocks "$PROJ/Kconfig" $lib_syms | put lib/wsheap/Kconfig
+	kconfig_blocks "$PROJ/Kconfig" $lib_syms | library_kconfig | put lib/wsheap/Kconfig
 	put lib/wsheap/Makefile <"$GEN/Makefile.1"
 	insert_after lib/Kconfig 'config GENERIC_ALLOCATOR\n\tbool' \
 		$'\nsource "lib/wsheap/Kconfig"\n'
 	insert_after lib/Makefile 'obj-\$\(CONFIG_GENERIC_ALLOCATOR\) \+= genalloc\.o' \
 		$'obj-$(CONFIG_WSHEAP) += wsheap/\n'
+	insert_after Documentation/fault-injection/fault-injection.rst \
+		'  injects page allocation failures\. \(alloc_pages\(\), get_free_pages\(\), \.\.\.\)\n' \
+		$'- fail_wsheap\n\n  injects failures of the chunk allocations of wsheap arena heaps, which\n  wsheap_alloc() and the other allocating calls return as -ENOMEM (never\n  the heap object of wsheap_create()), by setting debugfs entries under\n  /sys/kernel/debug/fail_wsheap. No boot option supported.\n\n'
 	maintainers include/linux/wsheap.h include/trace/events/wsheap.h 'lib/wsheap/*'
 	cat >"$GEN/msg" <<EOF
 lib/wsheap: add arena heaps for drivers
@@ -534,9 +546,11 @@ follows the Windows Web Services heap (WsCreateHeap and friends), which
 eases porting drivers that were written against it.
 
 Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
-(from kmalloc() in atomic heaps).  A new chunk holds an eighth of what
-the heap holds, so a heap of n bytes needs O(log n) chunks and keeps its
-unused tail near 12.5%.  Each CPU parks a heap object and a small chunk
+(from kmalloc() in atomic heaps).  The first chunk is 256 bytes and
+each next one twice the last, so that a small heap holds at most about
+twice what it handed out; from 16 KiB on a new chunk holds an eighth of
+what the heap holds, so a heap of n bytes needs O(log n) chunks and
+keeps its unused tail near 12.5%.  Each CPU parks a heap object and a small chunk
 per size class, in slots of each context that need no atomic, so that a
 short-lived heap costs no slab call; a parked object also keeps its last
 heap's first chunk for the next heap created in it.
@@ -546,7 +560,10 @@ several linked in only where their option is on (see the Makefile):
 
 $(parts bullets)
 
-CONFIG_WSHEAP is tristate: built in, or the module wsheap.
+CONFIG_WSHEAP has no prompt: the drivers that use wsheap select it.
+CONFIG_WSHEAP_DEBUG (a debug kernel's option) checks every call for
+misuse, and CONFIG_FAIL_WSHEAP fails chunk allocations on demand
+(Documentation/fault-injection/fault-injection.rst).
 EOF
 	commit "$GEN/msg"
 
@@ -559,7 +576,8 @@ EOF
 	# the suites' own options; the sanitizers are the caller's choice
 	grep -vE '^(# )?CONFIG_(KASAN|UBSAN)' "$PROJ/kunit/.kunitconfig" | put lib/wsheap/.kunitconfig
 	# shellcheck disable=SC2086
-	kconfig_blocks "$PROJ/Kconfig" $lib_syms $test_syms | put lib/wsheap/Kconfig
+	kconfig_blocks "$PROJ/Kconfig" $lib_syms $test_syms | library_kconfig |
+		put lib/wsheap/Kconfig
 	{
 		cat "$GEN/Makefile.1"
 		cat <<'EOF'
