@@ -178,7 +178,7 @@ static int wsheap_size_property(struct wsheap *heap,
 	}
 }
 
-/* A v2 or v3 property that is not a size: its value and the value's size. */
+/* A property that is not a size: its value and the value's size. */
 static size_t wsheap_flag_property(const struct wsheap *heap,
 				   enum wsheap_property_id id, void *value)
 {

@@ -196,7 +196,7 @@ static void bench_names_init(void)
 	}
 }
 
-/* A heap with the v3 properties of the row: atomic, concurrent. */
+/* A heap with the properties of the row: atomic, concurrent. */
 static noinline int bench_create_v3(const struct bench_case *bc,
 				    size_t max_size, size_t trim_size,
 				    struct wsheap **heap)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the wsheap KUnit suites share: the chunk ledger and the helpers
- * around it.  Each suite is a module of its own (wsheap_contract_kunit.c,
- * wsheap_contract_v2_kunit.c, wsheap_internals_kunit.c,
- * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c, wsheap_v3_kunit.c),
+ * around it.  Each suite is a module of its own (wsheap_core_kunit.c,
+ * wsheap_helpers_kunit.c, wsheap_internals_kunit.c,
+ * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c, wsheap_kinds_kunit.c),
  * so everything here is static inline: each suite gets its own copy and
  * its own ledger.
  *
@@ -15,7 +15,7 @@
  * ledger still gets its memory from wsheap's own allocator (slab or
  * vmalloc, by size), so KASAN sees real chunks, unless a case has it
  * place chunks itself (misalign).  A suite hands wsheap_test_init to its
- * .init to get it; the v3 suite turns it on in the cases that use it.
+ * .init to get it; the wsheap_kinds suite turns it on in the cases that use it.
  */
 #ifndef _WSHEAP_KUNIT_H
 #define _WSHEAP_KUNIT_H
@@ -417,7 +417,7 @@ static inline void replay_round(struct kunit *test, struct wsheap *heap,
 	}
 }
 
-/* ---- v2 calls that must succeed ---- */
+/* ---- helper calls that must succeed ---- */
 
 static inline void *aligned_ok(struct kunit *test, struct wsheap *heap,
 			       size_t size, size_t align)

@@ -4,8 +4,8 @@
  * model.
  *
  * Every chunk allocation of a growing heap, made to fail in turn in
- * wsheap_alloc and in each v2 call that allocates, must leave the heap as
- * it was, on every kind of heap the v3 properties make (atomic, with a
+ * wsheap_alloc and in each helper that allocates, must leave the heap as
+ * it was, on every kind of heap the properties make (atomic, with a
  * reserve, placed, concurrent).  A random mix of every call, on heaps of
  * every kind, is checked against a model of what the heap must hold; the
  * module parameter model_ops sets its length
@@ -24,7 +24,7 @@
 
 #define MAX_SPANS	4096
 
-/* A kind of heap, as the v3 properties make it. */
+/* A kind of heap, as the properties make it. */
 struct heap_kind {
 	const char *name;
 	gfp_t gfp;		/* 0: the default, GFP_KERNEL */
@@ -587,7 +587,7 @@ static void random_operations_match_the_model(struct kunit *test)
 	KUNIT_EXPECT_GT(test, m.stale_refused, model_ops / 10000);
 }
 
-/* ---- v2: chunk failures in every call that allocates ---- */
+/* ---- chunk failures in every call that allocates ---- */
 
 enum v2_op { OP_ZALLOC, OP_ALIGNED, OP_REALLOC, OP_MEMDUP, OP_STRDUP,
 	     OP_ASPRINTF, NR_V2_OPS };
@@ -600,7 +600,7 @@ static size_t v2_align(size_t size)
 	return min_t(size_t, 16UL << (size % 9), PAGE_SIZE);
 }
 
-/* One v2 call of about @size bytes; @last is the newest tracked block. */
+/* One helper call of about @size bytes; @last is the newest tracked block. */
 static int v2_call(struct wsheap *heap, enum v2_op op, size_t size,
 		   const u8 *src, const struct span *last, void **p)
 {
@@ -666,7 +666,7 @@ static size_t v2_check(struct kunit *test, enum v2_op op, size_t size,
 }
 
 /*
- * Fail the 1st, 2nd, ... chunk allocation of a heap grown by the v2 calls
+ * Fail the 1st, 2nd, ... chunk allocation of a heap grown by the helpers
  * in turn.  A failed call leaves its output, the heap and every earlier
  * block (the one realloc was given included) as they were, and the same
  * call succeeds next.

@@ -13,7 +13,7 @@
 #           line, so only this build runs its inline fast path (and the
 #           wsheap_kasan cases skip there)
 #  atomic   the builtin kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP), the
-#           v3 suite only: atomic heaps under a spinlock and in hard
+#           wsheap_kinds only: atomic heaps under a spinlock and in hard
 #           interrupts, concurrent heaps shared with an hrtimer
 #  smp      x86_64 under QEMU TCG with 2 vCPUs on two NUMA nodes, KCSAN
 #           (strict), lockdep, DEBUG_ATOMIC_SLEEP and PREEMPT (KCSAN and
@@ -81,10 +81,10 @@ atomic)
 	# the builtin stage's kernel, so no build of its own
 	kconfig_add=("${uml_lockdep[@]}")
 	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n)
-	exec_args=(wsheap_contract_v3)
+	exec_args=(wsheap_kinds)
 	live=('Lock dependency validator'
-	      'v3_concurrent_heap_shared_with_an_interrupt: [0-9]+ blocks by the thread, [0-9]+ by the interrupt, [1-9][0-9]* of them carved inside')
-	stage "KUnit v3 suite in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
+	      'kind_concurrent_heap_shared_with_an_interrupt: [0-9]+ blocks by the thread, [0-9]+ by the interrupt, [1-9][0-9]* of them carved inside')
+	stage "KUnit wsheap_kinds suite in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
 smp)
 	stage "KUnit on x86_64 SMP (QEMU TCG, 2 vCPUs on 2 NUMA nodes, KCSAN strict, lockdep, UBSAN)"
 	# one CPU on each node, each its own socket (a last-level cache
@@ -97,16 +97,16 @@ smp)
 		   -numa node,nodeid=1,cpus=1,memdev=node1")
 	live=('kcsan: enabled early' 'kcsan: strict mode configured'
 	      'Lock dependency validator' 'smp: Brought up 2 nodes, 2 CPUs'
-	      'v3_numa_node_1_holds_chunks_of_every_class: node 1'
+	      'kind_numa_node_1_holds_chunks_of_every_class: node 1'
 	      "${smp_live[@]}") ;;
 rt)
 	stage "KUnit on x86_64 PREEMPT_RT (QEMU TCG, 2 vCPUs, lockdep with raw lock nesting, DEBUG_ATOMIC_SLEEP, UBSAN)"
 	arch_args=(--arch=x86_64)
-	# the banner's "SMP PREEMPT_RT"; the v3 and smp suites ran to their end
+	# the banner's "SMP PREEMPT_RT"; the kinds and smp suites ran to their end
 	# (passed or not: kunit.py counts that)
 	live=('Linux version .* PREEMPT_RT' 'Lock dependency validator'
 	      'smp: Brought up .* 2 CPUs' "${smp_live[@]}"
-	      'ok [0-9]+ wsheap_contract_v3[[:space:]]*$'
+	      'ok [0-9]+ wsheap_kinds[[:space:]]*$'
 	      'ok [0-9]+ wsheap_smp[[:space:]]*$') ;;
 arm64)
 	stage "KUnit on arm64 (QEMU TCG, 2 vCPUs, KASAN, UBSAN, lockdep)"

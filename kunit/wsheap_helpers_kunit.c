@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite wsheap_contract_v2: the calls of API v2.
+ * KUnit suite wsheap_helpers: the calls built on the core.
  *
  * zalloc, alloc_aligned, realloc, memdup, strdup and asprintf, mark and
  * rollback, the managed lifetimes (devm and scope-based) and the NAME and
@@ -15,7 +15,7 @@
 
 #include "wsheap_kunit.h"
 
-/* ---- v2: zalloc ---- */
+/* ---- zalloc ---- */
 
 static void zalloc_zeroes_memory_reused_after_reset(struct kunit *test)
 {
@@ -59,7 +59,7 @@ static void zalloc_refuses_as_alloc_does(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, p);
 }
 
-/* ---- v2: alloc_aligned ---- */
+/* ---- alloc_aligned ---- */
 
 static void aligned_rejects_bad_alignment(struct kunit *test)
 {
@@ -308,7 +308,7 @@ static void aligned_request_near_a_chunk_end_stays_in_a_chunk(struct kunit *test
 	KUNIT_EXPECT_GT(test, count.spare_past, 0);
 }
 
-/* ---- v2: realloc ---- */
+/* ---- realloc ---- */
 
 static void realloc_of_null_allocates(struct kunit *test)
 {
@@ -528,7 +528,7 @@ static void realloc_out_of_memory_leaves_old_block(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, realloc_ok(test, heap, a, 300, 400), a);
 }
 
-/* ---- v2: memdup, strdup, asprintf ---- */
+/* ---- memdup, strdup, asprintf ---- */
 
 static void memdup_copies_and_counts(struct kunit *test)
 {
@@ -642,7 +642,7 @@ static void asprintf_longer_than_a_chunk(struct kunit *test)
 					      ""), -EDQUOT);
 }
 
-/* ---- v2: mark and rollback ---- */
+/* ---- mark and rollback ---- */
 
 static void mark_and_rollback_reject_null(struct kunit *test)
 {
@@ -903,7 +903,7 @@ static void rollback_refuses_foreign_and_stale_marks(struct kunit *test)
 	rollback_ok(test, other, &foreign);
 }
 
-/* ---- v2: managed lifetime ---- */
+/* ---- managed lifetime ---- */
 
 static void devm_create_rejects_null_device(struct kunit *test)
 {
@@ -975,7 +975,7 @@ static void scoped_heap_is_freed_at_scope_end(struct kunit *test)
 }
 #endif
 
-/* ---- v2: NAME and ACCOUNT ---- */
+/* ---- NAME and ACCOUNT ---- */
 
 static struct wsheap *heap_with_props(struct kunit *test,
 				      const struct wsheap_property *props,
@@ -1169,13 +1169,13 @@ static void expect_error_untouched(struct kunit *test,
 }
 
 /*
- * Every v2 call that succeeds leaves the error object as it was: create
- * with the v2 properties and devm_wsheap_create(), the properties read
+ * Every helper call that succeeds leaves the error object as it was: create
+ * with the NAME and ACCOUNT properties and devm_wsheap_create(), the properties read
  * back, each allocation helper (realloc in place, by a copy and of NULL),
  * mark and rollback.  A refused call in the same case fills it: the
  * object is really passed.
  */
-static void error_object_untouched_by_v2_calls_that_succeed(struct kunit *test)
+static void error_object_untouched_by_helpers_that_succeed(struct kunit *test)
 {
 	struct wsheap_error err = { CALLERS_CODE, callers_msg };
 	bool yes = true, account = false;
@@ -1252,7 +1252,7 @@ static void error_object_untouched_by_v2_calls_that_succeed(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, err.msg, callers_msg);
 }
 
-static struct kunit_case wsheap_v2_cases[] = {
+static struct kunit_case wsheap_helpers_cases[] = {
 	KUNIT_CASE(zalloc_zeroes_memory_reused_after_reset),
 	KUNIT_CASE(zalloc_refuses_as_alloc_does),
 	KUNIT_CASE(aligned_rejects_bad_alignment),
@@ -1290,19 +1290,19 @@ static struct kunit_case wsheap_v2_cases[] = {
 	KUNIT_CASE(name_is_copied_and_read_back),
 	KUNIT_CASE(account_charges_every_chunk),
 	KUNIT_CASE(account_charges_the_heap_object),
-	KUNIT_CASE(error_object_untouched_by_v2_calls_that_succeed),
+	KUNIT_CASE(error_object_untouched_by_helpers_that_succeed),
 	{}
 };
 
-static struct kunit_suite wsheap_v2_suite = {
-	.name = "wsheap_contract_v2",
+static struct kunit_suite wsheap_helpers_suite = {
+	.name = "wsheap_helpers",
 	.init = wsheap_test_init,
-	.test_cases = wsheap_v2_cases,
+	.test_cases = wsheap_helpers_cases,
 };
 
-kunit_test_suite(wsheap_v2_suite);
+kunit_test_suite(wsheap_helpers_suite);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit suite for the wsheap v2 contract");
+MODULE_DESCRIPTION("KUnit suite for wsheap's helpers, marks and managed heaps");
 MODULE_AUTHOR("The wsheap developers");
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for wsheap contract v3: the GFP, RESERVE and NUMA_NODE
- * properties, atomic heaps and reserves.
+ * KUnit suite wsheap_kinds: the heaps the GFP, CONCURRENT, RESERVE and
+ * NUMA_NODE properties make: atomic, concurrent, reserved and placed heaps.
  *
  * An atomic heap's calls run under a spinlock with interrupts off, from
  * an hrtimer callback (hard interrupt context) and from a tasklet and a
@@ -48,9 +48,9 @@
 /*
  * test->priv: what the stubs saw and whether they fail.  The chunk
  * ledger of wsheap_kunit.h comes first, for the cases that turn it on
- * (v3_ledger()): ledger_of() takes test->priv for it.
+ * (kind_ledger()): ledger_of() takes test->priv for it.
  */
-struct v3_state {
+struct kind_state {
 	struct chunk_ledger ledger;
 	bool fail_chunks;
 	unsigned int chunk_attempts;
@@ -65,7 +65,7 @@ struct v3_state {
 	bool hook_took;
 };
 
-static struct v3_state *v3_of(struct kunit *test)
+static struct kind_state *kind_of(struct kunit *test)
 {
 	return test->priv;
 }
@@ -73,7 +73,7 @@ static struct v3_state *v3_of(struct kunit *test)
 static void *failable_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
 				      struct wsheap_chunk **standby)
 {
-	struct v3_state *st = v3_of(kunit_get_current_test());
+	struct kind_state *st = kind_of(kunit_get_current_test());
 
 	st->chunk_attempts++;
 	if (st->fail_chunks)
@@ -83,7 +83,7 @@ static void *failable_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
 
 static void *recording_slab_alloc(size_t bytes, gfp_t gfp, int node)
 {
-	struct v3_state *st = v3_of(kunit_get_current_test());
+	struct kind_state *st = kind_of(kunit_get_current_test());
 
 	st->slab_calls++;
 	st->slab_node = node;
@@ -91,10 +91,10 @@ static void *recording_slab_alloc(size_t bytes, gfp_t gfp, int node)
 	return kmalloc_node(bytes, gfp, node);
 }
 
-static int v3_init(struct kunit *test)
+static int kind_init(struct kunit *test)
 {
-	BUILD_BUG_ON(offsetof(struct v3_state, ledger) != 0);
-	test->priv = kunit_kzalloc(test, sizeof(struct v3_state), GFP_KERNEL);
+	BUILD_BUG_ON(offsetof(struct kind_state, ledger) != 0);
+	test->priv = kunit_kzalloc(test, sizeof(struct kind_state), GFP_KERNEL);
 	if (!test->priv)
 		return -ENOMEM;
 	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
@@ -107,7 +107,7 @@ static int v3_init(struct kunit *test)
  * before the case creates its first heap, since the ledger must see every
  * chunk it frees.
  */
-static struct chunk_ledger *v3_ledger(struct kunit *test)
+static struct chunk_ledger *kind_ledger(struct kunit *test)
 {
 	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
 				   ledger_chunk_mem_alloc);
@@ -116,13 +116,13 @@ static struct chunk_ledger *v3_ledger(struct kunit *test)
 	return ledger_of(test);
 }
 
-static struct wsheap_property v3_gfp(const gfp_t *gfp)
+static struct wsheap_property kind_gfp(const gfp_t *gfp)
 {
 	return (struct wsheap_property){ WSHEAP_PROPERTY_GFP, gfp,
 					 sizeof(*gfp) };
 }
 
-static size_t v3_size(struct kunit *test, struct wsheap *heap,
+static size_t kind_size(struct kunit *test, struct wsheap *heap,
 		      enum wsheap_property_id id)
 {
 	size_t value = 0;
@@ -138,11 +138,11 @@ static size_t v3_size(struct kunit *test, struct wsheap *heap,
  * PREEMPT_RT runs such handlers in threads and lets no slab call run in
  * hard interrupt context, so there the timer is a soft one.  Elsewhere it
  * is a hard one, and its callback tells lockdep what a device handler's
- * context is (v3_irq_handler_enter()).
+ * context is (kind_irq_handler_enter()).
  */
-#define V3_TIMER_MODE		(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
+#define KIND_TIMER_MODE		(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
 				 HRTIMER_MODE_REL_SOFT : HRTIMER_MODE_REL_HARD)
-#define V3_TIMER_MODE_PINNED	(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
+#define KIND_TIMER_MODE_PINNED	(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
 				 HRTIMER_MODE_REL_PINNED_SOFT : \
 				 HRTIMER_MODE_REL_PINNED_HARD)
 
@@ -152,13 +152,13 @@ static size_t v3_size(struct kunit *test, struct wsheap *heap,
  * a device's handler is one forced threading may run in a thread, which
  * lockdep is told so, as the interrupt core tells it for a handler.
  */
-static void v3_irq_handler_enter(void)
+static void kind_irq_handler_enter(void)
 {
 	lockdep_hardirq_threaded();
 }
 
-/* In the interrupt context of V3_TIMER_MODE. */
-static bool v3_in_timer_context(void)
+/* In the interrupt context of KIND_TIMER_MODE. */
+static bool kind_in_timer_context(void)
 {
 	return IS_ENABLED(CONFIG_PREEMPT_RT) ? in_serving_softirq() :
 					       in_hardirq();
@@ -168,14 +168,14 @@ static bool v3_in_timer_context(void)
  * The heap carves from per-CPU slices now.  Not KUNIT_EXPECT_NULL(): the
  * slices are a __percpu pointer, which sparse will not compare with NULL.
  */
-static bool v3_sliced(struct wsheap *heap)
+static bool kind_sliced(struct wsheap *heap)
 {
 	return !!wsheap_slices(&heap->fast);
 }
 
 /* ---- properties ---- */
 
-static void v3_properties_read_back_defaults(struct kunit *test)
+static void kind_properties_read_back_defaults(struct kunit *test)
 {
 	struct wsheap *heap = new_heap_with(test, KiB, 0, NULL, 0);
 	gfp_t gfp = 0;
@@ -186,7 +186,7 @@ static void v3_properties_read_back_defaults(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &gfp, sizeof(gfp), NULL), 0);
 	KUNIT_EXPECT_TRUE(test, gfp == GFP_KERNEL);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_RESERVE), 0);
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap, WSHEAP_PROPERTY_RESERVE), 0);
 	KUNIT_EXPECT_EQ(test,
 			wsheap_get_property(heap, WSHEAP_PROPERTY_NUMA_NODE,
 					    &node, sizeof(node), NULL), 0);
@@ -216,13 +216,13 @@ static void v3_properties_read_back_defaults(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wide, 0x5a5a);
 }
 
-static void v3_properties_are_kept(struct kunit *test)
+static void kind_properties_are_kept(struct kunit *test)
 {
 	gfp_t noio = GFP_NOIO, gfp = 0;
 	size_t reserve = 1000;
 	int node = first_online_node, got = NUMA_NO_NODE;
 	struct wsheap_property p[] = {
-		v3_gfp(&noio),
+		kind_gfp(&noio),
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 		{ WSHEAP_PROPERTY_NUMA_NODE, &node, sizeof(node) },
 	};
@@ -231,26 +231,26 @@ static void v3_properties_are_kept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &gfp, sizeof(gfp), NULL), 0);
 	KUNIT_EXPECT_TRUE(test, gfp == GFP_NOIO);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_RESERVE),
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap, WSHEAP_PROPERTY_RESERVE),
 			1000);
 	KUNIT_EXPECT_EQ(test,
 			wsheap_get_property(heap, WSHEAP_PROPERTY_NUMA_NODE,
 					    &got, sizeof(got), NULL), 0);
 	KUNIT_EXPECT_EQ(test, got, node);
 	/* The reserve is held from the start. */
-	KUNIT_EXPECT_GE(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+	KUNIT_EXPECT_GE(test, kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
 			1000);
 }
 
 /* Each GFP reads back as given, whatever wsheap adds to it. */
-static void v3_every_gfp_reads_back(struct kunit *test)
+static void kind_every_gfp_reads_back(struct kunit *test)
 {
 	static const gfp_t values[] = { GFP_KERNEL, GFP_NOFS, GFP_NOIO,
 					GFP_NOWAIT, GFP_ATOMIC };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(values); i++) {
-		struct wsheap_property p = v3_gfp(&values[i]);
+		struct wsheap_property p = kind_gfp(&values[i]);
 		struct wsheap *heap = new_heap_with(test, KiB, 0, &p, 1);
 		gfp_t gfp = 0;
 
@@ -263,7 +263,7 @@ static void v3_every_gfp_reads_back(struct kunit *test)
 	}
 }
 
-static void v3_expect_refused(struct kunit *test,
+static void kind_expect_refused(struct kunit *test,
 			      const struct wsheap_property *p,
 			      unsigned int n, const char *what)
 {
@@ -278,7 +278,7 @@ static void v3_expect_refused(struct kunit *test,
 	KUNIT_EXPECT_NOT_NULL_MSG(test, err.msg, "%s", what);
 }
 
-static void v3_create_refuses_malformed_properties(struct kunit *test)
+static void kind_create_refuses_malformed_properties(struct kunit *test)
 {
 	gfp_t bad_gfp[] = { GFP_KERNEL | __GFP_ACCOUNT, GFP_HIGHUSER, 0,
 			    GFP_KERNEL | __GFP_NOWARN, GFP_ATOMIC | __GFP_ZERO };
@@ -291,69 +291,69 @@ static void v3_create_refuses_malformed_properties(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad_gfp); i++) {
-		p[0] = v3_gfp(&bad_gfp[i]);
-		v3_expect_refused(test, p, 1, "GFP not one of the five");
+		p[0] = kind_gfp(&bad_gfp[i]);
+		kind_expect_refused(test, p, 1, "GFP not one of the five");
 	}
 	for (i = 0; i < ARRAY_SIZE(bad_node); i++) {
 		p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NUMA_NODE,
 						 &bad_node[i], sizeof(int) };
-		v3_expect_refused(test, p, 1, "NUMA_NODE not online");
+		kind_expect_refused(test, p, 1, "NUMA_NODE not online");
 	}
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_GFP, &kernel, 8 };
-	v3_expect_refused(test, p, 1, "GFP of 8 bytes");
+	kind_expect_refused(test, p, 1, "GFP of 8 bytes");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve,
 					 sizeof(reserve) / 2 };
-	v3_expect_refused(test, p, 1, "RESERVE of half a size_t");
+	kind_expect_refused(test, p, 1, "RESERVE of half a size_t");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NUMA_NODE, &node, 8 };
-	v3_expect_refused(test, p, 1, "NUMA_NODE of 8 bytes");
+	kind_expect_refused(test, p, 1, "NUMA_NODE of 8 bytes");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_CONCURRENT, &no, 4 };
-	v3_expect_refused(test, p, 1, "CONCURRENT of 4 bytes");
+	kind_expect_refused(test, p, 1, "CONCURRENT of 4 bytes");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, NULL, 8 };
-	v3_expect_refused(test, p, 1, "NULL RESERVE");
+	kind_expect_refused(test, p, 1, "NULL RESERVE");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve,
 					 sizeof(reserve) };
 	p[1] = p[0];
-	v3_expect_refused(test, p, 2, "RESERVE twice");
-	p[0] = v3_gfp(&kernel);
+	kind_expect_refused(test, p, 2, "RESERVE twice");
+	p[0] = kind_gfp(&kernel);
 	p[1] = p[0];
-	v3_expect_refused(test, p, 2, "GFP twice");
+	kind_expect_refused(test, p, 2, "GFP twice");
 	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_CONCURRENT, &yes,
 					 sizeof(yes) };
 	p[1] = p[0];
-	v3_expect_refused(test, p, 2, "CONCURRENT twice");
+	kind_expect_refused(test, p, 2, "CONCURRENT twice");
 }
 
 /* What the caller put in its error object, which success leaves alone. */
-static const char *const v3_callers_msg = "the caller's";
+static const char *const kind_callers_msg = "the caller's";
 
-#define V3_CALLERS_CODE	12345
+#define KIND_CALLERS_CODE	12345
 
-static void v3_expect_error_untouched(struct kunit *test,
+static void kind_expect_error_untouched(struct kunit *test,
 				      const struct wsheap_error *err,
 				      const char *what)
 {
-	KUNIT_EXPECT_EQ_MSG(test, err->code, V3_CALLERS_CODE, "%s", what);
-	KUNIT_EXPECT_PTR_EQ_MSG(test, err->msg, v3_callers_msg, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, err->code, KIND_CALLERS_CODE, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, err->msg, kind_callers_msg, "%s", what);
 }
 
 /*
- * Each call on heaps made with the v3 properties (an atomic, concurrent,
+ * Each call on heaps made with these properties (an atomic, concurrent,
  * placed heap with a reserve whose chunk allocations all fail; a NOFS
  * concurrent heap, which carves from per-CPU slices; a devm heap), and
- * the v3 properties given to create and read back, leaves the error
+ * the properties given to create and read back, leaves the error
  * object as it was when it succeeds.  A refused call in the same case
  * fills it: the object is really passed.
  */
-static void v3_error_untouched_on_success(struct kunit *test)
+static void kind_error_untouched_on_success(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
-	struct wsheap_error err = { V3_CALLERS_CODE, v3_callers_msg };
+	struct kind_state *st = kind_of(test);
+	struct wsheap_error err = { KIND_CALLERS_CODE, kind_callers_msg };
 	gfp_t atomic = GFP_ATOMIC, nofs = GFP_NOFS, noio = GFP_NOIO, gfp = 0;
 	size_t reserve = 4 * KiB, value = 0;
 	int node = first_online_node, got = NUMA_NO_NODE;
 	bool yes = true, flag = false;
 	struct wsheap_property p[] = {
-		v3_gfp(&atomic),
+		kind_gfp(&atomic),
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 		{ WSHEAP_PROPERTY_NUMA_NODE, &node, sizeof(node) },
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
@@ -369,7 +369,7 @@ static void v3_error_untouched_on_success(struct kunit *test)
 					    &heap, &err), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
 							heap), 0);
-	v3_expect_error_untouched(test, &err, "create with GFP, RESERVE, NUMA_NODE and CONCURRENT");
+	kind_expect_error_untouched(test, &err, "create with GFP, RESERVE, NUMA_NODE and CONCURRENT");
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &gfp, sizeof(gfp), &err), 0);
 	KUNIT_EXPECT_TRUE(test, gfp == GFP_ATOMIC);
@@ -386,53 +386,53 @@ static void v3_error_untouched_on_success(struct kunit *test)
 						  WSHEAP_PROPERTY_CONCURRENT,
 						  &flag, sizeof(flag), &err), 0);
 	KUNIT_EXPECT_TRUE(test, flag);
-	v3_expect_error_untouched(test, &err, "get_property of the v3 properties");
+	kind_expect_error_untouched(test, &err, "get_property of these properties");
 
 	/* every call that succeeds from the reserve */
 	st->fail_chunks = true;
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, &a, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_alloc");
+	kind_expect_error_untouched(test, &err, "wsheap_alloc");
 	KUNIT_EXPECT_EQ(test, __wsheap_alloc(heap, 24, &q, &err), 0);
-	v3_expect_error_untouched(test, &err, "__wsheap_alloc");
+	kind_expect_error_untouched(test, &err, "__wsheap_alloc");
 	KUNIT_EXPECT_EQ(test, wsheap_zalloc(heap, 40, &q, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_zalloc");
+	kind_expect_error_untouched(test, &err, "wsheap_zalloc");
 	KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(heap, 16, 64, &q, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_alloc_aligned");
+	kind_expect_error_untouched(test, &err, "wsheap_alloc_aligned");
 	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_mark");
+	kind_expect_error_untouched(test, &err, "wsheap_mark");
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, &b, &err), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, b, 8, 32, &q, &err), 0);
 	KUNIT_EXPECT_PTR_EQ(test, q, b);
-	v3_expect_error_untouched(test, &err, "wsheap_realloc in place");
+	kind_expect_error_untouched(test, &err, "wsheap_realloc in place");
 	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, a, 24, 48, &q, &err), 0);
 	KUNIT_EXPECT_PTR_NE(test, q, a);
-	v3_expect_error_untouched(test, &err, "wsheap_realloc by a copy");
+	kind_expect_error_untouched(test, &err, "wsheap_realloc by a copy");
 	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, NULL, 0, 8, &q, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_realloc of NULL");
+	kind_expect_error_untouched(test, &err, "wsheap_realloc of NULL");
 	KUNIT_EXPECT_EQ(test, wsheap_memdup(heap, "abc", 3, &q, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_memdup");
+	kind_expect_error_untouched(test, &err, "wsheap_memdup");
 	KUNIT_EXPECT_EQ(test, wsheap_strdup(heap, "abc", &s, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_strdup");
+	kind_expect_error_untouched(test, &err, "wsheap_strdup");
 	KUNIT_EXPECT_EQ(test, wsheap_asprintf(heap, &s, &err, "%d", 3), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_asprintf");
+	kind_expect_error_untouched(test, &err, "wsheap_asprintf");
 	KUNIT_EXPECT_EQ(test, call_vasprintf(heap, &t, &err, "%d", 4), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_vasprintf");
+	kind_expect_error_untouched(test, &err, "wsheap_vasprintf");
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_rollback");
+	kind_expect_error_untouched(test, &err, "wsheap_rollback");
 	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_reset");
+	kind_expect_error_untouched(test, &err, "wsheap_reset");
 	KUNIT_EXPECT_EQ(test, st->chunk_attempts, 1);	/* the reserve's */
 
 	/* a refusal fills it: the object is passed */
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64 * KiB, &q, &err), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, err.code, -ENOMEM);
 	KUNIT_EXPECT_NOT_NULL(test, err.msg);
-	KUNIT_EXPECT_PTR_NE(test, err.msg, v3_callers_msg);
+	KUNIT_EXPECT_PTR_NE(test, err.msg, kind_callers_msg);
 	st->fail_chunks = false;
 
 	/* a heap that may sleep carves small blocks from per-CPU slices */
-	err = (struct wsheap_error){ V3_CALLERS_CODE, v3_callers_msg };
-	p[0] = v3_gfp(&nofs);
+	err = (struct wsheap_error){ KIND_CALLERS_CODE, kind_callers_msg };
+	p[0] = kind_gfp(&nofs);
 	p[1] = p[3];
 	KUNIT_ASSERT_EQ(test, wsheap_create(SIZE_MAX, 0, p, 2, &sliced, &err),
 			0);
@@ -441,20 +441,20 @@ static void v3_error_untouched_on_success(struct kunit *test)
 	for (i = 0; i < 100; i++)
 		KUNIT_EXPECT_EQ(test, wsheap_alloc(sliced, 1 + i, &q, &err), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc_aligned(sliced, 8, 16, &q, &err), 0);
-	v3_expect_error_untouched(test, &err, "the calls of a concurrent heap");
+	kind_expect_error_untouched(test, &err, "the calls of a concurrent heap");
 
-	/* devm, with v3 properties */
-	dev = kunit_device_register(test, "wsheap-kunit-v3");
+	/* devm, with these properties */
+	dev = kunit_device_register(test, "wsheap-kunit-kinds");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	p[0] = v3_gfp(&noio);
+	p[0] = kind_gfp(&noio);
 	p[1] = (struct wsheap_property){ WSHEAP_PROPERTY_RESERVE, &reserve,
 					 sizeof(reserve) };
 	KUNIT_EXPECT_EQ(test, devm_wsheap_create(dev, SIZE_MAX, 0, p, 3,
 						 &managed, &err), 0);
-	v3_expect_error_untouched(test, &err, "devm_wsheap_create");
+	kind_expect_error_untouched(test, &err, "devm_wsheap_create");
 	KUNIT_ASSERT_NOT_NULL(test, managed);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(managed, 100, &q, &err), 0);
-	v3_expect_error_untouched(test, &err, "wsheap_alloc of a devm heap");
+	kind_expect_error_untouched(test, &err, "wsheap_alloc of a devm heap");
 	kunit_device_unregister(test, dev);
 }
 
@@ -465,9 +465,9 @@ static void v3_error_untouched_on_success(struct kunit *test)
  * run in hard interrupt context, so no KUnit call here.
  * Return: 0, or the line of the first check that failed.
  */
-static int v3_atomic_round(gfp_t gfp)
+static int kind_atomic_round(gfp_t gfp)
 {
-	struct wsheap_property p = v3_gfp(&gfp);
+	struct wsheap_property p = kind_gfp(&gfp);
 	struct wsheap_mark mark;
 	struct wsheap *heap;
 	size_t requested = 0;
@@ -534,23 +534,23 @@ static int v3_atomic_round(gfp_t gfp)
  * CONFIG_DEBUG_ATOMIC_SLEEP reports a sleeping call in atomic context
  * with a stack dump and TAINT_WARN: no call on an atomic heap may.
  */
-static void v3_require_untainted(struct kunit *test)
+static void kind_require_untainted(struct kunit *test)
 {
 	if (test_taint(TAINT_WARN))
 		kunit_skip(test, "kernel already tainted by a warning");
 }
 
-static void v3_atomic_heap_under_a_spinlock(struct kunit *test)
+static void kind_atomic_heap_under_a_spinlock(struct kunit *test)
 {
 	static DEFINE_SPINLOCK(lock);
 	unsigned long flags;
 
 	int atomic, nowait;
 
-	v3_require_untainted(test);
+	kind_require_untainted(test);
 	spin_lock_irqsave(&lock, flags);
-	atomic = v3_atomic_round(GFP_ATOMIC);
-	nowait = v3_atomic_round(GFP_NOWAIT);
+	atomic = kind_atomic_round(GFP_ATOMIC);
+	nowait = kind_atomic_round(GFP_NOWAIT);
 	spin_unlock_irqrestore(&lock, flags);
 	KUNIT_EXPECT_EQ_MSG(test, atomic, 0, "GFP_ATOMIC: check at line %d",
 			    atomic);
@@ -559,34 +559,34 @@ static void v3_atomic_heap_under_a_spinlock(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
 }
 
-struct v3_timer {
+struct kind_timer {
 	struct hrtimer timer;
 	struct completion done;
 	bool in_hardirq;
 	int failed_at;
 };
 
-static enum hrtimer_restart v3_timer_fn(struct hrtimer *timer)
+static enum hrtimer_restart kind_timer_fn(struct hrtimer *timer)
 {
-	struct v3_timer *t = container_of(timer, struct v3_timer, timer);
+	struct kind_timer *t = container_of(timer, struct kind_timer, timer);
 
-	v3_irq_handler_enter();
-	t->in_hardirq = v3_in_timer_context();
-	t->failed_at = v3_atomic_round(GFP_ATOMIC);
+	kind_irq_handler_enter();
+	t->in_hardirq = kind_in_timer_context();
+	t->failed_at = kind_atomic_round(GFP_ATOMIC);
 	complete(&t->done);
 	return HRTIMER_NORESTART;
 }
 
-static void v3_atomic_heap_in_hard_interrupt(struct kunit *test)
+static void kind_atomic_heap_in_hard_interrupt(struct kunit *test)
 {
-	struct v3_timer t = {};
+	struct kind_timer t = {};
 
-	v3_require_untainted(test);
+	kind_require_untainted(test);
 	init_completion(&t.done);
-	hrtimer_init(&t.timer, CLOCK_MONOTONIC, V3_TIMER_MODE);
-	t.timer.function = v3_timer_fn;
+	hrtimer_init(&t.timer, CLOCK_MONOTONIC, KIND_TIMER_MODE);
+	t.timer.function = kind_timer_fn;
 	hrtimer_start(&t.timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      V3_TIMER_MODE);
+		      KIND_TIMER_MODE);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&t.done, 10 * HZ),
 			0);
 	hrtimer_cancel(&t.timer);
@@ -597,7 +597,7 @@ static void v3_atomic_heap_in_hard_interrupt(struct kunit *test)
 }
 
 /* Every call of an atomic heap, run from a tasklet or a timer_list. */
-struct v3_soft {
+struct kind_soft {
 	struct tasklet_struct tasklet;
 	struct timer_list timer;
 	struct completion done;
@@ -606,29 +606,29 @@ struct v3_soft {
 };
 
 /* Softirq context: no KUnit call. */
-static void v3_soft_rounds(struct v3_soft *s)
+static void kind_soft_rounds(struct kind_soft *s)
 {
 	s->in_softirq = in_serving_softirq() && !in_hardirq();
-	s->failed_at[0] = v3_atomic_round(GFP_ATOMIC);
-	s->failed_at[1] = v3_atomic_round(GFP_NOWAIT);
+	s->failed_at[0] = kind_atomic_round(GFP_ATOMIC);
+	s->failed_at[1] = kind_atomic_round(GFP_NOWAIT);
 	complete(&s->done);
 }
 
-static void v3_soft_tasklet(struct tasklet_struct *t)
+static void kind_soft_tasklet(struct tasklet_struct *t)
 {
-	struct v3_soft *s = from_tasklet(s, t, tasklet);
+	struct kind_soft *s = from_tasklet(s, t, tasklet);
 
-	v3_soft_rounds(s);
+	kind_soft_rounds(s);
 }
 
-static void v3_soft_timer(struct timer_list *t)
+static void kind_soft_timer(struct timer_list *t)
 {
-	struct v3_soft *s = from_timer(s, t, timer);
+	struct kind_soft *s = from_timer(s, t, timer);
 
-	v3_soft_rounds(s);
+	kind_soft_rounds(s);
 }
 
-static void v3_expect_soft_rounds(struct kunit *test, const struct v3_soft *s,
+static void kind_expect_soft_rounds(struct kunit *test, const struct kind_soft *s,
 				  long left, const char *how)
 {
 	KUNIT_EXPECT_NE_MSG(test, left, 0, "%s never ran", how);
@@ -650,62 +650,62 @@ static void v3_expect_soft_rounds(struct kunit *test, const struct v3_soft *s,
  * tasklet and from a timer_list callback, each checked there, and no
  * might-sleep report (TAINT_WARN).
  */
-static void v3_atomic_heap_in_softirq(struct kunit *test)
+static void kind_atomic_heap_in_softirq(struct kunit *test)
 {
-	struct v3_soft *s;
+	struct kind_soft *s;
 	long left;
 
-	v3_require_untainted(test);
+	kind_require_untainted(test);
 	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 
 	init_completion(&s->done);
 	s->failed_at[0] = -1;
 	s->failed_at[1] = -1;
-	tasklet_setup(&s->tasklet, v3_soft_tasklet);
+	tasklet_setup(&s->tasklet, kind_soft_tasklet);
 	tasklet_schedule(&s->tasklet);
 	left = wait_for_completion_timeout(&s->done, 10 * HZ);
 	tasklet_kill(&s->tasklet);
-	v3_expect_soft_rounds(test, s, left, "a tasklet");
+	kind_expect_soft_rounds(test, s, left, "a tasklet");
 
 	reinit_completion(&s->done);
 	s->in_softirq = 0;
 	s->failed_at[0] = -1;
 	s->failed_at[1] = -1;
-	timer_setup(&s->timer, v3_soft_timer, 0);
+	timer_setup(&s->timer, kind_soft_timer, 0);
 	mod_timer(&s->timer, jiffies + 1);
 	left = wait_for_completion_timeout(&s->done, 10 * HZ);
 	del_timer_sync(&s->timer);
-	v3_expect_soft_rounds(test, s, left, "a timer_list callback");
+	kind_expect_soft_rounds(test, s, left, "a timer_list callback");
 }
 
 /* ---- NULL heaps ---- */
 
-/* One per call of v3_null_heap_calls(). */
-#define V3_NULL_CALLS	14
+/* One per call of kind_null_heap_calls(). */
+#define KIND_NULL_CALLS	14
 
 /* Every exported call given a NULL heap, and what each one did. */
-struct v3_null_calls {
+struct kind_null_calls {
 	struct hrtimer timer;
 	struct completion done;
 	int in_timer;
 	unsigned int n;
-	const char *name[V3_NULL_CALLS];
-	int ret[V3_NULL_CALLS];
-	struct wsheap_error err[V3_NULL_CALLS];
+	const char *name[KIND_NULL_CALLS];
+	int ret[KIND_NULL_CALLS];
+	struct wsheap_error err[KIND_NULL_CALLS];
 	void *ptr;
 	size_t value;
 	struct wsheap_mark mark;
 };
 
 /* The error object of the call being made. */
-static struct wsheap_error *v3_null_err(struct v3_null_calls *c)
+static struct wsheap_error *kind_null_err(struct kind_null_calls *c)
 {
 	return &c->err[c->n];
 }
 
 /* A call made: its text and its return, in turn. */
-static void v3_null_record(struct v3_null_calls *c, const char *name,
+static void kind_null_record(struct kind_null_calls *c, const char *name,
 			   int ret)
 {
 	c->name[c->n] = name;
@@ -713,7 +713,7 @@ static void v3_null_record(struct v3_null_calls *c, const char *name,
 	c->n++;
 }
 
-#define V3_NULL_CALL(c, call)	v3_null_record(c, #call, call)
+#define KIND_NULL_CALL(c, call)	kind_null_record(c, #call, call)
 
 /*
  * Each exported call that takes a heap, given NULL (wsheap_create() a
@@ -721,34 +721,34 @@ static void v3_null_record(struct v3_null_calls *c, const char *name,
  * interrupt context too.  devm_wsheap_create() is process context
  * whatever it is given, and is not called here.
  */
-static void v3_null_heap_calls(struct v3_null_calls *c)
+static void kind_null_heap_calls(struct kind_null_calls *c)
 {
 	c->n = 0;
 	wsheap_free(NULL);
-	V3_NULL_CALL(c, wsheap_create(KiB, 0, NULL, 0, NULL, v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_alloc(NULL, 8, &c->ptr, v3_null_err(c)));
-	V3_NULL_CALL(c, __wsheap_alloc(NULL, 8, &c->ptr, v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_zalloc(NULL, 8, &c->ptr, v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_alloc_aligned(NULL, 8, 64, &c->ptr,
-					     v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_realloc(NULL, NULL, 0, 8, &c->ptr,
-				       v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_memdup(NULL, "x", 1, &c->ptr, v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_strdup(NULL, "x", (char **)&c->ptr,
-				      v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_asprintf(NULL, (char **)&c->ptr,
-					v3_null_err(c), "%d", 1));
-	V3_NULL_CALL(c, call_vasprintf(NULL, (char **)&c->ptr, v3_null_err(c),
+	KIND_NULL_CALL(c, wsheap_create(KiB, 0, NULL, 0, NULL, kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_alloc(NULL, 8, &c->ptr, kind_null_err(c)));
+	KIND_NULL_CALL(c, __wsheap_alloc(NULL, 8, &c->ptr, kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_zalloc(NULL, 8, &c->ptr, kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_alloc_aligned(NULL, 8, 64, &c->ptr,
+					     kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_realloc(NULL, NULL, 0, 8, &c->ptr,
+				       kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_memdup(NULL, "x", 1, &c->ptr, kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_strdup(NULL, "x", (char **)&c->ptr,
+				      kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_asprintf(NULL, (char **)&c->ptr,
+					kind_null_err(c), "%d", 1));
+	KIND_NULL_CALL(c, call_vasprintf(NULL, (char **)&c->ptr, kind_null_err(c),
 				       "%d", 1));
-	V3_NULL_CALL(c, wsheap_mark(NULL, &c->mark, v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_rollback(NULL, &c->mark, v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_reset(NULL, v3_null_err(c)));
-	V3_NULL_CALL(c, wsheap_get_property(NULL, WSHEAP_PROPERTY_MAX_SIZE,
+	KIND_NULL_CALL(c, wsheap_mark(NULL, &c->mark, kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_rollback(NULL, &c->mark, kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_reset(NULL, kind_null_err(c)));
+	KIND_NULL_CALL(c, wsheap_get_property(NULL, WSHEAP_PROPERTY_MAX_SIZE,
 					    &c->value, sizeof(c->value),
-					    v3_null_err(c)));
+					    kind_null_err(c)));
 }
 
-static void v3_null_calls_prepare(struct v3_null_calls *c)
+static void kind_null_calls_prepare(struct kind_null_calls *c)
 {
 	c->n = 0;
 	c->in_timer = 0;
@@ -760,15 +760,15 @@ static void v3_null_calls_prepare(struct v3_null_calls *c)
 }
 
 /* Every call refused with -EINVAL, described, and its outputs untouched. */
-static void v3_expect_null_calls_refused(struct kunit *test,
-					 const struct v3_null_calls *c,
+static void kind_expect_null_calls_refused(struct kunit *test,
+					 const struct kind_null_calls *c,
 					 const char *where)
 {
 	struct wsheap_mark untouched;
 	unsigned int i;
 
 	memset(&untouched, 0x5a, sizeof(untouched));
-	KUNIT_EXPECT_EQ_MSG(test, c->n, V3_NULL_CALLS, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, c->n, KIND_NULL_CALLS, "%s", where);
 	for (i = 0; i < c->n; i++) {
 		KUNIT_EXPECT_EQ_MSG(test, c->ret[i], -EINVAL, "%s: %s", where,
 				    c->name[i]);
@@ -783,14 +783,14 @@ static void v3_expect_null_calls_refused(struct kunit *test,
 					 sizeof(untouched)), 0, "%s", where);
 }
 
-static enum hrtimer_restart v3_null_timer_fn(struct hrtimer *timer)
+static enum hrtimer_restart kind_null_timer_fn(struct hrtimer *timer)
 {
-	struct v3_null_calls *c = container_of(timer, struct v3_null_calls,
+	struct kind_null_calls *c = container_of(timer, struct kind_null_calls,
 					       timer);
 
-	v3_irq_handler_enter();
-	c->in_timer = v3_in_timer_context();
-	v3_null_heap_calls(c);
+	kind_irq_handler_enter();
+	c->in_timer = kind_in_timer_context();
+	kind_null_heap_calls(c);
 	complete(&c->done);
 	return HRTIMER_NORESTART;
 }
@@ -802,45 +802,45 @@ static enum hrtimer_restart v3_null_timer_fn(struct hrtimer *timer)
  * report or warning, whose witness is TAINT_WARN
  * (CONFIG_DEBUG_ATOMIC_SLEEP taints with it).
  */
-static void v3_null_heap_calls_are_silent_anywhere(struct kunit *test)
+static void kind_null_heap_calls_are_silent_anywhere(struct kunit *test)
 {
 	static DEFINE_SPINLOCK(lock);
-	struct v3_null_calls *c;
+	struct kind_null_calls *c;
 	unsigned long flags;
 	long left;
 
-	v3_require_untainted(test);
+	kind_require_untainted(test);
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 
-	v3_null_calls_prepare(c);
+	kind_null_calls_prepare(c);
 	spin_lock_irqsave(&lock, flags);
-	v3_null_heap_calls(c);
+	kind_null_heap_calls(c);
 	spin_unlock_irqrestore(&lock, flags);
-	v3_expect_null_calls_refused(test, c, "under a spinlock");
+	kind_expect_null_calls_refused(test, c, "under a spinlock");
 	KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
 			       "a report under a spinlock");
 
-	v3_null_calls_prepare(c);
+	kind_null_calls_prepare(c);
 	init_completion(&c->done);
-	hrtimer_init(&c->timer, CLOCK_MONOTONIC, V3_TIMER_MODE);
-	c->timer.function = v3_null_timer_fn;
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, KIND_TIMER_MODE);
+	c->timer.function = kind_null_timer_fn;
 	hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      V3_TIMER_MODE);
+		      KIND_TIMER_MODE);
 	left = wait_for_completion_timeout(&c->done, 10 * HZ);
 	hrtimer_cancel(&c->timer);
 	KUNIT_EXPECT_NE(test, left, 0);
 	KUNIT_EXPECT_TRUE(test, c->in_timer);
-	v3_expect_null_calls_refused(test, c, "in an hrtimer");
+	kind_expect_null_calls_refused(test, c, "in an hrtimer");
 	KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
 			       "a report in an hrtimer");
 }
 
 /* Past what kmalloc() gives: refused, and the heap goes on. */
-static void v3_atomic_heap_refuses_what_only_vmalloc_gives(struct kunit *test)
+static void kind_atomic_heap_refuses_what_only_vmalloc_gives(struct kunit *test)
 {
 	gfp_t gfp = GFP_ATOMIC;
-	struct wsheap_property p = v3_gfp(&gfp);
+	struct wsheap_property p = kind_gfp(&gfp);
 	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, &p, 1);
 	void *ptr = SENTINEL;
 
@@ -848,14 +848,14 @@ static void v3_atomic_heap_refuses_what_only_vmalloc_gives(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_PTR_EQ(test, ptr, SENTINEL);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &ptr, NULL), 0);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
 }
 
 /* ---- reserves ---- */
 
 /* One round of blocks adding up to @budget: sizes, rounding and padding. */
-static int v3_reserve_round(struct wsheap *heap, size_t budget,
+static int kind_reserve_round(struct wsheap *heap, size_t budget,
 			    unsigned int round)
 {
 	size_t used = 0, size;
@@ -881,9 +881,9 @@ static int v3_reserve_round(struct wsheap *heap, size_t budget,
 	return 0;
 }
 
-static void v3_reserve_carries_rounds_without_memory(struct kunit *test)
+static void kind_reserve_carries_rounds_without_memory(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	size_t reserve = 2 * KiB;
 	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
 				     sizeof(reserve) };
@@ -895,7 +895,7 @@ static void v3_reserve_carries_rounds_without_memory(struct kunit *test)
 	st->fail_chunks = true;
 	tried = st->chunk_attempts;
 	for (round = 0; round < 300; round++) {
-		if (v3_reserve_round(heap, reserve, round) == 0)
+		if (kind_reserve_round(heap, reserve, round) == 0)
 			ok++;
 		KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
 	}
@@ -903,7 +903,7 @@ static void v3_reserve_carries_rounds_without_memory(struct kunit *test)
 	/* No round needed memory. */
 	KUNIT_EXPECT_EQ(test, st->chunk_attempts, tried);
 	/* The failure is live: past the reserve, and on a plain heap. */
-	KUNIT_EXPECT_EQ(test, v3_reserve_round(heap, reserve, 1), 0);
+	KUNIT_EXPECT_EQ(test, kind_reserve_round(heap, reserve, 1), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64 * KiB, &ptr, NULL),
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(plain, 8, &ptr, NULL), -ENOMEM);
@@ -912,7 +912,7 @@ static void v3_reserve_carries_rounds_without_memory(struct kunit *test)
 }
 
 /* The alignment an address has, up to what wsheap_alloc_aligned() takes. */
-static size_t v3_alignment_of(const void *addr)
+static size_t kind_alignment_of(const void *addr)
 {
 	unsigned long a = (unsigned long)addr;
 
@@ -927,10 +927,10 @@ static size_t v3_alignment_of(const void *addr)
  * builds without redzones, where nothing lies between them) it needs no
  * padding either.  Neither may need new memory.
  */
-static void v3_reserve_exact_round(struct kunit *test, struct wsheap *heap,
+static void kind_reserve_exact_round(struct kunit *test, struct wsheap *heap,
 				   size_t size)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	struct wsheap_chunk *chunk;
 	unsigned int tried = st->chunk_attempts;
 	char *start, *p;
@@ -938,7 +938,7 @@ static void v3_reserve_exact_round(struct kunit *test, struct wsheap *heap,
 
 	chunk = list_first_entry(&heap->chunks, struct wsheap_chunk, node);
 	start = (char *)chunk + WSHEAP_CHUNK_HDR;
-	align = v3_alignment_of(start);
+	align = kind_alignment_of(start);
 	KUNIT_ASSERT_EQ_MSG(test, wsheap_alloc_aligned(heap, size, align,
 						       (void **)&p, NULL), 0,
 			    "%zu bytes at %zu in a reserve", size, align);
@@ -963,7 +963,7 @@ static void v3_reserve_exact_round(struct kunit *test, struct wsheap *heap,
  * round after round.  In the same case the failure is live: a block the
  * reserve's chunk cannot hold is refused.
  */
-static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
+static void kind_reserve_counts_the_padding_a_block_needs(struct kunit *test)
 {
 	static const struct {
 		size_t quota, reserve, first;
@@ -971,7 +971,7 @@ static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
 		{ 4096, 4064, 4024 },	/* aligned to 64 at the chunk's +32 */
 		{ 1024, 992, 960 },
 	};
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE };
 	struct wsheap_chunk *chunk;
 	struct wsheap *heap;
@@ -989,7 +989,7 @@ static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
 			if (round)
 				KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL),
 						0);
-			v3_reserve_exact_round(test, heap, reserve);
+			kind_reserve_exact_round(test, heap, reserve);
 		}
 		/* live: a block the reserve's chunk cannot hold is refused */
 		chunk = list_first_entry(&heap->chunks, struct wsheap_chunk,
@@ -1009,13 +1009,13 @@ static void v3_reserve_counts_the_padding_a_block_needs(struct kunit *test)
 							   64, &ptr, NULL), 0);
 		KUNIT_EXPECT_EQ(test, st->chunk_attempts, tried);
 		KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
-		v3_reserve_exact_round(test, heap, reserve);
+		kind_reserve_exact_round(test, heap, reserve);
 		st->fail_chunks = false;
 		kunit_release_action(test, free_heap_action, heap);
 	}
 }
 
-static void v3_reserve_is_kept_whatever_the_trim(struct kunit *test)
+static void kind_reserve_is_kept_whatever_the_trim(struct kunit *test)
 {
 	size_t reserve = 3 * KiB, held;
 	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
@@ -1024,22 +1024,22 @@ static void v3_reserve_is_kept_whatever_the_trim(struct kunit *test)
 	struct wsheap_mark mark;
 	void *ptr;
 
-	held = v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
+	held = kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
 	KUNIT_EXPECT_GE(test, held, reserve);
 	KUNIT_EXPECT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 100 * KiB, &ptr, NULL), 0);
-	KUNIT_EXPECT_GT(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+	KUNIT_EXPECT_GT(test, kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
 			held);
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
 	/* Trim 0: everything but the reserve goes. */
 	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
 			held);
 }
 
-static void v3_reserve_that_cannot_be_had_holds_nothing(struct kunit *test)
+static void kind_reserve_that_cannot_be_had_holds_nothing(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	size_t reserve = KiB;
 	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE, &reserve,
 				     sizeof(reserve) };
@@ -1061,7 +1061,7 @@ static void v3_reserve_that_cannot_be_had_holds_nothing(struct kunit *test)
  * needed where it landed, right after the block before (after its
  * redzone in KASAN builds).  Every call must succeed.
  */
-static void v3_fill_reserve_exactly(struct kunit *test, struct wsheap *heap,
+static void kind_fill_reserve_exactly(struct kunit *test, struct wsheap *heap,
 				    size_t reserve, unsigned int round)
 {
 	static const size_t aligns[] = { 8, 8, 16, 8, 32, 8, 8, 64 };
@@ -1099,7 +1099,7 @@ static void v3_fill_reserve_exactly(struct kunit *test, struct wsheap *heap,
 		next = p + step(size);
 	}
 	KUNIT_EXPECT_EQ(test, counted, reserve);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
 }
 
@@ -1114,7 +1114,7 @@ static void v3_fill_reserve_exactly(struct kunit *test, struct wsheap *heap,
  * the reserve's chunk holds are refused with -ENOMEM, where it holds
  * exactly R already the first byte more.
  */
-static void v3_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
+static void kind_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
 {
 	const size_t pages = DIV_ROUND_UP(WSHEAP_SLAB_CHUNK_MAX, PAGE_SIZE) + 1;
 	const size_t reserves[] = {
@@ -1123,7 +1123,7 @@ static void v3_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
 		(2 * pages + 1) * PAGE_SIZE - WSHEAP_CHUNK_HDR + 8,
 		1000,
 	};
-	struct chunk_ledger *l = v3_ledger(test);
+	struct chunk_ledger *l = kind_ledger(test);
 	struct wsheap_property p = { WSHEAP_PROPERTY_RESERVE };
 	unsigned int i, round, attempts, allocs;
 	size_t reserve, extra, room;
@@ -1145,7 +1145,7 @@ static void v3_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
 				KUNIT_ASSERT_EQ(test, wsheap_reset(heap, NULL),
 						0);
 			attempts = l->attempts;
-			v3_fill_reserve_exactly(test, heap, reserve, round);
+			kind_fill_reserve_exactly(test, heap, reserve, round);
 			KUNIT_EXPECT_EQ_MSG(test, l->attempts, attempts,
 					    "reserve %zu, round %u needed memory",
 					    reserve, round);
@@ -1181,7 +1181,7 @@ static void v3_reserve_takes_small_blocks_to_its_edge(struct kunit *test)
  * chunks: an ACCOUNT heap's are never parked, so they are real calls)
  * and the flags vmalloc() gets (wsheap_chunk_gfp()).
  */
-static void v3_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
+static void kind_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
 {
 	static const struct {
 		gfp_t gfp, never;
@@ -1190,8 +1190,8 @@ static void v3_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
 		{ GFP_NOFS, __GFP_FS, "GFP_NOFS" },
 		{ GFP_NOIO, __GFP_FS | __GFP_IO, "GFP_NOIO" },
 	};
-	struct v3_state *st = v3_of(test);
-	struct chunk_ledger *l = v3_ledger(test);
+	struct kind_state *st = kind_of(test);
+	struct chunk_ledger *l = kind_ledger(test);
 	size_t small_reserve = 64, big_reserve = 20 * KiB;
 	unsigned int k, i, first, reserve_at, slab, pages, large;
 	bool yes = true;
@@ -1204,7 +1204,7 @@ static void v3_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 		gfp_t gfp = kinds[k].gfp, never = kinds[k].never;
 		struct wsheap_property p[] = {
-			v3_gfp(&gfp),
+			kind_gfp(&gfp),
 			{ WSHEAP_PROPERTY_RESERVE, &small_reserve,
 			  sizeof(small_reserve) },
 			{ WSHEAP_PROPERTY_ACCOUNT, &yes, sizeof(yes) },
@@ -1290,15 +1290,15 @@ static void v3_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
 
 /* ---- concurrent heaps ---- */
 
-#define V3_THREAD_BLOCKS	4096
+#define KIND_THREAD_BLOCKS	4096
 /*
  * Few: where the timer runs on the tick (100 Hz on UML), the thread
  * carves some 20000 blocks between two of the interrupt's.
  */
-#define V3_IRQ_BLOCKS		16
+#define KIND_IRQ_BLOCKS		16
 
 /* A block and the byte it is filled with. */
-struct v3_block {
+struct kind_block {
 	u8 *p;
 	u16 size;
 	u8 fill;
@@ -1308,10 +1308,10 @@ struct v3_block {
  * What the thread and the interrupt carved from one concurrent heap, and
  * how often the interrupt carved while the thread was inside a call.
  */
-struct v3_race {
+struct kind_race {
 	struct hrtimer timer;
 	struct wsheap *heap;
-	struct v3_block irq[V3_IRQ_BLOCKS];	/* reused in turn */
+	struct kind_block irq[KIND_IRQ_BLOCKS];	/* reused in turn */
 	unsigned int nr_irq;		/* blocks the interrupt carved */
 	size_t irq_sum;			/* and the sum of their sizes */
 	unsigned int irq_refused;
@@ -1322,7 +1322,7 @@ struct v3_race {
 };
 
 /* Fill with one byte, then check it is still there: no block overlaps. */
-static bool v3_block_carve(struct wsheap *heap, struct v3_block *b,
+static bool kind_block_carve(struct wsheap *heap, struct kind_block *b,
 			   size_t size, u8 fill)
 {
 	void *p;
@@ -1336,8 +1336,8 @@ static bool v3_block_carve(struct wsheap *heap, struct v3_block *b,
 	return true;
 }
 
-/* As v3_block_carve(), with @inside set for as long as the call runs. */
-static bool v3_block_carve_inside(struct wsheap *heap, struct v3_block *b,
+/* As kind_block_carve(), with @inside set for as long as the call runs. */
+static bool kind_block_carve_inside(struct wsheap *heap, struct kind_block *b,
 				  size_t size, u8 fill, atomic_t *inside)
 {
 	void *p;
@@ -1355,7 +1355,7 @@ static bool v3_block_carve_inside(struct wsheap *heap, struct v3_block *b,
 	return true;
 }
 
-static bool v3_block_intact(const struct v3_block *b)
+static bool kind_block_intact(const struct kind_block *b)
 {
 	return !memchr_inv(b->p, b->fill, b->size);
 }
@@ -1367,27 +1367,27 @@ static bool v3_block_intact(const struct v3_block *b)
  * may leave the bytes marked uninitialised from the chunk's kmalloc().  The
  * bytes are still compared: an overlap or a lost chunk still fails.
  */
-static bool v3_irq_block_intact(const struct v3_block *b)
+static bool kind_irq_block_intact(const struct kind_block *b)
 {
 	kmsan_unpoison_memory(b->p, b->size);
-	return v3_block_intact(b);
+	return kind_block_intact(b);
 }
 
-static enum hrtimer_restart v3_race_irq(struct hrtimer *timer)
+static enum hrtimer_restart kind_race_irq(struct hrtimer *timer)
 {
-	struct v3_race *r = container_of(timer, struct v3_race, timer);
+	struct kind_race *r = container_of(timer, struct kind_race, timer);
 	unsigned int n = r->nr_irq;
-	struct v3_block *b = &r->irq[n % V3_IRQ_BLOCKS];
+	struct kind_block *b = &r->irq[n % KIND_IRQ_BLOCKS];
 	int inside;
 
-	v3_irq_handler_enter();
+	kind_irq_handler_enter();
 	if (READ_ONCE(r->stop))
 		return HRTIMER_NORESTART;
 	/* the thread's CPU: it cannot leave the call while we run */
 	inside = atomic_read(&r->inside);
-	if (n >= V3_IRQ_BLOCKS)
-		r->irq_bad += !v3_irq_block_intact(b);
-	if (v3_block_carve(r->heap, b, 8 + n % 57, 0x80 | (n % 127))) {
+	if (n >= KIND_IRQ_BLOCKS)
+		r->irq_bad += !kind_irq_block_intact(b);
+	if (kind_block_carve(r->heap, b, 8 + n % 57, 0x80 | (n % 127))) {
 		r->irq_sum += b->size;
 		WRITE_ONCE(r->nr_irq, n + 1);
 		if (inside)
@@ -1411,22 +1411,22 @@ static enum hrtimer_restart v3_race_irq(struct hrtimer *timer)
  * the sum of every block carved.  The line the atomic stage looks for is
  * printed only when the race happened, with the count.
  */
-static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
+static void kind_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 {
 	gfp_t gfp = GFP_ATOMIC;
 	bool yes = true;
 	struct wsheap_property p[] = {
-		v3_gfp(&gfp),
+		kind_gfp(&gfp),
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
 	};
-	struct v3_block *mine;
-	struct v3_race *r;
+	struct kind_block *mine;
+	struct kind_race *r;
 	unsigned int n, i, bad = 0, refused = 0, landed;
 	size_t sum = 0;
 	unsigned long end;
 
 	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	mine = kunit_kcalloc(test, V3_THREAD_BLOCKS, sizeof(*mine),
+	mine = kunit_kcalloc(test, KIND_THREAD_BLOCKS, sizeof(*mine),
 			     GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_ASSERT_NOT_NULL(test, mine);
@@ -1434,10 +1434,10 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	atomic_set(&r->inside, 0);
 	atomic_set(&r->landed, 0);
 	migrate_disable();
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, V3_TIMER_MODE_PINNED);
-	r->timer.function = v3_race_irq;
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, KIND_TIMER_MODE_PINNED);
+	r->timer.function = kind_race_irq;
 	hrtimer_start(&r->timer, ns_to_ktime(20 * NSEC_PER_USEC),
-		      V3_TIMER_MODE_PINNED);
+		      KIND_TIMER_MODE_PINNED);
 	/*
 	 * Carve until the interrupt has carved its share, some of it inside
 	 * a call of ours; each of the thread's slots is checked before it
@@ -1445,14 +1445,14 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	 */
 	end = jiffies + 5 * HZ;
 	for (n = 0; time_before(jiffies, end); n++) {
-		struct v3_block *b = &mine[n % V3_THREAD_BLOCKS];
+		struct kind_block *b = &mine[n % KIND_THREAD_BLOCKS];
 
-		if (READ_ONCE(r->nr_irq) >= V3_IRQ_BLOCKS &&
+		if (READ_ONCE(r->nr_irq) >= KIND_IRQ_BLOCKS &&
 		    atomic_read(&r->landed))
 			break;
-		if (n >= V3_THREAD_BLOCKS)
-			bad += !v3_block_intact(b);
-		if (!v3_block_carve_inside(r->heap, b, 1 + n % 91, n % 127,
+		if (n >= KIND_THREAD_BLOCKS)
+			bad += !kind_block_intact(b);
+		if (!kind_block_carve_inside(r->heap, b, 1 + n % 91, n % 127,
 					   &r->inside)) {
 			refused++;
 			break;
@@ -1468,10 +1468,10 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	hrtimer_cancel(&r->timer);
 	migrate_enable();
 
-	for (i = 0; i < min(n, V3_THREAD_BLOCKS); i++)
-		bad += !v3_block_intact(&mine[i]);
-	for (i = 0; i < min(r->nr_irq, V3_IRQ_BLOCKS); i++)
-		bad += !v3_irq_block_intact(&r->irq[i]);
+	for (i = 0; i < min(n, KIND_THREAD_BLOCKS); i++)
+		bad += !kind_block_intact(&mine[i]);
+	for (i = 0; i < min(r->nr_irq, KIND_IRQ_BLOCKS); i++)
+		bad += !kind_irq_block_intact(&r->irq[i]);
 	landed = atomic_read(&r->landed);
 	if (landed)
 		kunit_info(test, "%u blocks by the thread, %u by the interrupt, %u of them carved inside a call of the thread's\n",
@@ -1483,8 +1483,8 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refused, 0);
 	KUNIT_EXPECT_EQ(test, bad + r->irq_bad, 0);
 	KUNIT_EXPECT_EQ(test, r->irq_refused, 0);
-	KUNIT_EXPECT_GE(test, r->nr_irq, V3_IRQ_BLOCKS);
-	KUNIT_EXPECT_EQ(test, v3_size(test, r->heap,
+	KUNIT_EXPECT_GE(test, r->nr_irq, KIND_IRQ_BLOCKS);
+	KUNIT_EXPECT_EQ(test, kind_size(test, r->heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE),
 			sum + r->irq_sum);
 }
@@ -1494,7 +1494,7 @@ static void v3_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
  * at most MAX_SIZE, within one request of it, and REQUESTED_SIZE is their
  * sum; realloc grows the last block in place and copies any other.
  */
-static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
+static void kind_concurrent_heap_quota_and_realloc(struct kunit *test)
 {
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
@@ -1520,7 +1520,7 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 		sum += 64;
 	KUNIT_EXPECT_LE(test, sum, 10000);
 	KUNIT_EXPECT_GT(test, sum, 10000 - 64);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &q, NULL), -EDQUOT);
 	/* exclusive calls still work, and the heap goes on after them */
@@ -1534,10 +1534,10 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_alloc_aligned(heap, 24, 8, &b, NULL), 0);
 	memset(b, 0xb2, 24);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0xa1, 24));
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), 112);
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
 	migrate_enable();
 }
@@ -1549,14 +1549,14 @@ static void v3_concurrent_heap_quota_and_realloc(struct kunit *test)
  * out.  A mark folds the slice back; an atomic heap and one with a reserve
  * never have slices.
  */
-static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
+static void kind_concurrent_small_blocks_come_from_slices(struct kunit *test)
 {
 	gfp_t gfp = GFP_NOWAIT;
 	size_t reserve = KiB;
 	bool yes = true;
 	struct wsheap_property p[] = {
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
-		v3_gfp(&gfp),
+		kind_gfp(&gfp),
 		{ WSHEAP_PROPERTY_RESERVE, &reserve, sizeof(reserve) },
 	};
 	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, p, 1);
@@ -1575,7 +1575,7 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	 */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 2 * KiB, (void **)&first,
 					   NULL), 0);
-	KUNIT_ASSERT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+	KUNIT_ASSERT_EQ(test, kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
 			4 * KiB);
 	migrate_disable();
 	cpu = raw_smp_processor_id();
@@ -1589,7 +1589,7 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, s->bump, b + 40);
 	KUNIT_EXPECT_EQ(test, s->requested, 64);
 	KUNIT_EXPECT_GE(test, s->charged, KiB);
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE),
 			2 * KiB + 64);
 	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
@@ -1598,16 +1598,16 @@ static void v3_concurrent_small_blocks_come_from_slices(struct kunit *test)
 
 	heap = new_heap_with(test, SIZE_MAX, 0, p, 2);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
-	KUNIT_EXPECT_FALSE(test, v3_sliced(heap));
+	KUNIT_EXPECT_FALSE(test, kind_sliced(heap));
 	p[1] = p[2];
 	heap = new_heap_with(test, SIZE_MAX, 0, p, 2);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 24, (void **)&a, NULL), 0);
-	KUNIT_EXPECT_FALSE(test, v3_sliced(heap));
+	KUNIT_EXPECT_FALSE(test, kind_sliced(heap));
 }
 
-static struct wsheap *v3_sized_object_alloc(size_t size, gfp_t gfp)
+static struct wsheap *kind_sized_object_alloc(size_t size, gfp_t gfp)
 {
-	v3_of(kunit_get_current_test())->object_size = size;
+	kind_of(kunit_get_current_test())->object_size = size;
 	return kzalloc(size, gfp);
 }
 
@@ -1618,14 +1618,14 @@ static struct wsheap *v3_sized_object_alloc(size_t size, gfp_t gfp)
  * which every refill and shared block cmpxchg's, is on a cache line of
  * its own, not on the one whose slice tag the inline path reads.
  */
-static void v3_concurrent_heap_object_is_small_and_lined(struct kunit *test)
+static void kind_concurrent_heap_object_is_small_and_lined(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	gfp_t atomic = GFP_ATOMIC;
 	bool yes = true;
 	struct wsheap_property p[] = {
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
-		v3_gfp(&atomic),
+		kind_gfp(&atomic),
 	};
 	struct wsheap_slice __percpu *slices;
 	unsigned int n, cpu;
@@ -1633,7 +1633,7 @@ static void v3_concurrent_heap_object_is_small_and_lined(struct kunit *test)
 	char *counter;
 
 	kunit_activate_static_stub(test, wsheap_object_alloc,
-				   v3_sized_object_alloc);
+				   kind_sized_object_alloc);
 	for (n = 1; n <= ARRAY_SIZE(p); n++) {
 		heap = new_heap_with(test, SIZE_MAX, 0, p, n);
 		KUNIT_EXPECT_LE(test, st->object_size, 512);
@@ -1665,7 +1665,7 @@ static void v3_concurrent_heap_object_is_small_and_lined(struct kunit *test)
  * is still resized in place.  A request that fits only with the slices'
  * unused quota drains them and succeeds.
  */
-static void v3_concurrent_refusal_keeps_the_slices(struct kunit *test)
+static void kind_concurrent_refusal_keeps_the_slices(struct kunit *test)
 {
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
@@ -1679,7 +1679,7 @@ static void v3_concurrent_refusal_keeps_the_slices(struct kunit *test)
 	migrate_disable();
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 64, &a, NULL), 0);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64 * KiB, &q, NULL), -EDQUOT);
-	KUNIT_EXPECT_TRUE(test, v3_sliced(heap));
+	KUNIT_EXPECT_TRUE(test, kind_sliced(heap));
 	KUNIT_ASSERT_EQ(test, wsheap_realloc(heap, a, 64, 128, &q, NULL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, q, a);
 	migrate_enable();
@@ -1688,8 +1688,8 @@ static void v3_concurrent_refusal_keeps_the_slices(struct kunit *test)
 	KUNIT_EXPECT_GT(test, wsheap_quota_left(heap), 0);
 	KUNIT_EXPECT_LT(test, wsheap_quota_left(heap), left);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, left, &q, NULL), 0);
-	KUNIT_EXPECT_FALSE(test, v3_sliced(heap));
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_FALSE(test, kind_sliced(heap));
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE),
 			64 * KiB);
 }
@@ -1699,10 +1699,10 @@ static void v3_concurrent_refusal_keeps_the_slices(struct kunit *test)
  * the shared pointer (past WSHEAP_SLICE_BLOCK_MAX), while the slices' tag
  * is clear.
  */
-static void v3_quiesce_while_another_takes(struct wsheap *heap)
+static void kind_quiesce_while_another_takes(struct wsheap *heap)
 {
 	struct kunit *test = kunit_get_current_test();
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	void *p;
 
 	st->hook_calls++;
@@ -1718,9 +1718,9 @@ static void v3_quiesce_while_another_takes(struct wsheap *heap)
  * period, so that the request no longer fits: it is refused, and the heap
  * keeps its slices for the rest of the round (the drain was no use).
  */
-static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
+static void kind_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
 				     sizeof(yes) };
@@ -1738,7 +1738,7 @@ static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
 	 * mutex the drain holds, here on the same thread.
 	 */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 4 * KiB, (void **)&q, NULL), 0);
-	KUNIT_ASSERT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+	KUNIT_ASSERT_EQ(test, kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
 			8 * KiB);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 8, (void **)&a, NULL), 0);
 	/* the slice took more quota than its block: 1 KiB */
@@ -1748,19 +1748,19 @@ static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
 	KUNIT_ASSERT_LE(test, unused, KiB);
 	st->hook_size = unused;
 	kunit_activate_static_stub(test, wsheap_slices_quiesce,
-				   v3_quiesce_while_another_takes);
+				   kind_quiesce_while_another_takes);
 	/* fits with the unused quota, not once as much more is taken */
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, left + unused / 2,
 					   (void **)&q, NULL), -EDQUOT);
 	KUNIT_ASSERT_EQ(test, st->hook_calls, 1);
 	KUNIT_ASSERT_TRUE(test, st->hook_took);
-	KUNIT_EXPECT_TRUE(test, v3_sliced(heap));
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_TRUE(test, kind_sliced(heap));
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE),
 			4 * KiB + 8 + unused);
 	/* the slices still carve */
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, (void **)&q, NULL), 0);
-	KUNIT_EXPECT_TRUE(test, v3_sliced(heap));
+	KUNIT_EXPECT_TRUE(test, kind_sliced(heap));
 }
 
 /*
@@ -1768,10 +1768,10 @@ static void v3_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
  * bytes: an 8-byte block, and a zero-byte one at 32, which moves the bump
  * pointer and takes no quota.
  */
-static bool v3_charge_then_others_carve(struct wsheap *heap, size_t size)
+static bool kind_charge_then_others_carve(struct wsheap *heap, size_t size)
 {
 	struct kunit *test = kunit_get_current_test();
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	bool charged;
 	void *p;
 
@@ -1791,13 +1791,13 @@ static bool v3_charge_then_others_carve(struct wsheap *heap, size_t size)
  * takes its bytes before its quota, so one that ends refused or copied
  * never held quota another call was refused for.
  */
-static void v3_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
+static void kind_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	gfp_t gfp = GFP_ATOMIC;
 	bool yes = true;
 	struct wsheap_property p[] = {
-		v3_gfp(&gfp),
+		kind_gfp(&gfp),
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
 	};
 	struct wsheap *heap = new_heap_with(test, 96, 0, p, ARRAY_SIZE(p));
@@ -1811,7 +1811,7 @@ static void v3_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ALIGNED((unsigned long)x +
 					    wsheap_footprint(10), 32));
 	kunit_activate_static_stub(test, wsheap_concurrent_charge,
-				   v3_charge_then_others_carve);
+				   kind_charge_then_others_carve);
 	ret = wsheap_realloc(heap, x, 10, 20, &q, NULL);
 	KUNIT_ASSERT_EQ(test, st->hook_calls, 1);
 	if (st->hook_ret) {
@@ -1820,7 +1820,7 @@ static void v3_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
 				    "the other CPU was refused for a growth that did not happen");
 		KUNIT_EXPECT_PTR_EQ(test, q, x);
 	}
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap,
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 				      WSHEAP_PROPERTY_REQUESTED_SIZE),
 			82 + (ret ? 0 : 10) + (st->hook_ret ? 0 : 8));
 }
@@ -1830,10 +1830,10 @@ static void v3_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
  * before it raises the floor: a 32-byte block, and a zero-byte call that
  * ends that block's window.
  */
-static void v3_others_close_a_window(struct wsheap *heap, char *to)
+static void kind_others_close_a_window(struct wsheap *heap, char *to)
 {
 	struct kunit *test = kunit_get_current_test();
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	void *z;
 
 	kunit_deactivate_static_stub(test, wsheap_floor_raise);
@@ -1851,13 +1851,13 @@ static void v3_others_close_a_window(struct wsheap *heap, char *to)
  * at 32, so no zero-byte call moves the bump pointer (a KASAN redzone
  * would).
  */
-static void v3_concurrent_floor_only_rises(struct kunit *test)
+static void kind_concurrent_floor_only_rises(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	gfp_t gfp = GFP_ATOMIC;
 	bool yes = true;
 	struct wsheap_property p[] = {
-		v3_gfp(&gfp),
+		kind_gfp(&gfp),
 		{ WSHEAP_PROPERTY_CONCURRENT, &yes, sizeof(yes) },
 	};
 	struct wsheap *heap = new_heap_with(test, SIZE_MAX, 0, p, ARRAY_SIZE(p));
@@ -1868,7 +1868,7 @@ static void v3_concurrent_floor_only_rises(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_alloc_aligned(heap, 32, 32, &first, NULL),
 			0);
 	kunit_activate_static_stub(test, wsheap_floor_raise,
-				   v3_others_close_a_window);
+				   kind_others_close_a_window);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc_aligned(heap, 0, 32, &z, NULL), 0);
 	KUNIT_ASSERT_EQ(test, st->hook_calls, 1);
 	KUNIT_ASSERT_EQ(test, st->hook_ret, 0);
@@ -1879,7 +1879,7 @@ static void v3_concurrent_floor_only_rises(struct kunit *test)
 }
 
 /* Allocate @n blocks of 1 to 300 bytes, the same ones for the same seed. */
-static void v3_fill(struct kunit *test, struct wsheap *heap, unsigned int n)
+static void kind_fill(struct kunit *test, struct wsheap *heap, unsigned int n)
 {
 	struct rnd_state rnd;
 	void *p;
@@ -1896,7 +1896,7 @@ static void v3_fill(struct kunit *test, struct wsheap *heap, unsigned int n)
  * heap that kept its chunks needs no new chunk: its slices meet the kept
  * chunks in the same order and use each to its end.
  */
-static void v3_concurrent_replayed_round_needs_no_chunk(struct kunit *test)
+static void kind_concurrent_replayed_round_needs_no_chunk(struct kunit *test)
 {
 	bool yes = true;
 	struct wsheap_property p = { WSHEAP_PROPERTY_CONCURRENT, &yes,
@@ -1906,12 +1906,12 @@ static void v3_concurrent_replayed_round_needs_no_chunk(struct kunit *test)
 
 	/* one CPU's slices, so that both rounds cut the same ones */
 	migrate_disable();
-	v3_fill(test, heap, 20000);
-	held = v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
+	kind_fill(test, heap, 20000);
+	held = kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
 	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
-	v3_fill(test, heap, 20000);
+	kind_fill(test, heap, 20000);
 	migrate_enable();
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
 			held);
 }
 
@@ -1921,7 +1921,7 @@ static void v3_concurrent_replayed_round_needs_no_chunk(struct kunit *test)
  * the mark cannot hand its bytes out again), and so does a block carved
  * from a chunk of its own, though the bump pointer stays where it was.
  */
-static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
+static void kind_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 {
 	bool yes = true;
 	size_t reserve = 16 * KiB;
@@ -1976,9 +1976,9 @@ static void v3_concurrent_in_place_window_as_on_any_heap(struct kunit *test)
 
 /* ---- placement ---- */
 
-static void v3_numa_node_places_every_chunk(struct kunit *test)
+static void kind_numa_node_places_every_chunk(struct kunit *test)
 {
-	struct v3_state *st = v3_of(test);
+	struct kind_state *st = kind_of(test);
 	int node = first_online_node;
 	struct wsheap_property p = { WSHEAP_PROPERTY_NUMA_NODE, &node,
 				     sizeof(node) };
@@ -1993,7 +1993,7 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->slab_calls, 1);
 	KUNIT_EXPECT_EQ(test, st->slab_node, node);
 	KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(small)), node);
-	first = v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
+	first = kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE);
 	/* kvmalloc_node(): from the slab or vmalloc(), on the node */
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(heap, 256 * KiB, &big, NULL), 0);
 	KUNIT_EXPECT_EQ(test, page_to_nid(is_vmalloc_addr(big) ?
@@ -2003,12 +2003,12 @@ static void v3_numa_node_places_every_chunk(struct kunit *test)
 	 * whichever it was, ACTUAL_SIZE counts what it gives: 512 KiB, the
 	 * slab's size for 256 KiB and a header, after the first chunk
 	 */
-	KUNIT_EXPECT_EQ(test, v3_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap, WSHEAP_PROPERTY_ACTUAL_SIZE),
 			first + 512 * KiB);
 }
 
 /* Pages of @c, one for each page it touches, that are not on @node. */
-static unsigned int v3_pages_off_node(const struct ledger_chunk *c, int node)
+static unsigned int kind_pages_off_node(const struct ledger_chunk *c, int node)
 {
 	const char *mem = c->mem, *p;
 	bool vmalloced = is_vmalloc_addr(mem);
@@ -2033,7 +2033,7 @@ static unsigned int v3_pages_off_node(const struct ledger_chunk *c, int node)
  * too) is on node 1.  The kunit-smp stage boots two nodes and looks for
  * the line "node 1" this case prints when it passed.
  */
-static void v3_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
+static void kind_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
 {
 	int node = 1;
 	struct wsheap_property p = { WSHEAP_PROPERTY_NUMA_NODE, &node,
@@ -2049,7 +2049,7 @@ static void v3_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
 		kunit_skip(test, "needs two NUMA nodes");
 	if (KMALLOC_MAX_SIZE > 64 * MiB)
 		kunit_skip(test, "a chunk past KMALLOC_MAX_SIZE is too large here");
-	l = v3_ledger(test);
+	l = kind_ledger(test);
 	/* a 1 KiB slab object, then a small one for the rest of the quota */
 	small = new_heap_with(test, 1000, 0, &p, 1);
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(small, 900, &q, NULL), 0);
@@ -2072,7 +2072,7 @@ static void v3_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
 	for (i = 0; i < l->nr_live; i++) {
 		const struct ledger_chunk *c = &l->live[i];
 
-		off_node += v3_pages_off_node(c, node);
+		off_node += kind_pages_off_node(c, node);
 		if (is_vmalloc_addr(c->mem))
 			vmalloced++;
 		else if (c->bytes <= PAGE_SIZE)
@@ -2097,10 +2097,10 @@ static void v3_numa_node_1_holds_chunks_of_every_class(struct kunit *test)
 
 /* ---- the per-CPU slots, from a thread and an interrupt ---- */
 
-#define V3_CHURN_IRQ_LIVES	300
+#define KIND_CHURN_IRQ_LIVES	300
 
 /* Heaps created and freed by a thread and by an interrupt on its CPU. */
-struct v3_churn {
+struct kind_churn {
 	struct hrtimer timer;
 	unsigned int irq_lives;
 	unsigned int irq_bad;		/* lives that failed or lost a fill */
@@ -2113,10 +2113,10 @@ struct v3_churn {
  * A 1 KiB heap with a block in each of its two chunks, checked before it
  * is freed; @in_call, if given, is set around create and free.
  */
-static bool v3_heap_life(const struct wsheap_property *props,
+static bool kind_heap_life(const struct wsheap_property *props,
 			 unsigned int prop_count, u8 fill, bool *in_call)
 {
-	struct v3_block a, b;
+	struct kind_block a, b;
 	struct wsheap *heap;
 	bool ok;
 	int ret;
@@ -2128,9 +2128,9 @@ static bool v3_heap_life(const struct wsheap_property *props,
 		WRITE_ONCE(*in_call, false);
 	if (ret)
 		return false;
-	ok = v3_block_carve(heap, &a, 900, fill) &&
-	     v3_block_carve(heap, &b, 100, fill + 1) &&
-	     v3_block_intact(&a) && v3_block_intact(&b);
+	ok = kind_block_carve(heap, &a, 900, fill) &&
+	     kind_block_carve(heap, &b, 100, fill + 1) &&
+	     kind_block_intact(&a) && kind_block_intact(&b);
 	if (in_call)
 		WRITE_ONCE(*in_call, true);
 	wsheap_free(heap);
@@ -2139,38 +2139,38 @@ static bool v3_heap_life(const struct wsheap_property *props,
 	return ok;
 }
 
-static enum hrtimer_restart v3_churn_irq(struct hrtimer *timer)
+static enum hrtimer_restart kind_churn_irq(struct hrtimer *timer)
 {
-	struct v3_churn *c = container_of(timer, struct v3_churn, timer);
+	struct kind_churn *c = container_of(timer, struct kind_churn, timer);
 	gfp_t gfp = GFP_ATOMIC;
-	struct wsheap_property p = v3_gfp(&gfp);
+	struct wsheap_property p = kind_gfp(&gfp);
 
-	v3_irq_handler_enter();
-	if (READ_ONCE(c->stop) || c->irq_lives == V3_CHURN_IRQ_LIVES)
+	kind_irq_handler_enter();
+	if (READ_ONCE(c->stop) || c->irq_lives == KIND_CHURN_IRQ_LIVES)
 		return HRTIMER_NORESTART;
 	c->landed += READ_ONCE(c->thread_in_call);
-	c->irq_bad += !v3_heap_life(&p, 1, 0xa0, NULL);
+	c->irq_bad += !kind_heap_life(&p, 1, 0xa0, NULL);
 	WRITE_ONCE(c->irq_lives, c->irq_lives + 1);
 	hrtimer_forward_now(timer, ns_to_ktime(20 * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
 
 /* One heap's life in a hard interrupt: where its object and block were. */
-struct v3_irq_life {
+struct kind_irq_life {
 	struct hrtimer timer;
 	struct wsheap *heap;
 	void *block;
 	int done;			/* not a bool: gcc 12 KCSAN reads those plainly */
 };
 
-static enum hrtimer_restart v3_irq_life_fn(struct hrtimer *timer)
+static enum hrtimer_restart kind_irq_life_fn(struct hrtimer *timer)
 {
-	struct v3_irq_life *life = container_of(timer, struct v3_irq_life,
+	struct kind_irq_life *life = container_of(timer, struct kind_irq_life,
 						timer);
 	gfp_t gfp = GFP_ATOMIC;
-	struct wsheap_property p = v3_gfp(&gfp);
+	struct wsheap_property p = kind_gfp(&gfp);
 
-	v3_irq_handler_enter();
+	kind_irq_handler_enter();
 	if (!wsheap_create(KiB, 0, &p, 1, &life->heap, NULL)) {
 		if (wsheap_alloc(life->heap, 900, &life->block, NULL))
 			life->block = NULL;
@@ -2186,10 +2186,10 @@ static enum hrtimer_restart v3_irq_life_fn(struct hrtimer *timer)
  * hard interrupt on the same CPU right after a free gets neither the
  * freed heap's object nor its chunk, and the thread's next heap does.
  */
-static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
+static void kind_each_context_parks_in_slots_of_its_own(struct kunit *test)
 {
 	struct wsheap *heap, *first;
-	struct v3_irq_life *life;
+	struct kind_irq_life *life;
 	void *block, *again;
 	unsigned long end;
 
@@ -2200,10 +2200,10 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, wsheap_alloc(first, 900, &block, NULL), 0);
 	wsheap_free(first);
 	hrtimer_init(&life->timer, CLOCK_MONOTONIC,
-		     V3_TIMER_MODE_PINNED);
-	life->timer.function = v3_irq_life_fn;
+		     KIND_TIMER_MODE_PINNED);
+	life->timer.function = kind_irq_life_fn;
 	hrtimer_start(&life->timer, ns_to_ktime(NSEC_PER_USEC),
-		      V3_TIMER_MODE_PINNED);
+		      KIND_TIMER_MODE_PINNED);
 	end = jiffies + 5 * HZ;
 	/* pairs with the callback's release: its heap and block are set */
 	while (!smp_load_acquire(&life->done) && time_before(jiffies, end))
@@ -2232,10 +2232,10 @@ static void v3_each_context_parks_in_slots_of_its_own(struct kunit *test)
  * keeps its fill, and KASAN builds report no use after free.  The
  * interrupt lands inside the thread's create and free: the race is live.
  */
-static void v3_interrupt_and_thread_never_share_parked_memory(struct kunit *test)
+static void kind_interrupt_and_thread_never_share_parked_memory(struct kunit *test)
 {
 	unsigned int lives = 0, bad = 0;
-	struct v3_churn *c;
+	struct kind_churn *c;
 	unsigned long end;
 
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -2243,14 +2243,14 @@ static void v3_interrupt_and_thread_never_share_parked_memory(struct kunit *test
 	/* the interrupt's chunks too go straight to wsheap's allocator */
 	kunit_deactivate_static_stub(test, wsheap_chunk_mem_alloc);
 	migrate_disable();
-	hrtimer_init(&c->timer, CLOCK_MONOTONIC, V3_TIMER_MODE_PINNED);
-	c->timer.function = v3_churn_irq;
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, KIND_TIMER_MODE_PINNED);
+	c->timer.function = kind_churn_irq;
 	hrtimer_start(&c->timer, ns_to_ktime(20 * NSEC_PER_USEC),
-		      V3_TIMER_MODE_PINNED);
+		      KIND_TIMER_MODE_PINNED);
 	end = jiffies + 10 * HZ;
-	while (READ_ONCE(c->irq_lives) < V3_CHURN_IRQ_LIVES &&
+	while (READ_ONCE(c->irq_lives) < KIND_CHURN_IRQ_LIVES &&
 	       time_before(jiffies, end)) {
-		bad += !v3_heap_life(NULL, 0, lives, &c->thread_in_call);
+		bad += !kind_heap_life(NULL, 0, lives, &c->thread_in_call);
 		lives++;
 	}
 	WRITE_ONCE(c->stop, true);
@@ -2261,53 +2261,53 @@ static void v3_interrupt_and_thread_never_share_parked_memory(struct kunit *test
 		   lives, c->irq_lives, c->landed);
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_EQ(test, c->irq_bad, 0);
-	KUNIT_EXPECT_EQ(test, c->irq_lives, V3_CHURN_IRQ_LIVES);
+	KUNIT_EXPECT_EQ(test, c->irq_lives, KIND_CHURN_IRQ_LIVES);
 	KUNIT_EXPECT_GT(test, c->landed, 0);
 }
 
-static struct kunit_case wsheap_v3_cases[] = {
-	KUNIT_CASE(v3_properties_read_back_defaults),
-	KUNIT_CASE(v3_properties_are_kept),
-	KUNIT_CASE(v3_every_gfp_reads_back),
-	KUNIT_CASE(v3_create_refuses_malformed_properties),
-	KUNIT_CASE(v3_error_untouched_on_success),
-	KUNIT_CASE(v3_atomic_heap_under_a_spinlock),
-	KUNIT_CASE(v3_atomic_heap_in_hard_interrupt),
-	KUNIT_CASE(v3_atomic_heap_in_softirq),
-	KUNIT_CASE(v3_null_heap_calls_are_silent_anywhere),
-	KUNIT_CASE(v3_atomic_heap_refuses_what_only_vmalloc_gives),
-	KUNIT_CASE_SLOW(v3_concurrent_heap_shared_with_an_interrupt),
-	KUNIT_CASE(v3_concurrent_heap_quota_and_realloc),
-	KUNIT_CASE(v3_concurrent_small_blocks_come_from_slices),
-	KUNIT_CASE(v3_concurrent_heap_object_is_small_and_lined),
-	KUNIT_CASE(v3_concurrent_refusal_keeps_the_slices),
-	KUNIT_CASE(v3_concurrent_useless_drain_keeps_the_slices),
-	KUNIT_CASE(v3_concurrent_growth_refuses_no_one_in_vain),
-	KUNIT_CASE(v3_concurrent_floor_only_rises),
-	KUNIT_CASE(v3_concurrent_replayed_round_needs_no_chunk),
-	KUNIT_CASE(v3_concurrent_in_place_window_as_on_any_heap),
-	KUNIT_CASE(v3_each_context_parks_in_slots_of_its_own),
-	KUNIT_CASE_SLOW(v3_interrupt_and_thread_never_share_parked_memory),
-	KUNIT_CASE(v3_reserve_carries_rounds_without_memory),
-	KUNIT_CASE(v3_reserve_counts_the_padding_a_block_needs),
-	KUNIT_CASE(v3_reserve_is_kept_whatever_the_trim),
-	KUNIT_CASE(v3_reserve_that_cannot_be_had_holds_nothing),
-	KUNIT_CASE(v3_reserve_takes_small_blocks_to_its_edge),
-	KUNIT_CASE(v3_nofs_and_noio_chunks_keep_their_flags),
-	KUNIT_CASE(v3_numa_node_places_every_chunk),
-	KUNIT_CASE(v3_numa_node_1_holds_chunks_of_every_class),
+static struct kunit_case wsheap_kinds_cases[] = {
+	KUNIT_CASE(kind_properties_read_back_defaults),
+	KUNIT_CASE(kind_properties_are_kept),
+	KUNIT_CASE(kind_every_gfp_reads_back),
+	KUNIT_CASE(kind_create_refuses_malformed_properties),
+	KUNIT_CASE(kind_error_untouched_on_success),
+	KUNIT_CASE(kind_atomic_heap_under_a_spinlock),
+	KUNIT_CASE(kind_atomic_heap_in_hard_interrupt),
+	KUNIT_CASE(kind_atomic_heap_in_softirq),
+	KUNIT_CASE(kind_null_heap_calls_are_silent_anywhere),
+	KUNIT_CASE(kind_atomic_heap_refuses_what_only_vmalloc_gives),
+	KUNIT_CASE_SLOW(kind_concurrent_heap_shared_with_an_interrupt),
+	KUNIT_CASE(kind_concurrent_heap_quota_and_realloc),
+	KUNIT_CASE(kind_concurrent_small_blocks_come_from_slices),
+	KUNIT_CASE(kind_concurrent_heap_object_is_small_and_lined),
+	KUNIT_CASE(kind_concurrent_refusal_keeps_the_slices),
+	KUNIT_CASE(kind_concurrent_useless_drain_keeps_the_slices),
+	KUNIT_CASE(kind_concurrent_growth_refuses_no_one_in_vain),
+	KUNIT_CASE(kind_concurrent_floor_only_rises),
+	KUNIT_CASE(kind_concurrent_replayed_round_needs_no_chunk),
+	KUNIT_CASE(kind_concurrent_in_place_window_as_on_any_heap),
+	KUNIT_CASE(kind_each_context_parks_in_slots_of_its_own),
+	KUNIT_CASE_SLOW(kind_interrupt_and_thread_never_share_parked_memory),
+	KUNIT_CASE(kind_reserve_carries_rounds_without_memory),
+	KUNIT_CASE(kind_reserve_counts_the_padding_a_block_needs),
+	KUNIT_CASE(kind_reserve_is_kept_whatever_the_trim),
+	KUNIT_CASE(kind_reserve_that_cannot_be_had_holds_nothing),
+	KUNIT_CASE(kind_reserve_takes_small_blocks_to_its_edge),
+	KUNIT_CASE(kind_nofs_and_noio_chunks_keep_their_flags),
+	KUNIT_CASE(kind_numa_node_places_every_chunk),
+	KUNIT_CASE(kind_numa_node_1_holds_chunks_of_every_class),
 	{}
 };
 
-static struct kunit_suite wsheap_v3_suite = {
-	.name = "wsheap_contract_v3",
-	.init = v3_init,
-	.test_cases = wsheap_v3_cases,
+static struct kunit_suite wsheap_kinds_suite = {
+	.name = "wsheap_kinds",
+	.init = kind_init,
+	.test_cases = wsheap_kinds_cases,
 };
 
-kunit_test_suite(wsheap_v3_suite);
+kunit_test_suite(wsheap_kinds_suite);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit suite for wsheap contract v3: atomic heaps, reserves, placement");
+MODULE_DESCRIPTION("KUnit suite for wsheap's kinds of heap: atomic, concurrent, reserved, placed");
 MODULE_AUTHOR("The wsheap developers");
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite wsheap_contract: the v1 API as a driver sees it.
+ * KUnit suite wsheap_core: the core calls as a driver sees them.
  *
  * wsheap_create, wsheap_alloc (arguments, quota, what comes back, the size
  * edges of a 32 and a 64-bit size_t), wsheap_reset, wsheap_free,
@@ -664,7 +664,7 @@ static void get_property_rejects_bad_arguments(struct kunit *test)
 						  WSHEAP_PROPERTY_MAX_SIZE,
 						  &buf, 0, NULL),
 			-EINVAL);
-	/* 4..5 are v2's NAME and ACCOUNT, 6..9 v3's: 10 is the first unknown. */
+	/* 4..5 are NAME and ACCOUNT, 6..9 GFP to NUMA_NODE: 10 is the first unknown. */
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
 						  (enum wsheap_property_id)10,
 						  &buf, sizeof(buf), NULL),
@@ -738,7 +738,7 @@ static void error_object_names_each_cause(struct kunit *test)
 	KUNIT_EXPECT_STRNEQ(test, arg.msg, oom.msg);
 }
 
-static struct kunit_case wsheap_contract_cases[] = {
+static struct kunit_case wsheap_core_cases[] = {
 	KUNIT_CASE(create_rejects_null_heap_pointer),
 	KUNIT_CASE(create_rejects_null_props_with_count),
 	KUNIT_CASE(create_rejects_every_property),
@@ -777,15 +777,15 @@ static struct kunit_case wsheap_contract_cases[] = {
 	{}
 };
 
-static struct kunit_suite wsheap_contract_suite = {
-	.name = "wsheap_contract",
+static struct kunit_suite wsheap_core_suite = {
+	.name = "wsheap_core",
 	.init = wsheap_test_init,
-	.test_cases = wsheap_contract_cases,
+	.test_cases = wsheap_core_cases,
 };
 
-kunit_test_suite(wsheap_contract_suite);
+kunit_test_suite(wsheap_core_suite);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit suite for the wsheap v1 contract");
+MODULE_DESCRIPTION("KUnit suite for wsheap's core calls");
 MODULE_AUTHOR("The wsheap developers");
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
