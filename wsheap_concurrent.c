@@ -73,6 +73,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -346,6 +347,7 @@ static void *wsheap_shared_grow_locked(struct wsheap *heap, size_t size,
 	char *bump;
 	void *obj;
 
+	lockdep_assert(lockdep_is_held(&c->lock) || lockdep_is_held(&c->mutex));
 	obj = wsheap_shared_bump(c, size, align);
 	if (obj)
 		return obj;
@@ -716,6 +718,7 @@ static void *wsheap_slice_refill_locked(struct wsheap *heap, size_t size,
 	void *obj;
 	int cpu;
 
+	lockdep_assert_held(&c->mutex);
 	if (!want || !wsheap_quota_take(heap, want))
 		return NULL;
 	start = wsheap_slice_cut(heap, need, want, &got);
