@@ -123,7 +123,7 @@ static struct wsheap_property kind_gfp(const gfp_t *gfp)
 }
 
 static size_t kind_size(struct kunit *test, struct wsheap *heap,
-		      enum wsheap_property_id id)
+			enum wsheap_property_id id)
 {
 	size_t value = 0;
 
@@ -264,8 +264,8 @@ static void kind_every_gfp_reads_back(struct kunit *test)
 }
 
 static void kind_expect_refused(struct kunit *test,
-			      const struct wsheap_property *p,
-			      unsigned int n, const char *what)
+				const struct wsheap_property *p,
+				unsigned int n, const char *what)
 {
 	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
 	struct wsheap *heap = sentinel;
@@ -329,8 +329,8 @@ static const char *const kind_callers_msg = "the caller's";
 #define KIND_CALLERS_CODE	12345
 
 static void kind_expect_error_untouched(struct kunit *test,
-				      const struct wsheap_error *err,
-				      const char *what)
+					const struct wsheap_error *err,
+					const char *what)
 {
 	KUNIT_EXPECT_EQ_MSG(test, err->code, KIND_CALLERS_CODE, "%s", what);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, err->msg, kind_callers_msg, "%s", what);
@@ -369,7 +369,8 @@ static void kind_error_untouched_on_success(struct kunit *test)
 					    &heap, &err), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
 							heap), 0);
-	kind_expect_error_untouched(test, &err, "create with GFP, RESERVE, NUMA_NODE and CONCURRENT");
+	kind_expect_error_untouched(test, &err,
+				    "create with GFP, RESERVE, NUMA_NODE and CONCURRENT");
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_GFP,
 						  &gfp, sizeof(gfp), &err), 0);
 	KUNIT_EXPECT_TRUE(test, gfp == GFP_ATOMIC);
@@ -629,7 +630,7 @@ static void kind_soft_timer(struct timer_list *t)
 }
 
 static void kind_expect_soft_rounds(struct kunit *test, const struct kind_soft *s,
-				  long left, const char *how)
+				    long left, const char *how)
 {
 	KUNIT_EXPECT_NE_MSG(test, left, 0, "%s never ran", how);
 	KUNIT_EXPECT_TRUE_MSG(test, s->in_softirq, "%s: not in a softirq",
@@ -706,7 +707,7 @@ static struct wsheap_error *kind_null_err(struct kind_null_calls *c)
 
 /* A call made: its text and its return, in turn. */
 static void kind_null_record(struct kind_null_calls *c, const char *name,
-			   int ret)
+			     int ret)
 {
 	c->name[c->n] = name;
 	c->ret[c->n] = ret;
@@ -730,22 +731,22 @@ static void kind_null_heap_calls(struct kind_null_calls *c)
 	KIND_NULL_CALL(c, __wsheap_alloc(NULL, 8, &c->ptr, kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_zalloc(NULL, 8, &c->ptr, kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_alloc_aligned(NULL, 8, 64, &c->ptr,
-					     kind_null_err(c)));
+					       kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_realloc(NULL, NULL, 0, 8, &c->ptr,
-				       kind_null_err(c)));
+					 kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_memdup(NULL, "x", 1, &c->ptr, kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_strdup(NULL, "x", (char **)&c->ptr,
-				      kind_null_err(c)));
+					kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_asprintf(NULL, (char **)&c->ptr,
-					kind_null_err(c), "%d", 1));
+					  kind_null_err(c), "%d", 1));
 	KIND_NULL_CALL(c, call_vasprintf(NULL, (char **)&c->ptr, kind_null_err(c),
-				       "%d", 1));
+					 "%d", 1));
 	KIND_NULL_CALL(c, wsheap_mark(NULL, &c->mark, kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_rollback(NULL, &c->mark, kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_reset(NULL, kind_null_err(c)));
 	KIND_NULL_CALL(c, wsheap_get_property(NULL, WSHEAP_PROPERTY_MAX_SIZE,
-					    &c->value, sizeof(c->value),
-					    kind_null_err(c)));
+					      &c->value, sizeof(c->value),
+					      kind_null_err(c)));
 }
 
 static void kind_null_calls_prepare(struct kind_null_calls *c)
@@ -761,8 +762,8 @@ static void kind_null_calls_prepare(struct kind_null_calls *c)
 
 /* Every call refused with -EINVAL, described, and its outputs untouched. */
 static void kind_expect_null_calls_refused(struct kunit *test,
-					 const struct kind_null_calls *c,
-					 const char *where)
+					   const struct kind_null_calls *c,
+					   const char *where)
 {
 	struct wsheap_mark untouched;
 	unsigned int i;
@@ -786,7 +787,7 @@ static void kind_expect_null_calls_refused(struct kunit *test,
 static enum hrtimer_restart kind_null_timer_fn(struct hrtimer *timer)
 {
 	struct kind_null_calls *c = container_of(timer, struct kind_null_calls,
-					       timer);
+						 timer);
 
 	kind_irq_handler_enter();
 	c->in_timer = kind_in_timer_context();
@@ -849,14 +850,14 @@ static void kind_atomic_heap_refuses_what_only_vmalloc_gives(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, ptr, SENTINEL);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &ptr, NULL), 0);
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+					WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
 }
 
 /* ---- reserves ---- */
 
 /* One round of blocks adding up to @budget: sizes, rounding and padding. */
 static int kind_reserve_round(struct wsheap *heap, size_t budget,
-			    unsigned int round)
+			      unsigned int round)
 {
 	size_t used = 0, size;
 	void *p;
@@ -928,7 +929,7 @@ static size_t kind_alignment_of(const void *addr)
  * padding either.  Neither may need new memory.
  */
 static void kind_reserve_exact_round(struct kunit *test, struct wsheap *heap,
-				   size_t size)
+				     size_t size)
 {
 	struct kind_state *st = kind_of(test);
 	struct wsheap_chunk *chunk;
@@ -1062,7 +1063,7 @@ static void kind_reserve_that_cannot_be_had_holds_nothing(struct kunit *test)
  * redzone in KASAN builds).  Every call must succeed.
  */
 static void kind_fill_reserve_exactly(struct kunit *test, struct wsheap *heap,
-				    size_t reserve, unsigned int round)
+				      size_t reserve, unsigned int round)
 {
 	static const size_t aligns[] = { 8, 8, 16, 8, 32, 8, 8, 64 };
 	size_t counted = 0, sum = 0, size, align, cost;
@@ -1100,7 +1101,7 @@ static void kind_fill_reserve_exactly(struct kunit *test, struct wsheap *heap,
 	}
 	KUNIT_EXPECT_EQ(test, counted, reserve);
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
+					WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
 }
 
 /*
@@ -1323,7 +1324,7 @@ struct kind_race {
 
 /* Fill with one byte, then check it is still there: no block overlaps. */
 static bool kind_block_carve(struct wsheap *heap, struct kind_block *b,
-			   size_t size, u8 fill)
+			     size_t size, u8 fill)
 {
 	void *p;
 
@@ -1338,7 +1339,7 @@ static bool kind_block_carve(struct wsheap *heap, struct kind_block *b,
 
 /* As kind_block_carve(), with @inside set for as long as the call runs. */
 static bool kind_block_carve_inside(struct wsheap *heap, struct kind_block *b,
-				  size_t size, u8 fill, atomic_t *inside)
+				    size_t size, u8 fill, atomic_t *inside)
 {
 	void *p;
 	int ret;
@@ -1453,7 +1454,7 @@ static void kind_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 		if (n >= KIND_THREAD_BLOCKS)
 			bad += !kind_block_intact(b);
 		if (!kind_block_carve_inside(r->heap, b, 1 + n % 91, n % 127,
-					   &r->inside)) {
+					     &r->inside)) {
 			refused++;
 			break;
 		}
@@ -1485,7 +1486,7 @@ static void kind_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->irq_refused, 0);
 	KUNIT_EXPECT_GE(test, r->nr_irq, KIND_IRQ_BLOCKS);
 	KUNIT_EXPECT_EQ(test, kind_size(test, r->heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+					WSHEAP_PROPERTY_REQUESTED_SIZE),
 			sum + r->irq_sum);
 }
 
@@ -1521,7 +1522,7 @@ static void kind_concurrent_heap_quota_and_realloc(struct kunit *test)
 	KUNIT_EXPECT_LE(test, sum, 10000);
 	KUNIT_EXPECT_GT(test, sum, 10000 - 64);
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
+					WSHEAP_PROPERTY_REQUESTED_SIZE), sum);
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 64, &q, NULL), -EDQUOT);
 	/* exclusive calls still work, and the heap goes on after them */
 	KUNIT_EXPECT_EQ(test, wsheap_reset(heap, NULL), 0);
@@ -1535,10 +1536,10 @@ static void kind_concurrent_heap_quota_and_realloc(struct kunit *test)
 	memset(b, 0xb2, 24);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0xa1, 24));
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE), 112);
+					WSHEAP_PROPERTY_REQUESTED_SIZE), 112);
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+					WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
 	migrate_enable();
 }
 
@@ -1590,7 +1591,7 @@ static void kind_concurrent_small_blocks_come_from_slices(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->requested, 64);
 	KUNIT_EXPECT_GE(test, s->charged, KiB);
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+					WSHEAP_PROPERTY_REQUESTED_SIZE),
 			2 * KiB + 64);
 	KUNIT_ASSERT_EQ(test, wsheap_mark(heap, &mark, NULL), 0);
 	KUNIT_EXPECT_EQ(test, s->charged, 0);
@@ -1690,7 +1691,7 @@ static void kind_concurrent_refusal_keeps_the_slices(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, left, &q, NULL), 0);
 	KUNIT_EXPECT_FALSE(test, kind_sliced(heap));
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+					WSHEAP_PROPERTY_REQUESTED_SIZE),
 			64 * KiB);
 }
 
@@ -1756,7 +1757,7 @@ static void kind_concurrent_useless_drain_keeps_the_slices(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, st->hook_took);
 	KUNIT_EXPECT_TRUE(test, kind_sliced(heap));
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+					WSHEAP_PROPERTY_REQUESTED_SIZE),
 			4 * KiB + 8 + unused);
 	/* the slices still carve */
 	KUNIT_EXPECT_EQ(test, wsheap_alloc(heap, 8, (void **)&q, NULL), 0);
@@ -1821,7 +1822,7 @@ static void kind_concurrent_growth_refuses_no_one_in_vain(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, q, x);
 	}
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
-				      WSHEAP_PROPERTY_REQUESTED_SIZE),
+					WSHEAP_PROPERTY_REQUESTED_SIZE),
 			82 + (ret ? 0 : 10) + (st->hook_ret ? 0 : 8));
 }
 
@@ -2114,7 +2115,7 @@ struct kind_churn {
  * is freed; @in_call, if given, is set around create and free.
  */
 static bool kind_heap_life(const struct wsheap_property *props,
-			 unsigned int prop_count, u8 fill, bool *in_call)
+			   unsigned int prop_count, u8 fill, bool *in_call)
 {
 	struct kind_block a, b;
 	struct wsheap *heap;
@@ -2166,7 +2167,7 @@ struct kind_irq_life {
 static enum hrtimer_restart kind_irq_life_fn(struct hrtimer *timer)
 {
 	struct kind_irq_life *life = container_of(timer, struct kind_irq_life,
-						timer);
+						  timer);
 	gfp_t gfp = GFP_ATOMIC;
 	struct wsheap_property p = kind_gfp(&gfp);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the wsheap KUnit suites share: the chunk ledger and the helpers
- * around it.  Each suite is a module of its own (wsheap_core_kunit.c,
+ * around it.  Each suite is a module of its own (wsheap_basic_kunit.c,
  * wsheap_helpers_kunit.c, wsheap_internals_kunit.c,
  * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c, wsheap_kinds_kunit.c),
  * so everything here is static inline: each suite gets its own copy and

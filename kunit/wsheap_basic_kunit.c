@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite wsheap_core: the core calls as a driver sees them.
+ * KUnit suite wsheap_basic: the basic calls as a driver sees them.
  *
  * wsheap_create, wsheap_alloc (arguments, quota, what comes back, the size
  * edges of a 32 and a 64-bit size_t), wsheap_reset, wsheap_free,
@@ -738,7 +738,7 @@ static void error_object_names_each_cause(struct kunit *test)
 	KUNIT_EXPECT_STRNEQ(test, arg.msg, oom.msg);
 }
 
-static struct kunit_case wsheap_core_cases[] = {
+static struct kunit_case wsheap_basic_cases[] = {
 	KUNIT_CASE(create_rejects_null_heap_pointer),
 	KUNIT_CASE(create_rejects_null_props_with_count),
 	KUNIT_CASE(create_rejects_every_property),
@@ -777,15 +777,15 @@ static struct kunit_case wsheap_core_cases[] = {
 	{}
 };
 
-static struct kunit_suite wsheap_core_suite = {
-	.name = "wsheap_core",
+static struct kunit_suite wsheap_basic_suite = {
+	.name = "wsheap_basic",
 	.init = wsheap_test_init,
-	.test_cases = wsheap_core_cases,
+	.test_cases = wsheap_basic_cases,
 };
 
-kunit_test_suite(wsheap_core_suite);
+kunit_test_suite(wsheap_basic_suite);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit suite for wsheap's core calls");
+MODULE_DESCRIPTION("KUnit suite for wsheap's basic calls");
 MODULE_AUTHOR("The wsheap developers");
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
