@@ -28,8 +28,8 @@
  *  - past WSHEAP_MIN_CHUNK a new chunk gets one eighth of the memory the
  *    heap holds already, at least WSHEAP_MIN_CHUNK: a heap of n bytes
  *    needs O(log n) chunks (about 85 for 1 GiB), which keeps allocations
- *    rare and the number of vmalloc areas small (tens of thousands of
- *    areas exhaust UML's host mappings), and the chunk being filled is at
+ *    rare and the number of vmalloc areas small (each costs a vmap area
+ *    and page tables of its own), and the chunk being filled is at
  *    most a ninth of the heap, so the memory held but not handed out
  *    stays near 12.5% (doubling would allow 100%);
  *  - a chunk never asks for more than the quota has left (rounded up to

@@ -51,8 +51,9 @@ void wsheap_debug_init(struct wsheap *heap)
  * not been handed out again: a call soon after the free, as in a driver
  * that frees on one path and keeps using the pointer on another.  Once
  * the slab reuses the object (another heap, whose magic is valid, or any
- * other kmalloc-192 user) the call goes undetected.  KASAN builds report
- * the read itself as a use-after-free with both stacks, the better report.
+ * other user of its kmalloc cache) the call goes undetected.  KASAN
+ * builds report the read itself as a use-after-free with both stacks,
+ * the better report.
  */
 bool wsheap_alive(struct wsheap *heap)
 {

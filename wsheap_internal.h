@@ -40,10 +40,10 @@
  * Chunks of up to this many bytes come from kmalloc(), larger ones from
  * vmalloc().  A short-lived heap (one message, one ioctl) needs a single
  * small chunk, and a vmalloc() plus vfree() of it costs far more than the
- * objects themselves: page table updates, a lazily purged vmap area, and
- * on UML a host mapping per page.  kmalloc() serves it from a slab (up to
- * two pages) or as one higher-order page block (up to four pages), the
- * way kvmalloc() serves small buffers.  Larger chunks stay vmalloc()'d:
+ * objects themselves: page table updates and a lazily purged vmap area.
+ * kmalloc() serves it from a slab (up to two pages) or as one
+ * higher-order page block (up to four pages), the way kvmalloc() serves
+ * small buffers.  Larger chunks stay vmalloc()'d:
  * they need no contiguous pages and come rarely (the heap grows by 9/8).
  */
 #define WSHEAP_SLAB_CHUNK_MAX	WSHEAP_MIN_CHUNK
@@ -73,7 +73,7 @@ struct wsheap_chunk {
 struct wsheap_stats {
 #ifdef CONFIG_DEBUG_FS
 	size_t peak;			/* highest REQUESTED_SIZE so far */
-	/* 32 bits, so that struct wsheap fits kmalloc-192: counted mod 2^32 */
+	/* 32 bits, to keep struct wsheap in its kmalloc size: counted mod 2^32 */
 	unsigned int chunks;
 	unsigned int resets;
 	unsigned int quota_refusals;

@@ -3,8 +3,7 @@
  * wsheap tracepoints, in the style of include/trace/events/kmem.h: chunk
  * memory coming and going, resets, and refused requests.  None is on the
  * inline fast path; each costs a static branch where it sits.  The name
- * is a fixed array, not __string(), whose __assign_str() changed its
- * arguments in 6.10: the same header builds against 6.1.
+ * is a fixed array of WSHEAP_NAME_MAX bytes.
  *
  *	echo 1 > /sys/kernel/tracing/events/wsheap/enable
  */
