@@ -550,10 +550,10 @@ Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
 each next one twice the last, so that a small heap holds at most about
 twice what it handed out; from 16 KiB on a new chunk holds an eighth of
 what the heap holds, so a heap of n bytes needs O(log n) chunks and
-keeps its unused tail near 12.5%.  Each CPU parks a heap object and a small chunk
-per size class, in slots of each context that need no atomic, so that a
-short-lived heap costs no slab call; a parked object also keeps its last
-heap's first chunk for the next heap created in it.
+keeps its unused tail near 12.5%.  Each CPU parks a heap object and a
+small chunk per size class, in slots of each context that need no
+atomic, so that a short-lived heap costs no slab call; a parked object
+also keeps its last heap's first chunk for the next heap created in it.
 
 The core is lib/wsheap/core.c.  The other parts are files of their own,
 several linked in only where their option is on (see the Makefile):
@@ -618,6 +618,8 @@ EOF
 	rst_to_tree <"$PROJ/Documentation/wsheap.rst" | put Documentation/core-api/wsheap.rst
 	check_rst_paths "$ST/Documentation/core-api/wsheap.rst"
 	insert_after Documentation/core-api/index.rst '   genalloc' $'   wsheap\n'
+	insert_after Documentation/core-api/memory-allocation.rst \
+		'wrappers can allocate memory from that cache\.' "$MEMORY_ALLOCATION_RST"
 	maintainers Documentation/core-api/wsheap.rst include/linux/wsheap.h \
 		include/trace/events/wsheap.h 'lib/wsheap/*' lib/wsheap/tests/
 	rst_message "$ST/Documentation/core-api/wsheap.rst" >"$GEN/msg"
@@ -675,8 +677,21 @@ rst_message() {
 	printf '%s\n' "The page \"${title:-wsheap}\" tells driver writers when and how to use" \
 		"wsheap${docs:+, with the kernel-doc of $docs}." | fmt -w 72
 	echo
-	echo "It is listed under memory management, next to genalloc."
+	echo "It is listed under memory management, next to genalloc, and the"
+	echo "memory allocation guide says when to choose it."
 }
+
+# The memory allocation guide's paragraph on when an arena heap is the
+# allocator to choose, after the one on slab caches.
+MEMORY_ALLOCATION_RST='
+If you build one thing out of many small allocations that are all freed
+together (a request, a message, a parse tree), you can allocate them from
+an arena heap made with wsheap_create(): each allocation is the bump of a
+pointer through a few large chunks, a byte quota bounds them all, and one
+wsheap_reset() or wsheap_free() gives them back, with no pointer kept per
+object.  See Documentation/core-api/wsheap.rst.
+'
+
 
 # users_lines: the cover letter's lines for the users' patches, and what
 # judges them.
