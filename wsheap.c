@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * wsheap - arena heaps for drivers
+/**
+ * DOC: heaps, chunks, allocation, reset, marks
  *
  * A heap is a list of chunks, each one allocation with a small header at
  * its start: from the slab for chunks of up to 16 KiB, from vmalloc()
@@ -11,6 +11,9 @@
  * The bump itself is inline in wsheap.h, on struct wsheap_bump at the
  * head of struct wsheap; __wsheap_alloc() here does the rest: the checks
  * again, the quota error, the move to another chunk, the debug checks.
+ * wsheap_memdup() is inline the same way, a bump and a memcpy(), for
+ * callers that copy an entry per iteration with bottom halves off
+ * (cfg80211's 6 GHz scan).
  *
  * Growth policy.  A heap starts small and doubles, then grows by 9/8:
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * wsheap - heap objects and small chunks parked on each CPU
+/**
+ * DOC: heap objects and small chunks parked on each CPU
  *
  * A driver that makes one heap per request (a message, an ioctl) creates
  * and frees heaps as often as it allocates.  Each CPU therefore keeps the
@@ -42,7 +42,8 @@
  * context's users (preemption, softirqs, then interrupts off, in turn),
  * then frees what it took.  The slots of a CPU that goes offline are
  * freed by a CPU-hotplug callback once it is dead, and nothing else can
- * reach them.
+ * reach them.  /sys/kernel/debug/wsheap/parked shows what each CPU holds
+ * ("cpu items bytes").
  *
  * A parked heap object stays in the debugfs listing (wsheap_debugfs.c),
  * marked as holding no heap; it leaves it when it goes back to the slab.

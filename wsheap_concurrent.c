@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * wsheap - concurrent heaps: one bump pointer shared by many CPUs
+/**
+ * DOC: concurrent heaps: one bump pointer shared by many CPUs
  *
  * A heap created with CONCURRENT true takes its allocation calls from any
  * number of CPUs at once (and, if it is atomic, from interrupts).  Its

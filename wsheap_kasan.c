@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * wsheap - telling KASAN which heap memory is live
+/**
+ * DOC: telling KASAN which heap memory is live
  *
  * Linked into wsheap.ko only in kernels with generic KASAN and a real
  * vmalloc shadow (CONFIG_KASAN_VMALLOC); elsewhere wsheap_internal.h turns

@@ -245,6 +245,10 @@ kernel_doc_directives() {
 				push @o, map { ("-function", $_) } split " ", $v;
 			} elsif ($k eq "no-identifiers") {
 				push @o, map { ("-nosymbol", $_) } split " ", $v;
+			} elsif ($k eq "doc") {
+				# one word for read -a below; kernel-doc wants the blanks
+				(my $t = $v) =~ s/ /\x1f/g;
+				push @o, "-function", $t;
 			} else { die "kernel-doc option :$k: not known to scripts/patches-check.sh\n" }
 			next;
 		}
@@ -252,6 +256,7 @@ kernel_doc_directives() {
 		END { flush() }' "$rst" >"$list" || return 1
 	while IFS= read -r line; do
 		read -r -a args <<<"$line"
+		args=("${args[@]//$'\x1f'/ }")
 		n=$((n + 1))
 		if ! out=$(cd "$SERIES_GIT" && perl scripts/kernel-doc -rst -Wall \
 				"${args[@]:1}" "${args[0]}" 2>>"$log") || [ -z "$out" ]; then

@@ -403,14 +403,14 @@ commit() {
 }
 
 # part_title X: what lib/wsheap/X is, from the title of its header
-# comment ("wsheap - TITLE").
+# comment ("wsheap - TITLE", or "DOC: TITLE" where the page pulls it in).
 part_title() {
 	case $1 in
 	trace.c) echo "creates the trace events of include/trace/events/wsheap.h"; return ;;
 	internal.h) echo "what the files share"; return ;;
 	esac
 	awk 'NR > 2 && /^ \*(\/)?$/ { exit } NR > 2 { sub(/^ \* ?/, ""); printf "%s ", $0 }' \
-		"$PROJ/wsheap_$1" | sed -E 's/^wsheap - //; s/ $//'
+		"$PROJ/wsheap_$1" | sed -E 's/^(wsheap - |DOC: )//; s/ $//'
 }
 
 # parts bullets|table: the parts of the library, as a list for a commit
