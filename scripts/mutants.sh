@@ -150,7 +150,7 @@ MUTANTS=(
 	"v3: plain bump on a concurrent heap|wsheap_concurrent.c|s/\} while \(!try_cmpxchg\(&c->bump, &bump, obj \+ wsheap_footprint\(size\)\)\);/} while (0);\n\tWRITE_ONCE(c->bump, obj + wsheap_footprint(size));/|smp,arm64"
 	"v3: REQUESTED_SIZE updated without atomicity|wsheap_concurrent.c|s/\t\} while \(!try_cmpxchg\(counter, &requested, requested \+ size\)\);\n\treturn true;/\t} while (0);\n\t*counter = requested + size;\n\treturn true;/|smp,arm64"
 	"v3: check-then-add quota race|wsheap_concurrent.c|s/\tdo \{\n\t\tif \(size > heap->fast.max_size - requested\)\n\t\t\treturn false;\n\t\} while/\tif (size > heap->fast.max_size - requested)\n\t\treturn false;\n\twhile/|smp,arm64"
-	"issue 33: a slice refilled without the growth mutex|wsheap_concurrent.c|s/\tmutex_lock\(&c->mutex\);\n(\t\/\* a drain may have come first \*\/\n(?:.*\n){2})\tmutex_unlock\(&c->mutex\);\n/\$1/"
+	"issue 33: a slice refilled without the growth mutex|wsheap_concurrent.c|s/\tmutex_lock\(&c->mutex\);\n(\t\/\* a drain may have come first \*\/\n(?:.*\n){2})\tmutex_unlock\(&c->mutex\);\n/\$1/|smp"
 	"v3: a mark does not end a concurrent heap's in-place window|wsheap_concurrent.c|s/\tc->floor = heap->fast.bump;\n//"
 	"v3: a concurrent heap's block before a stray stays the last|wsheap_concurrent.c|s/\telse if \(obj\)\n/\telse if (0)\n/|plain"
 	"v3: an empty block leaves a concurrent heap's last block the last|wsheap.c|s/\tif \(!size\)\n\t\twsheap_concurrent_end_window\(heap\);\n//|plain"
