@@ -74,6 +74,12 @@
 /* Task, softirq and hard interrupt: see wsheap_cache_get(). */
 #define WSHEAP_CACHE_CONTEXTS	3
 
+/*
+ * One CPU's slots for one context.  Protected by: that context on that
+ * CPU, with preemption off (wsheap_cache_get()), and nothing else, but for
+ * the shrinker's work item and the CPU-hotplug callback, which take the
+ * set out of its users' reach first.
+ */
 struct wsheap_cpu_cache {
 	struct wsheap *object;
 	struct wsheap_chunk *chunks[WSHEAP_CACHE_CLASSES];

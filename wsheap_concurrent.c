@@ -85,31 +85,52 @@
 
 #include "wsheap_internal.h"
 
+/*
+ * Protected by: the growth lock for what moves the heap to a new chunk,
+ * cmpxchg for what every carve moves, the exclusive calls (mark, rollback,
+ * reset, free; the caller keeps all else out) for the rest.  Each field
+ * says which.
+ */
 struct wsheap_concurrent {
 	char *bump;			/* cmpxchg'd by every carve */
-	char *limit;			/* NULL: no chunk, or one being put in */
+	/*
+	 * NULL: no chunk, or one being put in.  Written under the growth
+	 * lock (wsheap_shared_publish()), read locklessly as limit, bump,
+	 * limit (wsheap_shared_snapshot()).
+	 */
+	char *limit;
 	/*
 	 * Blocks below it are never resized in place: it is where the bump
 	 * pointer stood when the last exclusive call ended (a mark ends the
 	 * in-place window, so that a rollback never has to undo a resize),
 	 * or after a call that moved it by nothing or carved from a chunk of
 	 * its own (the block before is no longer the last).  NULL in a chunk
-	 * put in since.  Raised with cmpxchg, never lowered within a chunk.
+	 * put in since.  Raised with cmpxchg, never lowered within a chunk;
+	 * set by the growth lock's holder and the exclusive calls.
 	 */
 	char *floor;
 	union {
 		spinlock_t lock;	/* growth, in an atomic heap */
 		struct mutex mutex;	/* growth and slices, in any other */
 	};
-	struct wsheap_slice __percpu *slices;	/* NULL: none */
+	/*
+	 * NULL: none.  A CPU carves from its own slice with preemption off;
+	 * slices are cut and folded back under the mutex.
+	 */
+	struct wsheap_slice __percpu *slices;
 	cpumask_var_t carvers;		/* CPUs with a slice; the mutex */
-	bool draining;			/* a drain is on: no in-place resize */
+	/* a drain is on: no in-place resize; written under the mutex */
+	bool draining;
 	/*
 	 * The CPU that carved outside the shared bump pointer this round, -1
-	 * when none has, WSHEAP_OWNER_MANY when more than one has.
+	 * when none has, WSHEAP_OWNER_MANY when more than one has: claimed by
+	 * those carves (wsheap_slices_claim()), reset by the exclusive calls.
 	 */
 	int owner;
-	/* The quota's counter (REQUESTED_SIZE and the slices' charges). */
+	/*
+	 * The quota's counter (REQUESTED_SIZE and the slices' charges),
+	 * cmpxchg'd by every charge.
+	 */
 	size_t requested ____cacheline_aligned_in_smp;
 };
 

@@ -100,6 +100,12 @@ struct wsheap_listing {
  * first, in struct wsheap_bump, where the inline wsheap_alloc() finds them.
  * wsheap_create() sets every field before @listing but the standby, which
  * comes with a parked object: a new field needs its line there.
+ *
+ * Protected by: the heap's callers, who serialise every call on it; wsheap
+ * takes no lock of its own for a heap.  A concurrent heap's shared state
+ * is struct wsheap_concurrent's, with its own rules.  The debugfs reader
+ * copies the fields without a lock and keeps the copy only if @listing's
+ * gen did not move; @listing.node is under its CPU list's lock.
  */
 struct wsheap {
 	struct wsheap_bump fast;
