@@ -23,12 +23,15 @@ PRISTINE_REF=refs/wsheap/pristine
 SERIES_NAME="The wsheap developers"
 SERIES_EMAIL=wsheap@example.org
 
-# sgit ARGS...: git in $SERIES_GIT as the series' identity, without
+# series_git DIR ARGS...: git in DIR as the series' identity, without
 # automatic gc (which would repack a kernel's objects at a random moment).
-sgit() {
-	git -C "$SERIES_GIT" -c user.name="$SERIES_NAME" \
-		-c user.email="$SERIES_EMAIL" -c gc.auto=0 -c core.quotepath=off "$@"
+series_git() {
+	git -C "$1" -c user.name="$SERIES_NAME" -c user.email="$SERIES_EMAIL" \
+		-c gc.auto=0 -c core.quotepath=off "${@:2}"
 }
+
+# sgit ARGS...: series_git in $SERIES_GIT.
+sgit() { series_git "$SERIES_GIT" "$@"; }
 
 _pristine_id() { stat -c '%n %s %Y' "$SRC_TARBALL"; }
 
@@ -58,13 +61,17 @@ ensure_pristine_git() {
 	run_logged "$LOGS/patches-pristine.log" _make_pristine_git
 }
 
-# reset_to_pristine: the work tree back to the pristine commit, on a
-# detached HEAD, with nothing untracked (kunit.py leaves __pycache__).
-reset_to_pristine() {
-	sgit am --abort >/dev/null 2>&1 || true
-	sgit checkout -q -f --detach "$PRISTINE_REF" &&
-	sgit clean -q -ffdx
+# checkout_clean DIR COMMIT: DIR's work tree at COMMIT, on a detached
+# HEAD, with no git am under way and nothing untracked (kunit.py leaves
+# __pycache__).
+checkout_clean() {
+	series_git "$1" am --abort >/dev/null 2>&1 || true
+	series_git "$1" checkout -q -f --detach "$2" &&
+	series_git "$1" clean -q -ffdx
 }
+
+# reset_to_pristine: the work tree back to the pristine commit.
+reset_to_pristine() { checkout_clean "$SERIES_GIT" "$PRISTINE_REF"; }
 
 # series_locked CMD...: run CMD holding $SERIES_LOCK.
 series_locked() {

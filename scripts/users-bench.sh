@@ -61,12 +61,6 @@ FAULTS_ADD=(CONFIG_DEBUG_KERNEL=y CONFIG_DEBUG_FS=y CONFIG_FAULT_INJECTION=y
 # The suites each config boots: the faults kernel only for the APs lost.
 declare -A FILTER=([time]='wsheap-bench-*' [faults]='wsheap-bench-cfg80211')
 
-# bgit ARGS...: git as the series' identity, without automatic gc.
-bgit() {
-	git -c user.name="$SERIES_NAME" -c user.email="$SERIES_EMAIL" \
-		-c gc.auto=0 "$@"
-}
-
 # make_tree TREE: $USERS_BENCH/src/TREE at the pristine commit, with TREE's
 # patches applied by git am.
 make_tree() {
@@ -80,9 +74,7 @@ make_tree() {
 		say "$tree: cloning $SERIES_GIT (objects shared) into $dir"
 		flock "$SERIES_LOCK" git clone -q --shared --no-checkout "$SERIES_GIT" "$dir"
 	fi
-	bgit -C "$dir" am --abort >/dev/null 2>&1 || true
-	bgit -C "$dir" checkout -q -f --detach "$base"
-	bgit -C "$dir" clean -q -ffdx
+	checkout_clean "$dir" "$base" || die "$tree: cannot check out $base in $dir"
 	case $tree in
 	pristine)
 		patches=("$HERE/pristine-hooks.patch") ;;
@@ -92,7 +84,7 @@ make_tree() {
 		[ ${#patches[@]} -gt 0 ] || die "no series in $PATCHES: run 'make patches' first"
 		patches+=("$HERE/series-hooks.patch") ;;
 	esac
-	bgit -C "$dir" am -q --whitespace=nowarn "${patches[@]}" "$HERE/bench-files.patch" ||
+	series_git "$dir" am -q --whitespace=nowarn "${patches[@]}" "$HERE/bench-files.patch" ||
 		die "$tree: git am failed (git -C $dir am --show-current-patch)"
 	say "$tree: $(git -C "$dir" rev-list --count "$base..HEAD") patches on the pristine tree"
 }
