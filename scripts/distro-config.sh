@@ -36,6 +36,7 @@ fi
 
 # Kconfig: a debug kernel (DEBUG_KERNEL, as distro kernels set) does not
 # get the misuse checks unless it asks for them.
+ensure_tree	# the Kconfig of this project, hooked in (an up-to-date UML build skips it)
 kc=$CACHE/build/kconfig-default
 rm -rf "$kc"
 mkdir -p "$kc"

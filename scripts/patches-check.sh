@@ -290,6 +290,7 @@ _check() {
 		# fix names the commit it fixes, which this tree, unpacked from
 		# a tarball, does not have.
 		ignore=()
+		# shellcheck disable=SC2054 # checkpatch takes one comma list
 		case ${p##*/} in
 		000[1-3]-*) ;;
 		*) ignore=(--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID) ;;
