@@ -9,11 +9,11 @@
 #  2. scripts/checkpatch.pl --strict, in tree, silent on every patch;
 #  3. scripts/kernel-doc on every kernel-doc directive of the page, silent;
 #  4. every patch that changes code builds with CONFIG_WSHEAP=m (selected
-#     by its KUnit option =m, or before that option by a symbol the build
-#     adds; DEBUG_KERNEL and WSHEAP_DEBUG on), the whole series with =y in step
-#     5; W=1 and sparse (C=2) silent on lib/wsheap/ in both;
-#  5. tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap passes,
-#     with a kernel log free of warnings and sanitizer reports;
+#     by its KUnit option =m; DEBUG_KERNEL and WSHEAP_DEBUG on), W=1 and
+#     sparse (C=2) silent on lib/wsheap/, and the whole series with =y;
+#  5. at every patch of the library, tools/testing/kunit/kunit.py run
+#     --kunitconfig=lib/wsheap (=y) passes the suites that patch has, with
+#     a kernel log free of warnings and sanitizer reports;
 #  6. lib/wsheap/ compiles in a KASAN kernel (generic, KASAN_VMALLOC: the
 #     one config with kasan.c), W=1 and sparse silent; every .c of
 #     lib/wsheap/ has been compiled by one of the builds;
@@ -97,35 +97,32 @@ kunit_config() {
 		"${KUNIT_ARGS[@]}" "${@/#/--kconfig_add=}" --build_dir="$dir"
 }
 
-# build_m WHAT: the checked-out commit with wsheap (and its KUnit option,
-# where the commit has it) as modules: the whole kernel and its modules,
-# then lib/wsheap/ with W=1 and sparse.
+# build_m WHAT: the checked-out commit with wsheap and its KUnit option
+# as modules (DEBUG_KERNEL and WSHEAP_DEBUG on where the commit has it):
+# the whole kernel and its modules, then lib/wsheap/ with W=1 and sparse.
 build_m() {
-	local kc=$SERIES_GIT/lib/wsheap/Kconfig rc=0
-	# WSHEAP has no prompt: before the KUnit option that selects it, a
-	# symbol of this build only does
-	grep -q '^config WSHEAP_KUNIT_TEST' "$kc" ||
-		printf '\nconfig WSHEAP_BUILD_CHECK\n\ttristate "wsheap build check"\n\tselect WSHEAP\n' >>"$kc"
-	_build_m "$@" || rc=$?
-	sgit checkout -q -- lib/wsheap/Kconfig
-	return "$rc"
-}
-
-_build_m() {
 	local what=$1 log=$LOGS/patches-build-m-$1.log cfg=$PB/.config
-	"$SERIES_GIT/scripts/config" --file "$cfg" -m WSHEAP_BUILD_CHECK \
-		-m WSHEAP_KUNIT_TEST -e DEBUG_KERNEL -e WSHEAP_DEBUG
+	"$SERIES_GIT/scripts/config" --file "$cfg" -m WSHEAP_KUNIT_TEST \
+		-e DEBUG_KERNEL -e WSHEAP_DEBUG
 	kmake "$LOGS/patches-config-m-$what.log" olddefconfig || return 1
 	grep -qx 'CONFIG_WSHEAP=m' "$cfg" || { warn "$what: CONFIG_WSHEAP=m did not stick ($cfg)"; return 1; }
-	if grep -q '^config WSHEAP_KUNIT_TEST' "$SERIES_GIT/lib/wsheap/Kconfig"; then
-		grep -qx 'CONFIG_WSHEAP_KUNIT_TEST=m' "$cfg" ||
-			{ warn "$what: CONFIG_WSHEAP_KUNIT_TEST=m did not stick ($cfg)"; return 1; }
-	fi
+	grep -qx 'CONFIG_WSHEAP_KUNIT_TEST=m' "$cfg" ||
+		{ warn "$what: CONFIG_WSHEAP_KUNIT_TEST=m did not stick ($cfg)"; return 1; }
 	say "$what: building with CONFIG_WSHEAP=m (log: $log)"
 	kmake "$log" || return 1
 	quiet_lines "$log" 'wsheap' || return 1
 	[ -f "$PB/lib/wsheap/wsheap.ko" ] || { warn "$what: no lib/wsheap/wsheap.ko"; return 1; }
 	lib_quiet "m-$what"
+}
+
+# kunit_y WHAT: kunit.py run --kunitconfig=lib/wsheap on the checked-out
+# commit, wsheap built in; its counts to $COUNTS.
+kunit_y() {
+	local what=$1 log=$LOGS/patches-kunit-$1.log rc=0
+	say "$what: kunit.py run --kunitconfig=lib/wsheap, CONFIG_WSHEAP=y (log: $log)"
+	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${KUNIT_ARGS[@]}" \
+		--build_dir="$PB" --jobs="$JOBS" --timeout=900) >"$log" 2>&1 </dev/null || rc=$?
+	kunit_verdict "$what" "$log" "$COUNTS" "$PB" "$rc"
 }
 
 # kunit_verdict WHAT LOG COUNTS BUILD-DIR RC: judge a kunit.py run (its
@@ -151,26 +148,27 @@ kunit_verdict() {
 }
 
 _builds() {
-	local c n=0 rc=0 head klog=$LOGS/patches-kunit.log
+	local c n rc=0 head what
 	head=$(sgit rev-parse HEAD)
 	uml_tmpdir
 	# kunit.py's own config, the base of the =m builds
 	kunit_config "$PB" || return 1
 
-	# every patch that touches more than Documentation/ and MAINTAINERS
+	# Every patch that touches more than Documentation/ and MAINTAINERS
+	# builds with =m; each of the library's also with =y, and passes the
+	# suites it has.
 	for c in $(sgit rev-list --reverse "$PRISTINE_REF..$head" -- . \
 			':!Documentation' ':!MAINTAINERS'); do
-		n=$((n + 1))
+		n=$(sgit rev-list --count "$PRISTINE_REF..$c")
+		what="$n-$(sgit log -1 --format=%f "$c" | cut -c1-40)"
 		sgit checkout -q --detach "$c" || return 1
-		build_m "$n-$(sgit log -1 --format=%f "$c" | cut -c1-40)" || { rc=1; break; }
+		build_m "$what" || { rc=1; break; }
+		if [ -n "$(sgit diff --name-only "$c^" "$c" -- lib/wsheap)" ]; then
+			kunit_y "$what" || { rc=1; break; }
+		fi
 	done
 	sgit checkout -q --detach "$head" || return 1
 	[ "$rc" -eq 0 ] || return 1
-
-	say "the series: kunit.py run --kunitconfig=lib/wsheap, CONFIG_WSHEAP=y (log: $klog)"
-	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${KUNIT_ARGS[@]}" \
-		--build_dir="$PB" --jobs="$JOBS" --timeout=900) >"$klog" 2>&1 </dev/null || rc=$?
-	kunit_verdict "KUnit in the patched tree" "$klog" "$COUNTS" "$PB" "$rc" || return 1
 	lib_quiet y || return 1
 
 	say "lib/wsheap/ in a KASAN kernel (compiled only, in $PK)"
@@ -272,29 +270,40 @@ kernel_doc_directives() {
 	[ "$bad" -eq 0 ]
 }
 
+# patch_number FILE: N of NNNN-*.patch.
+patch_number() {
+	local b=${1##*/}
+	echo $((10#${b%%-*}))
+}
+
 _check() {
-	local p patches=() out rc=0 ignore
+	local p patches=() out rc=0 ignore nlib n
 	export WSHEAP_SERIES_LOCK_HELD=1
 	bash "$(dirname "$0")/patches.sh" "$SERIES" || return 1
 	mapfile -t patches < <(find "$SERIES" -name '0*.patch' ! -name '0000-*' | LC_ALL=C sort)
 	[ ${#patches[@]} -gt 0 ] || { warn "no patches in $SERIES"; return 1; }
 
+	# the users' patches come last, one per users/*.patch
+	nlib=$((${#patches[@]} - $(find "$PROJ/users" -maxdepth 1 -name '*.patch' | wc -l)))
 	reset_to_pristine || return 1
 	run_logged "$LOGS/patches-am.log" sgit am --whitespace=error-all "${patches[@]}" || return 1
 	say "git am: ${#patches[@]} patches applied to the pristine tree"
 
 	for p in "${patches[@]}"; do
-		# A user's patch adds a .kunitconfig to a directory its
-		# subsystem's MAINTAINERS entry covers already: checkpatch asks
-		# whether MAINTAINERS needs updating for every added file.  A
-		# fix names the commit it fixes, which this tree, unpacked from
-		# a tarball, does not have.
+		# The patches after the first add files where a MAINTAINERS
+		# entry already covers them (lib/wsheap/'s, from patch 1, or a
+		# user's subsystem's): checkpatch asks whether MAINTAINERS needs
+		# updating for every added file.  A user's fix names the commit
+		# it fixes, which this tree, unpacked from a tarball, does not
+		# have.
 		ignore=()
 		# shellcheck disable=SC2054 # checkpatch takes one comma list
-		case ${p##*/} in
-		000[1-3]-*) ;;
-		*) ignore=(--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID) ;;
-		esac
+		n=$(patch_number "$p")
+		if [ "$n" -gt "$nlib" ]; then
+			ignore=(--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID)
+		elif [ "$n" -gt 1 ]; then
+			ignore=(--ignore FILE_PATH_CHANGES)
+		fi
 		# Debian's python3 for scripts/spdxcheck.py (python3-ply, -git)
 		out=$(cd "$SERIES_GIT" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl \
 			--strict --show-types --terse --no-summary "${ignore[@]}" "$p" 2>&1) || rc=1

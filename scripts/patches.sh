@@ -4,14 +4,15 @@
 # make patches PATCHES=DIR: wsheap as a git format-patch series that adds
 # it to linux-source-6.12 as a library, lib/wsheap/:
 #
-#	0000  cover letter
-#	0001  lib/wsheap: the library, its Kconfig and Makefile hooks in lib/,
-#	      include/linux/wsheap.h, include/trace/events/wsheap.h, the
-#	      MAINTAINERS entry
-#	0002  lib/wsheap/tests/: the KUnit suites, lib/wsheap/.kunitconfig
-#	0003  Documentation/core-api/wsheap.rst and its index entry
-#	0004- the first users: each users/*.patch as it is, in the order of
-#	      their names (a fix a user needs comes before the user)
+#	0000   cover letter
+#	0001-  the library, one patch per feature with its suites (FEATURES
+#	       below): the core with include/linux/wsheap.h, its hooks in
+#	       lib/Kconfig and lib/Makefile and MAINTAINERS; then the misuse
+#	       checks, fault injection, the sanitizers' hooks, the trace
+#	       events, the debugfs listing and the SMP suite
+#	then   Documentation/core-api/wsheap.rst and its index entry
+#	then   the first users: each users/*.patch as it is, in the order of
+#	       their names (a fix a user needs comes before the user)
 #
 # The files are this tree's, renamed to say what each part is (wsheap.c
 # becomes lib/wsheap/core.c, wsheap_X.c lib/wsheap/X.c, wsheap_trace.h
@@ -76,10 +77,12 @@ kbuild_objects() {
 # lib/wsheap/Makefile: objects named as in tree, a header of its own, and
 # without what only the out-of-tree build has (MODULE_VERSION's flag, the
 # trace header's -I, the test exports, which come with the tests, and
-# the samples and bench, and the bench's ablation switches).  A statement
-# it does not know stops it.
+# the samples and bench, and the bench's ablation switches), and without
+# the objects named in EXCLUDE (wsheap_X.o: features that come later).  A
+# statement it does not know stops it.
 kbuild_to_makefile() {
 	perl -e '
+		my %excl = map { $_ => 1 } split " ", $ENV{EXCLUDE} // "";
 		my @l = <STDIN>;
 		shift @l if $l[0] =~ /SPDX/;
 		# units: comment lines, then statements (continuations joined)
@@ -106,6 +109,11 @@ kbuild_to_makefile() {
 				    /^obj-\S+\s*\+=\s*(?:kunit|samples|bench)\// ||
 				    /^obj-y\s*\+=\s*samples\// ||
 				    /^wsheap-y\s*\+=\s*wsheap_ablation\.o/) { next }
+				# a feature not in the tree yet (EXCLUDE)
+				if (/^wsheap-\S+\s*:?\+?=\s*(.*)$/s) {
+					my @o = grep { /\.o$/ } split " ", $1;
+					next if @o && !grep { !$excl{$_} } @o;
+				}
 				if (/^(?:obj-\$\(CONFIG_WSHEAP\)\s*\+=\s*wsheap\.o|wsheap-\S+\s*:?\+?=|if(?:n?eq|n?def)\b|else\b|endif\b)/) {
 					s/\bwsheap_(\w+)\.o\b/$1.o/g;
 					push @s, $_; next;
@@ -383,6 +391,7 @@ maintainers() {
 
 PARENT=
 N=0
+SUBJECTS=()		# of the commits made, in order
 # git with an index of this script's own, for its commits
 gidx() { GIT_INDEX_FILE=$GEN/index sgit "$@"; }
 # Dates of the project's last commit: the same sources give the same series.
@@ -400,6 +409,7 @@ commit() {
 	printf '\nSigned-off-by: %s <%s>\n' "$SERIES_NAME" "$SERIES_EMAIL" >>"$1"
 	PARENT=$(sgit commit-tree "$tree" -p "$PARENT" -F "$1")
 	N=$((N + 1))
+	SUBJECTS+=("$(head -n 1 "$1")")
 }
 
 # part_title X: what lib/wsheap/X is, from the title of its header
@@ -413,24 +423,27 @@ part_title() {
 		"$PROJ/wsheap_$1" | sed -E 's/^(wsheap - |DOC: )//; s/ $//'
 }
 
-# parts bullets|table: the parts of the library, as a list for a commit
-# message or as the cover letter's table.
+# parts bullets|table [PART...]: the parts of the library (PARTS, or
+# those named), as a list for a commit message or as the cover letter's
+# table.
 parts() {
-	local p
+	local p mode=$1
+	shift
+	[ $# -gt 0 ] || set -- "${PARTS[@]}"
 	{
-		if [ "$1" = table ]; then
+		if [ "$mode" = table ]; then
 			printf '%s\t%s\n' include/linux/wsheap.h "the API" \
 				include/trace/events/wsheap.h "the trace events" \
 				lib/wsheap/core.c "heaps, chunks, allocation, reset, marks"
 		fi
-		for p in "${PARTS[@]}"; do
+		for p in "$@"; do
 			printf '%s\t%s\n' "$p" "$(part_title "$p")"
 		done
-		if [ "$1" = table ]; then
+		if [ "$mode" = table ]; then
 			printf '%s\t%s\n' "lib/wsheap/tests/, .kunitconfig" "the KUnit suites" \
 				Documentation/core-api/wsheap.rst "the guide and the API reference"
 		fi
-	} | MODE=$1 perl -MText::Wrap -ne '
+	} | MODE=$mode perl -MText::Wrap -ne '
 		chomp; my ($f, $t) = split /\t/;
 		$Text::Wrap::unexpand = 0;
 		$Text::Wrap::columns = $ENV{MODE} eq "table" ? 80 : 73;
@@ -448,14 +461,362 @@ suite_names() {
 		paste -sd, | sed -E 's/,/, /g; s/, ([^,]*)$/ and \1/'
 }
 
+# ---------------------------------------------------------------- features
+
+# The library's patches, one feature each, in this order; the docs and
+# the users follow.  A feature's files (F_PARTS: lib/wsheap/X, F_TESTS:
+# kunit/X) join the tree with its patch, the parts and suites no feature
+# names with the first.  Before a feature's patch the files it shares
+# with the others are what unifdef makes of them without its option
+# (F_UNIFDEF), and without the trace events' calls before theirs; its
+# Kconfig symbols (F_SYMS) and .kunitconfig lines (F_KUNITCONFIG, a
+# grep -E of symbols) come with it.
+FEATURES=(core debug fault sanitizers trace debugfs smp)
+declare -A F_PARTS=([debug]=debug.c [fault]=fault.c [sanitizers]=kasan.c
+		    [trace]=trace.c [debugfs]=debugfs.c)
+declare -A F_TESTS=([sanitizers]=wsheap_kasan_kunit.c [smp]=wsheap_smp_kunit.c)
+declare -A F_SYMS=([debug]=WSHEAP_DEBUG [fault]=FAIL_WSHEAP)
+declare -A F_UNIFDEF=([debug]=-UCONFIG_WSHEAP_DEBUG [fault]=-UCONFIG_FAIL_WSHEAP
+		      [sanitizers]=-DWSHEAP_KASAN=0 [debugfs]=-UCONFIG_DEBUG_FS)
+declare -A F_KUNITCONFIG=([debug]=WSHEAP_DEBUG [fault]='FAULT_INJECTION|FAIL_WSHEAP')
+
+# feature_stage FEATURE: STAGE_PARTS, STAGE_TESTS and LATER (the features
+# after it) for the tree as FEATURE's patch leaves it.
+feature_stage() {
+	local f p later=0 named
+	STAGE_PARTS=()
+	STAGE_TESTS=()
+	LATER=()
+	for f in "${FEATURES[@]}"; do
+		[ "$later" -eq 1 ] && LATER+=("$f")
+		[ "$f" = "$1" ] && later=1
+	done
+	named=" ${F_PARTS[*]} "
+	for p in "${PARTS[@]}"; do
+		if [[ $named == *" $p "* ]]; then
+			feature_later_has F_PARTS "$p" || STAGE_PARTS+=("$p")
+		else
+			STAGE_PARTS+=("$p")
+		fi
+	done
+	named=" ${F_TESTS[*]} "
+	for p in "${TESTS[@]}"; do
+		if [[ $named == *" $p "* ]]; then
+			feature_later_has F_TESTS "$p" || STAGE_TESTS+=("$p")
+		else
+			STAGE_TESTS+=("$p")
+		fi
+	done
+}
+
+# feature_later_has MAP FILE: one of the LATER features has FILE in MAP.
+feature_later_has() {
+	local -n map=$1
+	local f
+	for f in "${LATER[@]}"; do
+		[[ " ${map[$f]:-} " == *" $2 "* ]] && return 0
+	done
+	return 1
+}
+
+# stage_src FILE: FILE as the tree of this stage has it.
+stage_src() {
+	local f args=() rc=0 trace=0
+	for f in "${LATER[@]}"; do
+		[ -n "${F_UNIFDEF[$f]:-}" ] && args+=("${F_UNIFDEF[$f]}")
+		[ "$f" = trace ] && trace=1
+	done
+	if [ ${#args[@]} -gt 0 ]; then
+		unifdef -B "${args[@]}" -o "$GEN/unifdef.out" "$1" || rc=$?
+		[ "$rc" -le 1 ] || die "unifdef failed on $1"
+	else
+		cp "$1" "$GEN/unifdef.out"
+	fi
+	# without the events: no calls, and wsheap_reset() keeps no
+	# REQUESTED_SIZE for its event
+	TRACE=$trace perl -0777 -pe 'if ($ENV{TRACE}) {
+		s/^#include "wsheap_trace\.h"\n//mg;
+		s/^\t+trace_wsheap_\w+\(.*\);\n//mg;
+		s/^\tsize_t requested;\n\n(?=\twsheap_might_sleep)//m;
+		s/^\trequested = heap->fast\.requested;\n//m;
+	}' "$GEN/unifdef.out"
+}
+
+# stage_syms_re: a grep -E of the Kconfig symbols of the LATER features.
+stage_syms_re() {
+	local f re=
+	for f in "${LATER[@]}"; do
+		[ -n "${F_SYMS[$f]:-}" ] && re+="|${F_SYMS[$f]}"
+	done
+	echo "^(${re#|})\$"
+}
+
+# feature_tree: the library's files in $ST as this stage has them.
+feature_tree() {
+	local p f re excl=() t
+	for f in "${LATER[@]}"; do
+		for p in ${F_PARTS[$f]:-}; do excl+=("wsheap_${p%.c}.o"); done
+	done
+	stage_src "$PROJ/wsheap.h" | to_tree api | put include/linux/wsheap.h
+	stage_src "$PROJ/wsheap.c" | to_tree lib | put lib/wsheap/core.c
+	for p in "${STAGE_PARTS[@]}"; do
+		stage_src "$PROJ/wsheap_$p" | to_tree lib | put "lib/wsheap/$p"
+	done
+	if [[ " ${LATER[*]} " != *" trace "* ]]; then
+		to_tree events <"$PROJ/wsheap_trace.h" | put include/trace/events/wsheap.h
+	fi
+	for f in "${STAGE_TESTS[@]}"; do
+		stage_src "$PROJ/kunit/$f" | to_tree test | put "lib/wsheap/tests/$f"
+	done
+
+	# Kconfig: the library's symbols of this stage, and the test option
+	re=$(stage_syms_re)
+	# shellcheck disable=SC2086 # one word each
+	kconfig_blocks "$PROJ/Kconfig" $(grep -vE "$re" <<<"$lib_syms") $test_syms |
+		library_kconfig | put lib/wsheap/Kconfig
+	{
+		EXCLUDE="${excl[*]}" kbuild_to_makefile <"$PROJ/Kbuild"
+		cat <<'EOF'
+
+# The test-only exports (internal.h), here and in tests/, follow wsheap's
+# own test option: VISIBLE_IF_KUNIT would export the chunk allocators of
+# every kernel that has KUnit.
+ifneq ($(CONFIG_WSHEAP_KUNIT_TEST),)
+subdir-ccflags-y		+= -DWSHEAP_TEST_EXPORTS
+endif
+obj-$(CONFIG_WSHEAP_KUNIT_TEST)	+= tests/
+EOF
+	} | put lib/wsheap/Makefile
+	# its comments name the files as they are here (kunit/X); the
+	# suites of this stage
+	t=$(printf '%s\n' "${STAGE_TESTS[@]}" | sed -n 's/\.c$/.o/p' | paste -sd'|')
+	sed -E '/^#/ s@(\.\./)?kunit/@@g' "$PROJ/kunit/Kbuild" |
+		grep -E "^([^o]|$)|\b($t)\$" | put lib/wsheap/tests/Makefile
+	# the suites' own options; the sanitizers are the caller's choice
+	re='^(# )?CONFIG_(KASAN|UBSAN'
+	for f in "${LATER[@]}"; do
+		[ -n "${F_KUNITCONFIG[$f]:-}" ] && re+="|${F_KUNITCONFIG[$f]}"
+	done
+	grep -vE "$re)" "$PROJ/kunit/.kunitconfig" | put lib/wsheap/.kunitconfig
+	if [ "$FEATURE" = core ]; then
+		insert_after lib/Kconfig 'config GENERIC_ALLOCATOR\n\tbool' \
+			$'\nsource "lib/wsheap/Kconfig"\n'
+		insert_after lib/Makefile 'obj-\$\(CONFIG_GENERIC_ALLOCATOR\) \+= genalloc\.o' \
+			$'obj-$(CONFIG_WSHEAP) += wsheap/\n'
+	fi
+	if [ "$FEATURE" = fault ]; then
+		insert_after Documentation/fault-injection/fault-injection.rst \
+			'  injects page allocation failures\. \(alloc_pages\(\), get_free_pages\(\), \.\.\.\)\n' \
+			$'- fail_wsheap\n\n  injects failures of the chunk allocations of wsheap arena heaps, which\n  wsheap_alloc() and the other allocating calls return as -ENOMEM (never\n  the heap object of wsheap_create()), by setting debugfs entries under\n  /sys/kernel/debug/fail_wsheap. No boot option supported.\n\n'
+	fi
+	if [[ " ${LATER[*]} " == *" trace "* ]]; then
+		maintainers include/linux/wsheap.h 'lib/wsheap/*' lib/wsheap/tests/
+	else
+		maintainers include/linux/wsheap.h include/trace/events/wsheap.h \
+			'lib/wsheap/*' lib/wsheap/tests/
+	fi
+}
+
+# ---------------------------------------------------------------- messages
+
+# msg_FEATURE: the commit message of FEATURE's patch (the Signed-off-by
+# is added by commit()).
+msg_core() {
+	cat <<EOF
+lib/wsheap: add arena heaps for drivers
+
+Drivers that build a request, a message or a parse tree out of many
+small allocations, and drop them all together, pay for each kmalloc()
+and kfree() and have to keep every pointer to free it.  wsheap gives
+them arena heaps with a byte quota: blocks are carved from a few large
+chunks with a bump pointer and all given back at once.
+
+  - wsheap_create() makes a heap with a quota (the most bytes handed
+    out between two resets) and a trim size (the chunk memory a reset
+    keeps); devm_wsheap_create() ties one to a device.
+  - wsheap_alloc() bumps a pointer, inline while the current chunk has
+    room; wsheap_zalloc(), wsheap_alloc_aligned(), wsheap_memdup(),
+    wsheap_strdup() and wsheap_[v]asprintf() build on it, and
+    wsheap_realloc() resizes the last block in place.
+  - wsheap_mark() and wsheap_rollback() give back what was allocated
+    since a mark, wsheap_reset() gives back everything and keeps chunks
+    up to the trim size, wsheap_free() releases the heap.
+  - Properties given to wsheap_create() name a heap, charge its memory
+    to a memory cgroup, choose its GFP flags (GFP_ATOMIC heaps work in
+    any context), hold a reserve of memory from create to free, place
+    its chunks on a NUMA node, or let several CPUs allocate from one
+    heap at once; wsheap_get_property() reads them back, with the
+    quota, the trim size and the bytes handed out and held.
+
+Calls return a negative errno (-EDQUOT for the quota) and can fill an
+optional struct wsheap_error with a static message.  The contract
+follows the Windows Web Services heap (WsCreateHeap and friends), which
+eases porting drivers that were written against it.
+
+Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
+(from kmalloc() in atomic heaps).  The first chunk is 256 bytes and
+each next one twice the last, so that a small heap holds at most about
+twice what it handed out; from 16 KiB on a new chunk holds an eighth of
+what the heap holds, so a heap of n bytes needs O(log n) chunks and
+keeps its unused tail near 12.5%.  Each CPU parks a heap object and a
+small chunk per size class, in slots of each context that need no
+atomic, so that a short-lived heap costs no slab call; a shrinker and
+CPU hotplug give the parked memory back.
+
+The core is lib/wsheap/core.c; the other parts:
+
+$(parts bullets "${STAGE_PARTS[@]}")
+
+CONFIG_WSHEAP has no prompt: the drivers that use wsheap select it.
+
+$(fmt -w 72 <<EOT
+The KUnit suites $(suite_names "${STAGE_TESTS[@]/#/$PROJ/kunit/}") check
+every call of the API against its contract, fail each chunk allocation
+in turn through static stubs, compare a heap with a model over random
+operations, and check each kind of heap (atomic, with a reserve,
+placed, concurrent) in the contexts it is made for.
+EOT
+)
+
+They reach a few internals of wsheap, which are exported in the
+EXPORTED_FOR_KUNIT_TESTING namespace only when CONFIG_WSHEAP_KUNIT_TEST
+is set (the Makefile defines WSHEAP_TEST_EXPORTS), not in every kernel
+with KUnit.  Run them with
+
+  ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
+EOF
+}
+
+msg_debug() {
+	cat <<'EOF'
+lib/wsheap: catch misuse of a heap with CONFIG_WSHEAP_DEBUG
+
+A heap has no lock: its callers serialise the calls on it.  Two calls
+at once, or a call after wsheap_free(), corrupt it silently, and a
+driver under development wants to hear of it at the call that went
+wrong.  With CONFIG_WSHEAP_DEBUG (a debug kernel's option) every call
+checks a magic number that wsheap_free() clears and holds a flag for
+its length: a caught call is refused with -EINVAL and reported once,
+instead of corrupting memory.  It costs one atomic exchange and one
+store per call and takes wsheap_alloc() out of line; distribution
+kernels say N.
+
+The internals suite gains the cases that make both mistakes on
+purpose.
+EOF
+}
+
+msg_fault() {
+	cat <<'EOF'
+lib/wsheap: fail chunk allocations on demand with CONFIG_FAIL_WSHEAP
+
+A driver's -ENOMEM paths after wsheap_alloc() run only when a chunk
+allocation fails.  failslab and fail_page_alloc reach them too, but fail
+every other allocation of the kernel with them.  fail_wsheap is a fault
+attribute like failslab's, under /sys/kernel/debug/fail_wsheap, that
+fails only wsheap's chunk allocations (never the heap object of
+wsheap_create()), so that a driver's tests can walk those paths alone.
+It is documented with the others in
+Documentation/fault-injection/fault-injection.rst.
+EOF
+}
+
+msg_sanitizers() {
+	cat <<EOF
+lib/wsheap: tell KASAN and KMSAN which heap memory is live
+
+A chunk is one slab object or vmalloc() area, which KASAN sees as live
+as a whole: without help it reports nothing when a driver reads past its
+block, memory never handed out, or a block after a rollback or a reset.
+In kernels with generic KASAN and KASAN_VMALLOC, wsheap poisons a new
+chunk's payload, unpoisons each block for exactly its size with a
+redzone after it, and poisons what reset, rollback and a shrinking
+realloc take back, as use-after-free, until it is handed out again; the
+parked chunks and heap objects of each CPU are poisoned while parked.
+Elsewhere the hooks are empty inlines.
+
+$(fmt -w 72 <<EOT
+The suite $(suite_names "$PROJ/kunit/wsheap_kasan_kunit.c") makes each
+such access on purpose and expects KASAN's report, and checks under
+KMSAN that a block handed out again reads as uninitialised; its cases
+skip in kernels without the sanitizer they check.
+EOT
+)
+EOF
+}
+
+msg_trace() {
+	cat <<'EOF'
+lib/wsheap: add trace events
+
+When a heap holds more memory than its driver expected, or refuses a
+request, the questions are which heap, when, and on whose behalf.  The
+wsheap trace events answer them: wsheap_chunk_alloc and
+wsheap_chunk_free for every chunk a heap takes and gives back,
+wsheap_refuse for every refused request with its error and caller, and
+wsheap_reset with what the round handed out and what the heap holds.
+The inline allocation is not traced: it allocates no memory.
+
+The events record the heap's name from struct wsheap, which stays
+private: lib/wsheap/trace.c includes internal.h before
+<trace/events/wsheap.h>, as mm/slab_common.c includes mm/slab.h for
+<trace/events/kmem.h>.
+EOF
+}
+
+msg_debugfs() {
+	cat <<'EOF'
+lib/wsheap: list live heaps in debugfs
+
+/sys/kernel/debug/wsheap/heaps lists every live heap, one line each:
+its name, its quota, trim size and reserve, what it handed out, holds
+and held at its peak, its chunks and resets, and the requests it
+refused for the quota and for memory.  It answers which driver's heap
+holds the memory and whether its quota or trim size fit its load.
+
+A heap object joins the list of the CPU that first creates a heap in it
+and stays there while it is parked for the next heap, so that a
+short-lived heap's create and free take no lock and write no shared
+list.  The reader skips and re-reads a heap whose object changed hands
+meanwhile (a generation count, odd while no heap lives in the object):
+every heap that lives across the whole read is listed exactly once.
+
+The internals suite gains the cases that read the table.
+EOF
+}
+
+msg_smp() {
+	cat <<EOF
+lib/wsheap: test heaps used on many CPUs at once
+
+$(fmt -w 72 <<EOT
+The suite $(suite_names "$PROJ/kunit/wsheap_smp_kunit.c") runs heaps on
+every online CPU at once, and skips on fewer than two: independent
+heaps hammered by one kthread each while the debugfs table is read, a
+concurrent heap fed to its quota from every CPU, races on the shared
+bump pointer, on marks, on an in-place resize and on
+wsheap_get_property(), the shrinker and an offlined CPU giving parked
+memory back.  It asserts what a driver depends on (no block disturbed
+by work on another heap, REQUESTED_SIZE exact, the quota kept, a mark
+refused outside its heap and round, every live heap listed once) and
+prints, for each case that ran, the counts that show that the
+interleaving it exists for happened.  Run it with KCSAN and lockdep:
+EOT
+)
+
+  ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap \\
+	--arch=x86_64 --qemu_args='-smp 2' --kconfig_add=CONFIG_SMP=y
+EOF
+}
+
 # ---------------------------------------------------------------- the series
 
 _generate() {
-	local p f n base objs_out objs_in lib_syms test_syms client_syms kunit_objs
+	local p f n base objs_out objs_in client_syms kunit_objs
 
 	ensure_pristine_git
 	[ -f "$PROJ/Documentation/wsheap.rst" ] ||
-		die "Documentation/wsheap.rst is not there: the series needs the documentation page (patch 3)"
+		die "Documentation/wsheap.rst is not there: the series needs the documentation page"
 	mapfile -t PARTS < <(lib_parts)
 	mapfile -t TESTS < <(cd "$PROJ/kunit" && ls -- *.c *.h 2>/dev/null)
 
@@ -496,125 +857,17 @@ _generate() {
 	PARENT=$(sgit rev-parse "$PRISTINE_REF^{commit}")
 	gidx read-tree "$PARENT"
 
-	# ---- 1: the library
-	to_tree api <"$PROJ/wsheap.h" | put include/linux/wsheap.h
-	[ -f "$PROJ/wsheap_trace.h" ] || die "no wsheap_trace.h: the Makefile in scripts/patches.sh links trace.o"
-	to_tree events <"$PROJ/wsheap_trace.h" | put include/trace/events/wsheap.h
-	to_tree lib <"$PROJ/wsheap.c" | put lib/wsheap/core.c
-	for p in "${PARTS[@]}"; do
-		to_tree lib <"$PROJ/wsheap_$p" | put "lib/wsheap/$p"
+	# ---- the library, a feature a patch (FEATURES)
+	LIB_SUBJECTS=()
+	for FEATURE in "${FEATURES[@]}"; do
+		feature_stage "$FEATURE"
+		feature_tree
+		"msg_$FEATURE" >"$GEN/msg"
+		LIB_SUBJECTS+=("$(head -n 1 "$GEN/msg")")
+		commit "$GEN/msg"
 	done
-	# shellcheck disable=SC2086 # one word each
-	kconfig_blocks "$PROJ/Kconfig" $lib_syms | library_kconfig | put lib/wsheap/Kconfig
-	put lib/wsheap/Makefile <"$GEN/Makefile.1"
-	insert_after lib/Kconfig 'config GENERIC_ALLOCATOR\n\tbool' \
-		$'\nsource "lib/wsheap/Kconfig"\n'
-	insert_after lib/Makefile 'obj-\$\(CONFIG_GENERIC_ALLOCATOR\) \+= genalloc\.o' \
-		$'obj-$(CONFIG_WSHEAP) += wsheap/\n'
-	insert_after Documentation/fault-injection/fault-injection.rst \
-		'  injects page allocation failures\. \(alloc_pages\(\), get_free_pages\(\), \.\.\.\)\n' \
-		$'- fail_wsheap\n\n  injects failures of the chunk allocations of wsheap arena heaps, which\n  wsheap_alloc() and the other allocating calls return as -ENOMEM (never\n  the heap object of wsheap_create()), by setting debugfs entries under\n  /sys/kernel/debug/fail_wsheap. No boot option supported.\n\n'
-	maintainers include/linux/wsheap.h include/trace/events/wsheap.h 'lib/wsheap/*'
-	cat >"$GEN/msg" <<EOF
-lib/wsheap: add arena heaps for drivers
 
-Drivers that build a request, a message or a parse tree out of many
-small allocations, and drop them all together, pay for each kmalloc()
-and kfree() and have to keep every pointer to free it.  wsheap gives
-them arena heaps with a byte quota: blocks are carved from a few large
-chunks with a bump pointer and all given back at once.
-
-  - wsheap_create() makes a heap with a quota (the most bytes handed
-    out between two resets) and a trim size (the chunk memory a reset
-    keeps); devm_wsheap_create() ties one to a device.
-  - wsheap_alloc() bumps a pointer, inline while the current chunk has
-    room; wsheap_zalloc(), wsheap_alloc_aligned(), wsheap_memdup(),
-    wsheap_strdup() and wsheap_[v]asprintf() build on it, and
-    wsheap_realloc() resizes the last block in place.
-  - wsheap_mark() and wsheap_rollback() give back what was allocated
-    since a mark, wsheap_reset() gives back everything and keeps chunks
-    up to the trim size, wsheap_free() releases the heap.
-  - Properties given to wsheap_create() name a heap, charge its memory
-    to a memory cgroup, choose its GFP flags (GFP_ATOMIC heaps work in
-    any context), hold a reserve of memory from create to free, or place
-    its chunks on a NUMA node; wsheap_get_property() reads them back,
-    with the quota, the trim size and the bytes handed out and held.
-
-Calls return a negative errno (-EDQUOT for the quota) and can fill an
-optional struct wsheap_error with a static message.  The contract
-follows the Windows Web Services heap (WsCreateHeap and friends), which
-eases porting drivers that were written against it.
-
-Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
-(from kmalloc() in atomic heaps).  The first chunk is 256 bytes and
-each next one twice the last, so that a small heap holds at most about
-twice what it handed out; from 16 KiB on a new chunk holds an eighth of
-what the heap holds, so a heap of n bytes needs O(log n) chunks and
-keeps its unused tail near 12.5%.  Each CPU parks a heap object and a
-small chunk per size class, in slots of each context that need no
-atomic, so that a short-lived heap costs no slab call; a parked object
-also keeps its last heap's first chunk for the next heap created in it.
-
-The core is lib/wsheap/core.c.  The other parts are files of their own,
-several linked in only where their option is on (see the Makefile):
-
-$(parts bullets)
-
-CONFIG_WSHEAP has no prompt: the drivers that use wsheap select it.
-CONFIG_WSHEAP_DEBUG (a debug kernel's option) checks every call for
-misuse, and CONFIG_FAIL_WSHEAP fails chunk allocations on demand
-(Documentation/fault-injection/fault-injection.rst).
-EOF
-	commit "$GEN/msg"
-
-	# ---- 2: the KUnit suites
-	for f in "${TESTS[@]}"; do
-		to_tree test <"$PROJ/kunit/$f" | put "lib/wsheap/tests/$f"
-	done
-	# its comments name the files as they are here (kunit/X)
-	sed -E '/^#/ s@(\.\./)?kunit/@@g' "$PROJ/kunit/Kbuild" | put lib/wsheap/tests/Makefile
-	# the suites' own options; the sanitizers are the caller's choice
-	grep -vE '^(# )?CONFIG_(KASAN|UBSAN)' "$PROJ/kunit/.kunitconfig" | put lib/wsheap/.kunitconfig
-	# shellcheck disable=SC2086
-	kconfig_blocks "$PROJ/Kconfig" $lib_syms $test_syms | library_kconfig |
-		put lib/wsheap/Kconfig
-	{
-		cat "$GEN/Makefile.1"
-		cat <<'EOF'
-
-# The test-only exports (internal.h), here and in tests/, follow wsheap's
-# own test option: VISIBLE_IF_KUNIT would export the chunk allocators of
-# every kernel that has KUnit.
-ifneq ($(CONFIG_WSHEAP_KUNIT_TEST),)
-subdir-ccflags-y		+= -DWSHEAP_TEST_EXPORTS
-endif
-obj-$(CONFIG_WSHEAP_KUNIT_TEST)	+= tests/
-EOF
-	} | put lib/wsheap/Makefile
-	maintainers include/linux/wsheap.h include/trace/events/wsheap.h \
-		'lib/wsheap/*' lib/wsheap/tests/
-	{
-		printf 'lib/wsheap: add KUnit tests\n\n'
-		fmt -w 72 <<EOF
-The suites $(suite_names "$PROJ"/kunit/*.c) check every row of the API
-contract, fail each chunk allocation in turn through static stubs,
-compare the heap with a model over random operations, check the KASAN
-hooks (in kernels with generic KASAN and KASAN_VMALLOC) and use
-independent heaps on all CPUs at once.
-EOF
-		cat <<EOF
-
-They reach a few internals of wsheap, which are exported in the
-EXPORTED_FOR_KUNIT_TESTING namespace only when CONFIG_WSHEAP_KUNIT_TEST
-is set (the Makefile defines WSHEAP_TEST_EXPORTS), not in every kernel
-with KUnit.  Run them with
-
-  ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
-EOF
-	} >"$GEN/msg"
-	commit "$GEN/msg"
-
-	# ---- 3: the documentation
+	# ---- the documentation
 	rst_to_tree <"$PROJ/Documentation/wsheap.rst" | put Documentation/core-api/wsheap.rst
 	check_rst_paths "$ST/Documentation/core-api/wsheap.rst"
 	insert_after Documentation/core-api/index.rst '   genalloc' $'   wsheap\n'
@@ -626,7 +879,7 @@ EOF
 	commit "$GEN/msg"
 	check_leftovers
 
-	# ---- 4 and on: the first users, converted
+	# ---- then the first users, converted
 	USERS=()
 	USER_COMMITS=()
 	for f in "$PROJ"/users/*.patch; do
@@ -663,6 +916,7 @@ user_commit() {
 	PARENT=$(sgit commit-tree "$(gidx write-tree)" -p "$PARENT" -F "$GEN/msg")
 	N=$((N + 1))
 	USERS+=("$subject")
+	SUBJECTS+=("$subject")
 	USER_COMMITS+=("$PARENT")
 }
 
@@ -693,24 +947,27 @@ object.  See Documentation/core-api/wsheap.rst.
 '
 
 
-# users_lines: the cover letter's lines for the users' patches, and what
-# judges them.
-users_lines() {
+# series_lines: a line for each patch of the series, with its number.
+series_lines() {
 	local i
-	for i in "${!USERS[@]}"; do
-		printf '  %d/%d  %s\n' $((i + 4)) "$N" "${USERS[$i]}"
+	for i in "${!SUBJECTS[@]}"; do
+		printf '%s\n' "$(printf '%2d/%d  %s' $((i + 1)) "$N" "${SUBJECTS[$i]}")"
 	done
+}
+
+# users_lines: what judges the users' patches, and each one's diffstat.
+users_lines() {
+	local i first=$((N - ${#USERS[@]} + 1))
 	[ ${#USERS[@]} -gt 0 ] || return 0
-	printf '\n'
 	fmt -w 72 <<EOT
-Patches 4 and on convert the first users, each judged by its
+Patches $first and on convert the first users, each judged by its
 subsystem's own KUnit suites, to which each adds the cases for what it
 changes; a fix one of those suites needs comes before its conversion,
 on its own, so that it can go to stable kernels without wsheap.  Each
 alone:
 EOT
 	for i in "${!USER_COMMITS[@]}"; do
-		printf '\n  %d/%d\n' $((i + 4)) "$N"
+		printf '\n  %d/%d\n' $((i + first)) "$N"
 		sgit diff --stat=70 "${USER_COMMITS[$i]}^" "${USER_COMMITS[$i]}" |
 			sed 's/^/  /'
 	done
@@ -773,9 +1030,8 @@ record the heap's name from it, so trace.c includes internal.h before
 <trace/events/wsheap.h>, as mm/slab_common.c includes mm/slab.h before
 <trace/events/kmem.h>.
 
-  1/$N  the library, its Kconfig and Makefile hooks in lib/, MAINTAINERS
-  2/$N  the KUnit suites
-  3/$N  the documentation page and its index entry
+$(series_lines)
+
 $(users_lines)
 
 $(fmt -w 72 <<EOT
@@ -789,13 +1045,13 @@ EOT
 
 Every change to the module regenerates the series and checks that it
 applies to linux-source-$base with git am, that checkpatch.pl --strict
-is silent on each patch, that each patch builds with CONFIG_WSHEAP=m and
-the whole series with =y and =m (ARCH=um, W=1 and sparse silent on
-lib/wsheap/, which also compiles in a KASAN kernel), and that
+is silent on each patch, that each patch builds with CONFIG_WSHEAP=m
+and with =y (ARCH=um, W=1 and sparse silent on lib/wsheap/, which also
+compiles in a KASAN kernel), and that at each patch of the library
 
   ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
 
-passes, as do the suites of each converted user's subsystem (the same
+passes the suites it has, as do the suites of each converted user's subsystem (the same
 with --kunitconfig=net/wireless/tests and =security/ipe, wsheap built
 in with CONFIG_WSHEAP_DEBUG, IPE with a boot policy).  The out-of-tree
 tests also run the suites under KASAN, KCSAN, KMSAN, lockdep and UBSAN
