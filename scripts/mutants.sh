@@ -186,6 +186,7 @@ MUTANTS=(
 	"issue 31: a dead CPU keeps its parked memory|wsheap_cache.c|s/\twsheap_cache_empty_cpu\(cpu\);\n\treturn 0;/\treturn 0;/|smp"
 	"issue 31: chunks grow to the heap's total, not twice the last|wsheap.c|s/\t\treturn max_t\(size_t, roundup_pow_of_two\(actual \+ 1\),/\t\treturn max_t(size_t, actual,/"
 	"issue 32: heaps before init go on lists not set up|wsheap_debugfs.c|s/\tif \(!smp_load_acquire\(&wsheap_heap_lists_ready\)\)\n\t\treturn;\n//"
+	"issue 33: the core needs the fault injector before its patch|wsheap_internal.h|s/static inline bool wsheap_should_fail\(size_t bytes\) \{ return false; \}\n//|patches"
 	"issue 32: IPE's boot policy heap goes on lists not set up|wsheap_debugfs.c|s/\tif \(!smp_load_acquire\(&wsheap_heap_lists_ready\)\)\n\t\treturn;\n//|patches"
 	"issue 32: cfg80211 keeps the APs of a malformed RNR|users/1-cfg80211-scan-6ghz.patch|s/\n\+\t\t\twsheap_rollback\(heap, &mark, NULL\);\n/\n+\t\t\t(void)mark;\n/|patches"
 	"issue 32: cfg80211 calls the driver with the APs still in the heap|users/1-cfg80211-scan-6ghz.patch|s/at once \*\/\n\+\twsheap_reset\(heap, NULL\);\n/at once *\/\n+\t(void)heap;\n/|patches"

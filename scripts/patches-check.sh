@@ -297,8 +297,8 @@ _check() {
 		# it fixes, which this tree, unpacked from a tarball, does not
 		# have.
 		ignore=()
-		# shellcheck disable=SC2054 # checkpatch takes one comma list
 		n=$(patch_number "$p")
+		# shellcheck disable=SC2054 # checkpatch takes one comma list
 		if [ "$n" -gt "$nlib" ]; then
 			ignore=(--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID)
 		elif [ "$n" -gt 1 ]; then

@@ -571,7 +571,7 @@ feature_tree() {
 
 	# Kconfig: the library's symbols of this stage, and the test option
 	re=$(stage_syms_re)
-	# shellcheck disable=SC2086 # one word each
+	# shellcheck disable=SC2046,SC2086 # one word each
 	kconfig_blocks "$PROJ/Kconfig" $(grep -vE "$re" <<<"$lib_syms") $test_syms |
 		library_kconfig | put lib/wsheap/Kconfig
 	{
