@@ -166,8 +166,8 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_chunk_gfp);
 static void *wsheap_vmalloc_node(size_t bytes, gfp_t gfp, int node)
 {
 	if (node == NUMA_NO_NODE)
-		return __vmalloc(bytes, gfp);
-	return kvmalloc_node(bytes, gfp, node);
+		return __vmalloc_noprof(bytes, gfp);
+	return kvmalloc_node_noprof(bytes, gfp, node);
 }
 
 /**

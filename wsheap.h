@@ -645,4 +645,30 @@ int devm_wsheap_create(struct device *dev, size_t max_size, size_t trim_size,
 DEFINE_FREE(wsheap, struct wsheap *, if (_T) wsheap_free(_T))
 #endif
 
+/*
+ * Memory allocation profiling (CONFIG_MEM_ALLOC_PROFILING): /proc/allocinfo
+ * charges a heap's object and chunks to the line that called wsheap, as it
+ * charges kmalloc()'s to its caller.  Each call that may take memory sets
+ * the caller's tag; wsheap allocates with the _noprof calls under it.
+ * Where a call has no tag of its own, the memory goes to the caller's
+ * caller's (a heap created for a driver in a library) or to none.  The
+ * names stay those of the exported functions, which wsheap's own files
+ * call directly (wsheap_internal.h undefines these).
+ */
+#ifndef alloc_hooks
+/* before 6.10: no profiling, and no _noprof allocators (wsheap_internal.h) */
+#define alloc_hooks(_do_alloc)	(_do_alloc)
+#define WSHEAP_NO_ALLOC_TAGS
+#endif
+#define wsheap_create(...)	alloc_hooks(wsheap_create(__VA_ARGS__))
+#define devm_wsheap_create(...)	alloc_hooks(devm_wsheap_create(__VA_ARGS__))
+#define wsheap_alloc(...)	alloc_hooks(wsheap_alloc(__VA_ARGS__))
+#define wsheap_zalloc(...)	alloc_hooks(wsheap_zalloc(__VA_ARGS__))
+#define wsheap_alloc_aligned(...) alloc_hooks(wsheap_alloc_aligned(__VA_ARGS__))
+#define wsheap_realloc(...)	alloc_hooks(wsheap_realloc(__VA_ARGS__))
+#define wsheap_memdup(...)	alloc_hooks(wsheap_memdup(__VA_ARGS__))
+#define wsheap_strdup(...)	alloc_hooks(wsheap_strdup(__VA_ARGS__))
+#define wsheap_vasprintf(...)	alloc_hooks(wsheap_vasprintf(__VA_ARGS__))
+#define wsheap_asprintf(...)	alloc_hooks(wsheap_asprintf(__VA_ARGS__))
+
 #endif /* _WSHEAP_H */

@@ -171,14 +171,24 @@ void *wsheap_slab_alloc(size_t bytes, gfp_t gfp, int node)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_slab_alloc, bytes, gfp, node);
 
-	return kmalloc_node(bytes, gfp, node);
+	return kmalloc_node_noprof(bytes, gfp, node);
 }
 EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_slab_alloc);
 
-/* Memory of heaps with this flag is charged to a memcg: never shared. */
+/*
+ * Memory of heaps with this flag is charged to a memcg: never shared.
+ * With allocation profiling, every object and chunk is charged to the
+ * call site that took it (see wsheap.h), which a later heap would not
+ * change, and the kernel warns of a module unloaded with bytes charged to
+ * it: nothing is parked, so that a driver's bytes go back with its heaps.
+ * Kernels built with profiling park nothing even while it is off: a
+ * module cannot ask (mem_alloc_profiling_key is not exported).
+ */
 static bool wsheap_cache_may_hold(gfp_t gfp)
 {
-	return !(gfp & __GFP_ACCOUNT) && !wsheap_ablated(WSHEAP_ABLATE_SLOTS);
+	return !(gfp & __GFP_ACCOUNT) &&
+	       !IS_ENABLED(CONFIG_MEM_ALLOC_PROFILING) &&
+	       !wsheap_ablated(WSHEAP_ABLATE_SLOTS);
 }
 
 /* A slab chunk of a heap whose memory may be shared. */

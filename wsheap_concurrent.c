@@ -39,10 +39,11 @@
  *
  * Slices.  Two cmpxchgs cost several times a plain heap's inline bump, so
  * a concurrent heap that may sleep (and has no reserve, whose guarantee a
- * slice's unused tail would eat into) gives each CPU a slice: a block of
- * the current chunk, up to WSHEAP_SLICE_MAX bytes, whose bytes it takes
- * from the quota all at once.  Small requests are carved from this CPU's
- * slice with preemption off and no atomic instruction, inline too; the
+ * slice's unused tail would eat into; not under KASAN, KMSAN or
+ * CONFIG_WSHEAP_DEBUG, which see every block) gives each CPU a slice: a
+ * block of the current chunk, up to WSHEAP_SLICE_MAX bytes, whose bytes it
+ * takes from the quota all at once.  Small requests are carved from this
+ * CPU's slice with preemption off and no atomic instruction, inline too; the
  * room check alone keeps the quota, since a block never takes more of a
  * slice than its size.  REQUESTED_SIZE is the shared count less what the
  * slices took and did not hand out.
@@ -56,16 +57,19 @@
  *    it; the heap runs on the shared bump pointer until the next
  *    exclusive call gives it slices again.  If the slices handed out so
  *    much during the grace period that the request still does not fit,
- *    the drain was no use: the heap keeps its slices.  Slices shrink as the quota
- *    nears (a CPU's slice takes at most a 4 * nr_cpus'th of what is
- *    left, and none under WSHEAP_SLICE_MIN), so a heap whose quota is
- *    under 4 * nr_cpus KiB never has any.
+ *    the drain was no use: the heap keeps its slices.  Slices shrink as
+ *    the quota nears (a CPU's slice takes at most a 4 * nr_cpus'th of
+ *    what is left, and none under WSHEAP_SLICE_MIN), so a heap whose
+ *    quota is under 4 * nr_cpus KiB never has any.
  *  - Only the heap's one slice-carving CPU of the round resizes in place,
  *    its slice's last block: "the last block carved" is a heap-wide
  *    order that per-CPU slices do not keep, so once a second CPU carves
  *    (c->owner is then WSHEAP_OWNER_MANY) every realloc copies.
  *  - Exclusive calls fold the slices back first: what they see and
  *    record is the shared bump pointer and the exact REQUESTED_SIZE.
+ *    So does a read of REQUESTED_SIZE (and realloc's check of it),
+ *    under the growth mutex.
+ *  - A slice's unused tail stays unused until the next reset.
  *
  * The slices are per-CPU memory, and a mask names the CPUs that took one
  * this round: a fold, and every exclusive call, costs the CPUs that

@@ -9,12 +9,13 @@
  * short-lived heap's create and free on a warm CPU take no lock and write
  * no list.  Heaps on different CPUs never write a common lock or list head.
  *
- * Each object's listing.gen says whether a heap lives in it, the way a
- * seqcount does: wsheap_free() makes it odd before it tears the heap down,
- * wsheap_create() makes it even once the new heap is set up.  The reader
- * takes each CPU's lock in turn (so no object on that list is freed under
- * it), skips objects with an odd gen, copies the rest and keeps the copy
- * only if gen did not move meanwhile.  Every heap that lives across the
+ * Each object's listing.live says whether a heap lives in it, written
+ * under the object's seqcount: wsheap_free() clears it before it tears the
+ * heap down, wsheap_create() sets it once the new heap is set up, each in
+ * a short write section of its own (a parked object has none open).  The
+ * reader takes each CPU's lock in turn (so no object on that list is freed
+ * under it), skips objects with no live heap, copies the rest and keeps
+ * the copy only if the seqcount did not move meanwhile.  Every heap that lives across the
  * whole read is listed exactly once, and a line never mixes two heaps.  A
  * live heap's counters change under its owner's calls, which take no lock:
  * the copy is exact whenever the owner is idle.
@@ -64,8 +65,8 @@ EXPORT_SYMBOL_IF_WSHEAP_TEST(wsheap_heap_lists_ready);
  * wsheap_stats_list() - put a heap object from the slab on this CPU's list
  * @heap: the heap wsheap_create() is about to return, in a new object
  *
- * Called by wsheap_stats_show_heap() (wsheap_internal.h), which only
- * turns gen even for an object that is listed already.
+ * Called by wsheap_stats_show_heap() (wsheap_internal.h) for an object
+ * on no list.
  *
  * Context: Any.
  */
@@ -109,26 +110,24 @@ void wsheap_stats_unlist(struct wsheap *heap)
 }
 
 /*
- * Copy @heap, or return false when no heap lives in it (gen odd) or it
- * was freed during the copy.  The copy races with the owner's calls and,
- * when it is freed meanwhile, with the parking of its object, which KASAN
- * builds poison: neither is a bug, as the copy is then thrown away.
+ * Copy @heap, or return false when no heap lives in it or it was freed
+ * during the copy.  The copy races with the owner's calls and, when it is
+ * freed meanwhile, with the parking of its object, which KASAN builds
+ * poison: neither is a bug, as the copy is then thrown away.  raw_: as
+ * the writers (wsheap_stats_set_live()).
  */
 static bool wsheap_heap_snapshot(struct wsheap *heap, struct wsheap *copy)
 {
-	unsigned int gen;
+	unsigned int seq;
 
-	/* pairs with wsheap_stats_show_heap()'s release */
-	gen = smp_load_acquire(&heap->listing.gen);
-	if (gen & 1)
+	seq = raw_read_seqcount_begin(&heap->listing.seq);
+	if (!READ_ONCE(heap->listing.live))
 		return false;
 	wsheap_kasan_quiet();
-	/* racy on purpose: checked against gen below */
+	/* racy on purpose: checked against the seqcount below */
 	data_race(memcpy(copy, heap, WSHEAP_OBJECT_STATE));
 	wsheap_kasan_loud();
-	/* pairs with wsheap_stats_hide_heap()'s smp_wmb() */
-	smp_rmb();
-	if (READ_ONCE(heap->listing.gen) != gen)
+	if (read_seqcount_retry(&heap->listing.seq, seq))
 		return false;
 	copy->name[WSHEAP_NAME_MAX - 1] = '\0';
 	return true;

@@ -19,6 +19,8 @@
 #include <linux/kmsan-checks.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
+#include <linux/preempt.h>
+#include <linux/seqlock.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
 #ifdef WSHEAP_TEST_EXPORTS
@@ -29,6 +31,26 @@
 #endif
 
 #include "wsheap.h"
+
+/*
+ * wsheap's own calls to its API are no call sites to charge memory to
+ * (see the end of wsheap.h): the caller's tag stays set under them.
+ */
+#undef wsheap_create
+#undef devm_wsheap_create
+#undef wsheap_alloc
+#undef wsheap_zalloc
+#undef wsheap_alloc_aligned
+#undef wsheap_realloc
+#undef wsheap_memdup
+#undef wsheap_strdup
+#undef wsheap_vasprintf
+#undef wsheap_asprintf
+#ifdef WSHEAP_NO_ALLOC_TAGS
+#define kmalloc_node_noprof	kmalloc_node
+#define kvmalloc_node_noprof	kvmalloc_node
+#define __vmalloc_noprof	__vmalloc
+#endif
 
 /*
  * The smallest chunk, header included: four pages carry about a hundred
@@ -85,11 +107,12 @@ struct wsheap_stats {
  * A heap object's place in the debugfs listing, at the end of struct
  * wsheap: it stays there while the object is parked for the next heap
  * (wsheap_cache.c), which poisons only what comes before it.
- * @gen is odd while the object is parked: see wsheap_debugfs.c.
+ * @live is false while the object is parked: see wsheap_debugfs.c.
  */
 struct wsheap_listing {
 #ifdef CONFIG_DEBUG_FS
-	unsigned int gen;
+	seqcount_t seq;			/* write sections around @live */
+	bool live;			/* a heap lives in the object */
 	u16 cpu;			/* whose list it is on */
 	struct list_head node;		/* NULL next: on no list */
 #endif
@@ -105,7 +128,7 @@ struct wsheap_listing {
  * takes no lock of its own for a heap.  A concurrent heap's shared state
  * is struct wsheap_concurrent's, with its own rules.  The debugfs reader
  * copies the fields without a lock and keeps the copy only if @listing's
- * gen did not move; @listing.node is under its CPU list's lock.
+ * seqcount did not move; @listing.node is under its CPU list's lock.
  */
 struct wsheap {
 	struct wsheap_bump fast;
@@ -350,29 +373,41 @@ void wsheap_cache_exit(void);
 void wsheap_stats_list(struct wsheap *heap);
 
 /*
+ * @live changes in a write section of its own, after every field of a
+ * new heap and before a freed one is torn down (see wsheap_debugfs.c).
+ * raw_: lockdep would take every object's count for one lock, written in
+ * hard interrupts (atomic heaps) and with interrupts on; the writers of
+ * one object, its create and its free, never overlap.  Preemption off
+ * keeps the reader's wait for the section to a few instructions.
+ */
+static inline void wsheap_stats_set_live(struct wsheap *heap, bool live)
+{
+	preempt_disable();
+	raw_write_seqcount_begin(&heap->listing.seq);
+	WRITE_ONCE(heap->listing.live, live);
+	raw_write_seqcount_end(&heap->listing.seq);
+	preempt_enable();
+}
+
+/*
  * A new heap, set up in full, joins the listing: a heap object from the
  * slab goes on this CPU's list; one taken from a CPU's slot is listed
- * already (unless its last heap came before wsheap's initcall), and its
- * gen turns even after every field of the new heap (the release orders
- * them).  Inline: a warm create pays no call for it.
+ * already (unless its last heap came before wsheap's initcall).  Inline:
+ * a warm create pays no call for it.
  */
 static inline void wsheap_stats_show_heap(struct wsheap *heap)
 {
-	unsigned int gen = heap->listing.gen;
-
-	if (!heap->listing.node.next)
+	if (!heap->listing.node.next) {
+		seqcount_init(&heap->listing.seq);
 		wsheap_stats_list(heap);
-	if (gen & 1)
-		/* pairs with the debugfs reader's acquire */
-		smp_store_release(&heap->listing.gen, gen + 1);
+	}
+	wsheap_stats_set_live(heap, true);
 }
 
-/* wsheap_free() is about to tear the heap down: gen turns odd first. */
+/* wsheap_free() is about to tear the heap down. */
 static inline void wsheap_stats_hide_heap(struct wsheap *heap)
 {
-	WRITE_ONCE(heap->listing.gen, heap->listing.gen + 1);
-	/* pairs with the debugfs reader's smp_rmb() */
-	smp_wmb();
+	wsheap_stats_set_live(heap, false);
 }
 
 void wsheap_stats_unlist(struct wsheap *heap);
@@ -424,11 +459,6 @@ static inline void wsheap_stats_refused(struct wsheap *heap, int code) { }
  */
 #if WSHEAP_KASAN
 #define WSHEAP_REDZONE	WSHEAP_ALIGN
-/*
- * Exported by mm/kasan/shadow.c but declared only in mm/kasan/kasan.h.
- * @addr and @size must be multiples of the KASAN granule (8 bytes).
- */
-void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 void wsheap_kasan_new_chunk(void *payload, size_t size);
 void wsheap_kasan_hand_out(const void *obj, size_t size);
 void wsheap_kasan_take_back(const void *start, size_t size);

@@ -26,7 +26,6 @@
  *
  * vfree() and kfree() poison the whole chunk again themselves.
  */
-#include <linux/align.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/kasan.h>
@@ -34,41 +33,31 @@
 #include <linux/types.h>
 
 #include "wsheap_internal.h"
+#include "wsheap_kasan_compat.h"
 
 /* One shadow byte covers a granule (KASAN_GRANULE_SIZE, internal to mm/). */
 #define WSHEAP_KASAN_GRANULE		BIT(KASAN_SHADOW_SCALE_SHIFT)
 
-/* Shadow values that KASAN reports by these names (mm/kasan/kasan.h). */
-#define WSHEAP_KASAN_VMALLOC_REDZONE	0xF8	/* vmalloc-out-of-bounds */
-#define WSHEAP_KASAN_SLAB_REDZONE	0xFC	/* slab-out-of-bounds */
-#define WSHEAP_KASAN_TAKEN_BACK		0xFF	/* use-after-free */
-
+/*
+ * A chunk's payload reads as out of bounds, of a vmalloc() area or of a
+ * slab object by the kind of chunk, until blocks are handed out from it.
+ */
 void wsheap_kasan_new_chunk(void *payload, size_t size)
 {
 	/* Blocks, redzones and chunk payloads are whole granules apart. */
 	BUILD_BUG_ON(WSHEAP_REDZONE != WSHEAP_KASAN_GRANULE);
-	kasan_poison(payload, size, is_vmalloc_addr(payload) ?
-		     WSHEAP_KASAN_VMALLOC_REDZONE : WSHEAP_KASAN_SLAB_REDZONE,
-		     false);
+	kasan_poison_range(payload, size, false);
 }
 
-/*
- * Full granules read as accessible (0); a partial last granule holds the
- * number of its bytes that are, as poison_kmalloc_redzone() writes it.
- */
+/* Live for exactly @size bytes: a partial last granule says how many. */
 void wsheap_kasan_hand_out(const void *obj, size_t size)
 {
-	size_t full = round_down(size, WSHEAP_KASAN_GRANULE);
-
-	kasan_poison(obj, full, 0, false);
-	if (size != full)
-		kasan_poison(obj + full, WSHEAP_KASAN_GRANULE, size - full,
-			     false);
+	kasan_unpoison_range(obj, size);
 }
 
 void wsheap_kasan_take_back(const void *start, size_t size)
 {
-	kasan_poison(start, size, WSHEAP_KASAN_TAKEN_BACK, false);
+	kasan_poison_range(start, size, true);
 }
 
 /*
@@ -77,14 +66,14 @@ void wsheap_kasan_take_back(const void *start, size_t size)
  */
 void wsheap_kasan_park(const void *mem, size_t size)
 {
-	kasan_poison(mem + WSHEAP_CHUNK_HDR, size - WSHEAP_CHUNK_HDR,
-		     WSHEAP_KASAN_TAKEN_BACK, false);
+	kasan_poison_range(mem + WSHEAP_CHUNK_HDR, size - WSHEAP_CHUNK_HDR,
+			   true);
 }
 
 /* Taken from its slot, or about to be freed: all of it accessible again. */
 void wsheap_kasan_unpark(const void *mem, size_t size)
 {
-	kasan_poison(mem, size, 0, false);
+	kasan_unpoison_range(mem, size);
 }
 
 /*

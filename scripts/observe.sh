@@ -8,14 +8,16 @@
 # /sys/kernel/debug/wsheap/heaps, unload the client and read the trace,
 # then /sys/kernel/debug/wsheap/parked before and after a drop_caches.
 # Passes when the debugfs line agrees with the properties and the
-# sequence, the trace holds its events in order, and the shrinker leaves
-# nothing parked.
+# sequence, /proc/allocinfo charges the client's heaps to the client, the
+# trace holds its events in order, and the shrinker leaves nothing
+# parked.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/uml.sh"
 
 t0=$(now)
-stage "observability: /sys/kernel/debug/wsheap/heaps and wsheap: trace events"
+stage "observability: /sys/kernel/debug/wsheap/heaps, /proc/allocinfo and wsheap: trace events"
+RESERVE_BYTES=2048	# samples/wsheap_observe.c's RESERVED_BYTES
 ensure_deps
 UML_CLIENTS="$UML_CLIENTS OBSERVE"
 build_uml_kernel
@@ -54,7 +56,35 @@ step rmmod wsheap'
 
 rc=0
 uml_boot observe "$body" || rc=1
-log=$UML_LOG
+
+# Memory allocation profiling, in a kernel of its own: the module
+# kernel's config with CONFIG_MEM_ALLOC_PROFILING, where wsheap parks
+# nothing (the parking checks below need the other kernel).  The unload
+# after the read must find no byte left charged to the client (the kernel
+# warns otherwise, which fails the boot).
+PROF_MERGED=$CACHE/build/uml-prof.kunitconfig
+{
+	cat "$UML_MERGED"
+	printf '%s\n' CONFIG_MEM_ALLOC_PROFILING=y CONFIG_MEM_ALLOC_PROFILING_ENABLED_BY_DEFAULT=y
+} >"$PROF_MERGED.new"
+mv "$PROF_MERGED.new" "$PROF_MERGED"
+# shellcheck disable=SC2016 # expanded by the init script
+allocbody='step insmod $M/wsheap.ko
+step insmod $M/samples/wsheap_observe.ko
+mark "allocinfo-begin"
+grep -E "wsheap" /proc/allocinfo
+mark "allocinfo-end"
+step rmmod wsheap_observe
+step rmmod wsheap'
+if UML_MERGED=$PROF_MERGED UML_BUILD=$CACHE/build/uml-prof UML_NAME=uml-prof cached_uml_kernel &&
+   build_modules uml-prof "$CACHE/build/uml-prof" "$LOGS/uml-prof-modules.log" OBSERVE ARCH=um; then
+	UML_BUILD=$CACHE/build/uml-prof uml_boot observe-allocinfo "$allocbody" || rc=1
+else
+	warn "no profiling kernel to boot (logs: $LOGS/uml-prof-*.log)"
+	rc=1
+fi
+alloclog=$LOGS/uml-observe-allocinfo.log
+log=$LOGS/uml-observe.log
 
 # section NAME: the console lines between two marks (UML ends them in CR)
 section() {
@@ -107,6 +137,25 @@ read -r _ max trim req _ _ _ _ _ _ reserve _ <<<"$line"
 expect "reserve heap: max" "${max:-}" 8192
 expect "reserve heap: requested" "${req:-}" 0
 expect "reserve heap: reserve = RESERVE" "${reserve:-}" 2048
+
+# Memory allocation profiling: the client's heap object and chunk are
+# charged to its own calls of wsheap_create() and wsheap_alloc(), the
+# reserve heap's object and reserve to its wsheap_create(); nothing to
+# wsheap's allocators.  Columns: bytes calls file:line [module] func:NAME.
+allocinfo=$(log=$alloclog section allocinfo)
+echo "---- /proc/allocinfo, the lines that name wsheap ----"
+printf '%s\n' "$allocinfo"
+# charged FUNC: the bytes charged to the call sites of function FUNC
+charged() {
+	awk -v f="func:$1" '$NF == f { b += $1 } END { print b + 0 }' <<<"$allocinfo"
+}
+# (the slab charges an object's whole slot, KASAN's metadata included)
+expect "allocinfo: the sequence's chunk" \
+	"$(( $(charged observe_sequence) >= ${actual:-1} ? 1 : 0 ))" 1
+expect "allocinfo: the reserve heap" \
+	"$(( $(charged observe_create_reserved) > RESERVE_BYTES ? 1 : 0 ))" 1
+expect "allocinfo: wsheap's own allocators" \
+	"$(( $(charged wsheap_slab_alloc) + $(charged wsheap_vmalloc_node) ))" 0
 
 # Parked memory: some after the client's heaps are freed, none once the
 # shrinker has run (drop_caches).  Columns: cpu items bytes.

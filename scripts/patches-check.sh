@@ -14,8 +14,9 @@
 #  5. at every patch of the library, tools/testing/kunit/kunit.py run
 #     --kunitconfig=lib/wsheap (=y) passes the suites that patch has, with
 #     a kernel log free of warnings and sanitizer reports;
-#  6. lib/wsheap/ compiles in a KASAN kernel (generic, KASAN_VMALLOC: the
-#     one config with kasan.c), W=1 and sparse silent; every .c of
+#  6. the prerequisites (prerequisites/*.patch: KASAN's range calls)
+#     build in a KASAN kernel, and at the end of the series the suites
+#     pass in it too, with wsheap's hooks on those calls; every .c of
 #     lib/wsheap/ has been compiled by one of the builds;
 #  7. the users the series converts (users/*.patch): each subsystem's own
 #     suites, kunit.py run --kunitconfig=DIR with wsheap built in and its
@@ -28,8 +29,8 @@
 # config plus CONFIG_MODULES=y and the trace events, so that =m and =y
 # differ only in wsheap's options and each switch rebuilds little more
 # than lib/wsheap/ (the scratch copy keeps the mtimes of the files the
-# series does not touch, see scripts/series.sh).  Step 6 compiles only
-# lib/wsheap/, in $CACHE/build/patches-kasan.  The KUnit counts go to
+# series does not touch, see scripts/series.sh).  Step 6 builds in
+# $CACHE/build/patches-kasan.  The KUnit counts go to
 # $CACHE/patches/kunit-counts, not to $RESULTS: the other stages count the
 # same suites already.
 
@@ -115,14 +116,17 @@ build_m() {
 	lib_quiet "m-$what"
 }
 
-# kunit_y WHAT: kunit.py run --kunitconfig=lib/wsheap on the checked-out
-# commit, wsheap built in; its counts to $COUNTS.
+# kunit_y WHAT [ARG...]: kunit.py run --kunitconfig=lib/wsheap on the
+# checked-out commit, wsheap built in, in $O (default $PB), with the ARGs;
+# its counts to $COUNTS.
 kunit_y() {
-	local what=$1 log=$LOGS/patches-kunit-$1.log rc=0
+	local what=$1 b=${O:-$PB} log rc=0
+	shift
+	log=$LOGS/patches-kunit-${what// /-}.log
 	say "$what: kunit.py run --kunitconfig=lib/wsheap, CONFIG_WSHEAP=y (log: $log)"
-	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${KUNIT_ARGS[@]}" \
-		--build_dir="$PB" --jobs="$JOBS" --timeout=900) >"$log" 2>&1 </dev/null || rc=$?
-	kunit_verdict "$what" "$log" "$COUNTS" "$PB" "$rc"
+	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${KUNIT_ARGS[@]}" "$@" \
+		--build_dir="$b" --jobs="$JOBS" --timeout=900) >"$log" 2>&1 </dev/null || rc=$?
+	kunit_verdict "$what" "$log" "$COUNTS" "$b" "$rc"
 }
 
 # kunit_verdict WHAT LOG COUNTS BUILD-DIR RC: judge a kunit.py run (its
@@ -147,21 +151,41 @@ kunit_verdict() {
 	grep -qx 'CONFIG_WSHEAP=y' "$b/.config" || { warn "$what: the kernel lacks CONFIG_WSHEAP=y"; return 1; }
 }
 
+# kernel_build WHAT: the checked-out commit, before the library, in $PK
+# (a KASAN kernel: the prerequisites are KASAN's), whole; W=1 on what it
+# changes.
+kernel_build() {
+	local what=$1 log=$LOGS/patches-build-$1.log f files
+	O=$PK kmake "$LOGS/patches-config-$what.log" olddefconfig || return 1
+	say "$what: building a KASAN kernel (log: $log)"
+	O=$PK kmake "$log" || return 1
+	files=$(sgit diff --name-only HEAD^ HEAD -- '*.c' | sed 's/\.c$/.o/')
+	for f in $files; do
+		O=$PK kmake "$LOGS/patches-w1-$what.log" W=1 C=2 "$f" || return 1
+		quiet_lines "$LOGS/patches-w1-$what.log" || return 1
+	done
+}
+
 _builds() {
 	local c n rc=0 head what
 	head=$(sgit rev-parse HEAD)
 	uml_tmpdir
-	# kunit.py's own config, the base of the =m builds
+	# kunit.py's own configs, the bases of the builds
 	kunit_config "$PB" || return 1
+	kunit_config "$PK" "${KASAN_ADD[@]}" || return 1
 
 	# Every patch that touches more than Documentation/ and MAINTAINERS
-	# builds with =m; each of the library's also with =y, and passes the
-	# suites it has.
+	# builds: the library's with =m and =y, passing the suites each has;
+	# one before the library in a KASAN kernel; one after it with =m.
 	for c in $(sgit rev-list --reverse "$PRISTINE_REF..$head" -- . \
 			':!Documentation' ':!MAINTAINERS'); do
 		n=$(sgit rev-list --count "$PRISTINE_REF..$c")
 		what="$n-$(sgit log -1 --format=%f "$c" | cut -c1-40)"
 		sgit checkout -q --detach "$c" || return 1
+		if ! sgit cat-file -e HEAD:lib/wsheap/Kconfig 2>/dev/null; then
+			kernel_build "$what" || { rc=1; break; }
+			continue
+		fi
 		build_m "$what" || { rc=1; break; }
 		if [ -n "$(sgit diff --name-only "$c^" "$c" -- lib/wsheap)" ]; then
 			kunit_y "$what" || { rc=1; break; }
@@ -171,8 +195,10 @@ _builds() {
 	[ "$rc" -eq 0 ] || return 1
 	lib_quiet y || return 1
 
-	say "lib/wsheap/ in a KASAN kernel (compiled only, in $PK)"
-	kunit_config "$PK" "${KASAN_ADD[@]}" || return 1
+	# the sanitizer hooks on the kernel's own KASAN calls
+	O=$PK COUNTS=$COUNTS-kasan kunit_y "the series under KASAN" \
+		--kconfig_add=CONFIG_KASAN=y --kconfig_add=CONFIG_KASAN_GENERIC=y \
+		--kconfig_add=CONFIG_KASAN_VMALLOC=y || return 1
 	O=$PK lib_quiet kasan || return 1
 	compiled_all || return 1
 	user_suites
@@ -288,6 +314,7 @@ _check() {
 	reset_to_pristine || return 1
 	run_logged "$LOGS/patches-am.log" sgit am --whitespace=error-all "${patches[@]}" || return 1
 	say "git am: ${#patches[@]} patches applied to the pristine tree"
+	keep_mtimes
 
 	for p in "${patches[@]}"; do
 		# The patches after the first add files where a MAINTAINERS

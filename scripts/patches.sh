@@ -5,7 +5,9 @@
 # it to linux-source-6.12 as a library, lib/wsheap/:
 #
 #	0000   cover letter
-#	0001-  the library, one patch per feature with its suites (FEATURES
+#	0001-  what the library needs of the kernel: each prerequisites/*.patch
+#	       as it is (KASAN's range calls)
+#	then   the library, one patch per feature with its suites (FEATURES
 #	       below): the core with include/linux/wsheap.h, its hooks in
 #	       lib/Kconfig and lib/Makefile and MAINTAINERS; then the misuse
 #	       checks, fault injection, the sanitizers' hooks, the trace
@@ -46,12 +48,14 @@ MAINT_TITLE="WSHEAP ARENA HEAPS"
 # Top-level library sources: wsheap.c is the core, wsheap_X.[ch] become
 # lib/wsheap/X.[ch]; wsheap_core.c (the include trick) is dropped and
 # wsheap_trace.h goes to include/trace/events/wsheap.h.  wsheap_ablation.c,
-# the bench's switches, stays out with the bench.
+# the bench's switches, stays out with the bench, and
+# wsheap_kasan_compat.h, what prerequisites/1-kasan-range-poisoning.patch
+# gives a kernel tree, stays out of it.
 lib_parts() {
 	local f n
 	for f in "$PROJ"/wsheap_*.[ch]; do
 		n=${f##*/wsheap_}
-		case $n in core.c | trace.h | ablation.c) continue ;; esac
+		case $n in core.c | trace.h | ablation.c | kasan_compat.h) continue ;; esac
 		echo "$n"
 	done
 }
@@ -265,8 +269,14 @@ to_tree() {
 		# redirect vanish without KUnit.
 		s{^#ifdef WSHEAP_TEST_EXPORTS\n#include <kunit/static_stub\.h>\n#else\n(?:/\*.*\*/\n)*#define KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\) do \{\} while \(0\)\n#endif\n}{#include <kunit/static_stub.h>\n}mg;
 		s{^#ifdef DEFINE_FREE\n((?:(?!^#).*\n)*?)#endif\n}{$1}mg;
+		# older than 6.10: no allocation profiling; the fallback goes whole
+		s{^#ifndef alloc_hooks\n(?:(?:/\*.*\*/|#define .*)\n)*#endif\n}{}mg;
+		s{^#ifdef WSHEAP_NO_ALLOC_TAGS\n(?:#define .*\n)*#endif\n}{}mg;
 		# older than 6.7: no shrinker_alloc(); the fallback goes whole
 		s{^#ifndef SHRINKER_ALLOCATED\n(?:(?!^#).*\n)*?^#endif\n\n?}{}mg;
+
+		# the KASAN range calls are <linux/kasan.h>'"'"'s in tree
+		s{^#include "wsheap_kasan_compat\.h"\n}{}mg;
 
 		# MODULE_VERSION comes from VERSION, which stays out of tree
 		s{^MODULE_VERSION\(WSHEAP_VERSION\);\n}{}mg;
@@ -284,7 +294,7 @@ to_tree() {
 }
 
 # What only the out-of-tree build has, in the files written to the tree.
-LEFTOVER_RE='#include "(\.\./)+wsheap|#include "wsheap(_internal|_trace)?\.h"|WSHEAP_VERSION|wsheap_core|KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\)|TRACE_INCLUDE_(PATH|FILE)|LINUX_VERSION_CODE|KERNEL_VERSION\(|#ifdef DEFINE_FREE|SHRINKER_ALLOCATED|out-of-tree only'
+LEFTOVER_RE='kasan_compat|WSHEAP_NO_ALLOC_TAGS|#include "(\.\./)+wsheap|#include "wsheap(_internal|_trace)?\.h"|WSHEAP_VERSION|wsheap_core|KUNIT_STATIC_STUB_REDIRECT\(\.\.\.\)|TRACE_INCLUDE_(PATH|FILE)|LINUX_VERSION_CODE|KERNEL_VERSION\(|#ifdef DEFINE_FREE|SHRINKER_ALLOCATED|out-of-tree only'
 
 check_leftovers() {
 	local hits
@@ -857,6 +867,11 @@ _generate() {
 	PARENT=$(sgit rev-parse "$PRISTINE_REF^{commit}")
 	gidx read-tree "$PARENT"
 
+	# ---- what the library needs of the kernel, each as it is
+	for f in "$PROJ"/prerequisites/*.patch; do
+		[ -f "$f" ] && kernel_commit "$f"
+	done
+
 	# ---- the library, a feature a patch (FEATURES)
 	LIB_SUBJECTS=()
 	for FEATURE in "${FEATURES[@]}"; do
@@ -901,22 +916,29 @@ _generate() {
 	(cd "$OUT" && ls -- *.patch) | sed 's/^/  /'
 }
 
-# user_commit PATCH: a conversion of a kernel user from users/ (git
-# format-patch of one commit, its paths the kernel tree's), committed on
-# PARENT as it is: its message, Signed-off-by included, and its diff.
-user_commit() {
-	local u=$1 subject
+# kernel_commit PATCH: a patch to the kernel (git format-patch of one
+# commit, its paths the kernel tree's, from prerequisites/ or users/),
+# committed on PARENT as it is: its message, Signed-off-by included, and
+# its diff.  Its subject in SUBJECT.
+kernel_commit() {
+	local u=$1 d
+	d=$(basename "$(dirname "$u")")/${u##*/}
 	git mailinfo -b "$GEN/umsg" "$GEN/udiff" <"$u" >"$GEN/uinfo" ||
-		die "users/${u##*/} is not a patch"
-	subject=$(sed -n 's/^Subject: //p' "$GEN/uinfo")
-	[ -n "$subject" ] || die "users/${u##*/} has no subject"
-	printf '%s\n\n' "$subject" | cat - "$GEN/umsg" >"$GEN/msg"
+		die "$d is not a patch"
+	SUBJECT=$(sed -n 's/^Subject: //p' "$GEN/uinfo")
+	[ -n "$SUBJECT" ] || die "$d has no subject"
+	printf '%s\n\n' "$SUBJECT" | cat - "$GEN/umsg" >"$GEN/msg"
 	gidx apply --cached "$GEN/udiff" ||
-		die "users/${u##*/} does not apply on top of the library"
+		die "$d does not apply on top of the patches before it"
 	PARENT=$(sgit commit-tree "$(gidx write-tree)" -p "$PARENT" -F "$GEN/msg")
 	N=$((N + 1))
-	USERS+=("$subject")
-	SUBJECTS+=("$subject")
+	SUBJECTS+=("$SUBJECT")
+}
+
+# user_commit PATCH: a conversion of a kernel user from users/.
+user_commit() {
+	kernel_commit "$1"
+	USERS+=("$SUBJECT")
 	USER_COMMITS+=("$PARENT")
 }
 
@@ -1023,6 +1045,14 @@ and vmalloc allocators, like lib/genalloc.c, and keeps no state of the
 memory-management core.  The parts:
 
 $(parts table)
+
+$(fmt -w 72 <<EOT
+The first patch gives KASAN what an allocator outside mm/ needs to
+report accesses to the objects it carves: kasan_poison_range(), and the
+export of it and of kasan_unpoison_range().  wsheap uses only those, no
+header of mm/.
+EOT
+)
 
 struct wsheap stays private to lib/wsheap/ (internal.h): callers see
 only the few fields the inline allocation works on.  The trace events

@@ -73,6 +73,28 @@ checkout_clean() {
 # reset_to_pristine: the work tree back to the pristine commit.
 reset_to_pristine() { checkout_clean "$SERIES_GIT" "$PRISTINE_REF"; }
 
+# keep_mtimes: after the series is applied, the files it changed get back
+# the mtimes they had the last time they held the same bytes, so that a
+# header most files include (<linux/kasan.h>, which a prerequisite
+# changes) rebuilds nothing when it is as it was; the others' mtimes are
+# recorded for the next run ($CACHE/patches/mtimes: blob, mtime, path).
+keep_mtimes() {
+	local db=$CACHE/patches/mtimes blob path m
+	touch "$db"
+	sgit diff --name-only -z "$PRISTINE_REF" HEAD |
+		xargs -0 -r git -C "$SERIES_GIT" ls-tree HEAD -- | while read -r _ _ blob path; do
+			[ -f "$SERIES_GIT/$path" ] || continue
+			m=$(awk -v b="$blob" -v p="$path" '$1 == b && $3 == p { print $2; exit }' "$db")
+			if [ -n "$m" ]; then
+				touch -d "@$m" "$SERIES_GIT/$path"
+			else
+				m=$(stat -c %Y "$SERIES_GIT/$path")
+			fi
+			printf '%s %s %s\n' "$blob" "$m" "$path"
+		done >"$db.new"
+	mv "$db.new" "$db"
+}
+
 # series_locked CMD...: run CMD holding $SERIES_LOCK.
 series_locked() {
 	mkdir -p "$(dirname "$SERIES_LOCK")"
