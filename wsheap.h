@@ -637,8 +637,8 @@ int devm_wsheap_create(struct device *dev, size_t max_size, size_t trim_size,
 
 /*
  * struct wsheap *heap __free(wsheap) = NULL: freed when it leaves scope,
- * unless taken with no_free_ptr().  <linux/cleanup.h> exists since 6.5,
- * and <linux/slab.h> includes it wherever it does (for __free(kfree)).
+ * unless taken with no_free_ptr().  <linux/slab.h> brings <linux/cleanup.h>
+ * (for __free(kfree)).
  */
 #include <linux/slab.h>
 #ifdef DEFINE_FREE
@@ -649,11 +649,11 @@ DEFINE_FREE(wsheap, struct wsheap *, if (_T) wsheap_free(_T))
  * Memory allocation profiling (CONFIG_MEM_ALLOC_PROFILING): /proc/allocinfo
  * charges a heap's object and chunks to the line that called wsheap, as it
  * charges kmalloc()'s to its caller.  Each call that may take memory sets
- * the caller's tag; wsheap allocates with the _noprof calls under it.
- * Where a call has no tag of its own, the memory goes to the caller's
- * caller's (a heap created for a driver in a library) or to none.  The
- * names stay those of the exported functions, which wsheap's own files
- * call directly (wsheap_internal.h undefines these).
+ * the caller's tag; wsheap allocates with the _noprof calls under it.  A
+ * call through a function pointer sets none: its memory goes to the tag
+ * its caller set, if any.  The names stay those of the exported
+ * functions, which wsheap's own files call directly (wsheap_internal.h
+ * undefines these).
  */
 #ifndef alloc_hooks
 /* before 6.10: no profiling, and no _noprof allocators (wsheap_internal.h) */

@@ -30,9 +30,9 @@ static bool wsheap_gfp_is_valid(gfp_t gfp)
 
 /*
  * The GFP @heap was created with.  Its flags carry WSHEAP_GFP_FLAGS, and
- * __GFP_ACCOUNT if it is accounted, on top; some kernels (6.12) have
- * __GFP_NOWARN in GFP_NOWAIT already, so the value is found by what
- * remains, which tells the five apart.
+ * __GFP_ACCOUNT if it is accounted, on top; GFP_NOWAIT may hold
+ * __GFP_NOWARN already, so the value is found by what remains, which
+ * tells the five apart.
  */
 static gfp_t wsheap_gfp_given(const struct wsheap *heap)
 {

@@ -1293,8 +1293,8 @@ static void kind_nofs_and_noio_chunks_keep_their_flags(struct kunit *test)
 
 #define KIND_THREAD_BLOCKS	4096
 /*
- * Few: where the timer runs on the tick (100 Hz on UML), the thread
- * carves some 20000 blocks between two of the interrupt's.
+ * Few: where the timer runs on a 100 Hz tick, the thread carves some
+ * 20000 blocks between two of the interrupt's.
  */
 #define KIND_IRQ_BLOCKS		16
 
@@ -1460,7 +1460,7 @@ static void kind_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 		}
 		sum += b->size;
 		/*
-		 * Never asleep: where timers run on the tick (UML has no
+		 * Never asleep: where timers run on the tick (without
 		 * high-resolution timers) a sleep would end on the very tick
 		 * that runs the callback, never inside a call.
 		 */

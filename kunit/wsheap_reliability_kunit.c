@@ -208,9 +208,9 @@ static void every_chunk_failure_is_clean(struct kunit *test)
 #define MODEL_SEED	0x77736870U
 #define MODEL_SENTINEL	((void *)0x5a5a5a50UL)
 /*
- * Operations of the model test.  KMSAN under QEMU runs it about 20 times
- * slower than UML: its stage passes wsheap_reliability_kunit.model_ops on
- * the kernel command line.
+ * Operations of the model test.  KMSAN runs it about 20 times slower: a
+ * run there may pass a smaller wsheap_reliability_kunit.model_ops on the
+ * kernel command line.
  */
 static unsigned int model_ops = 1000000;
 module_param(model_ops, uint, 0444);

@@ -673,6 +673,12 @@ small chunk per size class, in slots of each context that need no
 atomic, so that a short-lived heap costs no slab call; a shrinker and
 CPU hotplug give the parked memory back.
 
+With CONFIG_MEM_ALLOC_PROFILING, /proc/allocinfo charges a heap's object
+and chunks to the driver's line that took them: the calls that may take
+memory are alloc_hooks() wrappers, as mempool's are, and wsheap
+allocates with the _noprof calls under them.  Such kernels park
+nothing, so that a driver's bytes go back with its heaps.
+
 The core is lib/wsheap/core.c; the other parts:
 
 $(parts bullets "${STAGE_PARTS[@]}")
@@ -787,9 +793,10 @@ holds the memory and whether its quota or trim size fit its load.
 A heap object joins the list of the CPU that first creates a heap in it
 and stays there while it is parked for the next heap, so that a
 short-lived heap's create and free take no lock and write no shared
-list.  The reader skips and re-reads a heap whose object changed hands
-meanwhile (a generation count, odd while no heap lives in the object):
-every heap that lives across the whole read is listed exactly once.
+list.  The reader skips an object that holds no heap (a flag, written
+in short seqcount write sections by create and free) and a copy during
+which the object changed hands: every heap that lives across the whole
+read is listed exactly once.
 
 The internals suite gains the cases that read the table.
 EOF
