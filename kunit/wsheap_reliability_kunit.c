@@ -589,26 +589,26 @@ static void random_operations_match_the_model(struct kunit *test)
 
 /* ---- chunk failures in every call that allocates ---- */
 
-enum v2_op { OP_ZALLOC, OP_ALIGNED, OP_REALLOC, OP_MEMDUP, OP_STRDUP,
+enum helper_op { OP_ZALLOC, OP_ALIGNED, OP_REALLOC, OP_MEMDUP, OP_STRDUP,
 	     OP_ASPRINTF, NR_V2_OPS };
 
 #define V2_SRC_BYTES	(160 * KiB)	/* round_size() stays below */
 
 /* The alignment OP_ALIGNED asks for a block of @size: 16 to 4096. */
-static size_t v2_align(size_t size)
+static size_t helper_align(size_t size)
 {
 	return min_t(size_t, 16UL << (size % 9), PAGE_SIZE);
 }
 
 /* One helper call of about @size bytes; @last is the newest tracked block. */
-static int v2_call(struct wsheap *heap, enum v2_op op, size_t size,
-		   const u8 *src, const struct span *last, void **p)
+static int helper_call(struct wsheap *heap, enum helper_op op, size_t size,
+		       const u8 *src, const struct span *last, void **p)
 {
 	switch (op) {
 	case OP_ZALLOC:
 		return wsheap_zalloc(heap, size, p, NULL);
 	case OP_ALIGNED:
-		return wsheap_alloc_aligned(heap, size, v2_align(size), p,
+		return wsheap_alloc_aligned(heap, size, helper_align(size), p,
 					    NULL);
 	case OP_REALLOC:
 		return wsheap_realloc(heap, last ? (void *)last->start : NULL,
@@ -625,13 +625,13 @@ static int v2_call(struct wsheap *heap, enum v2_op op, size_t size,
 }
 
 /*
- * The bytes a successful v2_call() handed out hold what they must, where
+ * The bytes a successful helper_call() handed out hold what they must, where
  * they must: an aligned block at its alignment, wholly inside a chunk,
  * and writable to its last byte (track() fills it; the blocks around it
  * are checked after every failure and at the end).
  */
-static size_t v2_check(struct kunit *test, enum v2_op op, size_t size,
-		       const u8 *src, const struct span *last, const u8 *p)
+static size_t helper_check(struct kunit *test, enum helper_op op, size_t size,
+			   const u8 *src, const struct span *last, const u8 *p)
 {
 	switch (op) {
 	case OP_ZALLOC:
@@ -639,15 +639,15 @@ static size_t v2_check(struct kunit *test, enum v2_op op, size_t size,
 		return size;
 	case OP_ALIGNED:
 		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p,
-						       v2_align(size)),
+						       helper_align(size)),
 				      "%p for %zu bytes at %zu", p, size,
-				      v2_align(size));
+				      helper_align(size));
 		if (size)
 			KUNIT_ASSERT_TRUE_MSG(test,
 					      ledger_owns(ledger_of(test), p,
 							  size),
 					      "%zu bytes at %zu are not inside a chunk",
-					      size, v2_align(size));
+					      size, helper_align(size));
 		return size;
 	case OP_REALLOC:
 		if (last)
@@ -699,7 +699,7 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 		failed = false;
 		used = 0;
 		for (i = 0; i < 2000 && !failed; i++) {
-			enum v2_op op = i % NR_V2_OPS;
+			enum helper_op op = i % NR_V2_OPS;
 			size_t size = round_size(&rnd);
 			size_t req = requested(test, heap);
 			size_t held = actual(test, heap);
@@ -707,7 +707,7 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 			void *p = sentinel;
 			int ret;
 
-			ret = v2_call(heap, op, size, src, last, &p);
+			ret = helper_call(heap, op, size, src, last, &p);
 			if (ret) {
 				failed = true;
 				failures++;
@@ -720,10 +720,10 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 				expect_actual_is_ledger(test, heap);
 				expect_spans_intact(test, s, used);
 				l->fail_from = 0;
-				ret = v2_call(heap, op, size, src, last, &p);
+				ret = helper_call(heap, op, size, src, last, &p);
 				KUNIT_ASSERT_EQ_MSG(test, ret, 0, "op %d", op);
 			}
-			size = v2_check(test, op, size, src, last, p);
+			size = helper_check(test, op, size, src, last, p);
 			/* Resized in place: the old block is this one now. */
 			if (last && p == last->start)
 				used--;
