@@ -4,9 +4,10 @@
  *
  * A heap is a list of chunks, each one allocation with a small header at
  * its start: from the slab for chunks of up to 16 KiB, from vmalloc()
- * above (see WSHEAP_SLAB_CHUNK_MAX).  wsheap_alloc() bumps a pointer through the current chunk;
- * there is no per-object header and no per-object free.  wsheap_reset()
- * forgets every object at once and keeps chunks up to the trim size.
+ * above (see WSHEAP_SLAB_CHUNK_MAX).  wsheap_alloc() bumps a pointer
+ * through the current chunk; there is no per-object header and no
+ * per-object free.  wsheap_reset() forgets every object at once and keeps
+ * chunks up to the trim size.
  *
  * The bump itself is inline in wsheap.h, on struct wsheap_bump at the
  * head of struct wsheap; __wsheap_alloc() here does the rest: the checks
@@ -108,6 +109,22 @@
 #include "wsheap.h"
 #include "wsheap_internal.h"
 #include "wsheap_trace.h"
+
+/*
+ * The calls that wsheap.h wraps for allocation profiling are defined
+ * here, and those made here are no call sites to charge memory to: the
+ * caller's tag stays set under them.
+ */
+#undef wsheap_create
+#undef devm_wsheap_create
+#undef wsheap_alloc
+#undef wsheap_zalloc
+#undef wsheap_alloc_aligned
+#undef wsheap_realloc
+#undef wsheap_memdup
+#undef wsheap_strdup
+#undef wsheap_vasprintf
+#undef wsheap_asprintf
 
 /* A new chunk holds this fraction of what the heap already holds. */
 #define WSHEAP_GROWTH_DIVISOR	8

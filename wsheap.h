@@ -652,8 +652,8 @@ DEFINE_FREE(wsheap, struct wsheap *, if (_T) wsheap_free(_T))
  * the caller's tag; wsheap allocates with the _noprof calls under it.  A
  * call through a function pointer sets none: its memory goes to the tag
  * its caller set, if any.  The names stay those of the exported
- * functions, which wsheap's own files call directly (wsheap_internal.h
- * undefines these).
+ * functions, which wsheap.c defines and calls directly (it undefines
+ * these).
  */
 #ifndef alloc_hooks
 /* before 6.10: no profiling, and no _noprof allocators (wsheap_internal.h) */

@@ -30,8 +30,10 @@
  * slots.
  *
  * What is never parked: the memory of an ACCOUNT heap (its memcg charge
- * would follow it to another cgroup's heap), vmalloc()'d chunks and
- * chunks above WSHEAP_SLAB_CHUNK_MAX.  A chunk is taken only for a request
+ * would follow it to another cgroup's heap), vmalloc()'d chunks, chunks
+ * above WSHEAP_SLAB_CHUNK_MAX, and anything in a kernel built with
+ * allocation profiling (its charge would stay with the call site that
+ * took it).  A chunk is taken only for a request
  * of exactly its size, from the slot of its power-of-two class; a park
  * into a full slot frees the older memory.  A set of slots holds at most
  * a heap object with its standby and a chunk per class, about 48 KiB.

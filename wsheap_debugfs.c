@@ -14,9 +14,10 @@
  * heap down, wsheap_create() sets it once the new heap is set up, each in
  * a short write section of its own (a parked object has none open).  The
  * reader takes each CPU's lock in turn (so no object on that list is freed
- * under it), skips objects with no live heap, copies the rest and keeps
- * the copy only if the seqcount did not move meanwhile.  Every heap that lives across the
- * whole read is listed exactly once, and a line never mixes two heaps.  A
+ * under it), skips objects with no live heap or inside a write section,
+ * copies the rest and keeps the copy only if the seqcount did not move
+ * meanwhile.  Every heap that lives across the whole read is listed
+ * exactly once, and a line never mixes two heaps.  A
  * live heap's counters change under its owner's calls, which take no lock:
  * the copy is exact whenever the owner is idle.
  *
@@ -110,18 +111,20 @@ void wsheap_stats_unlist(struct wsheap *heap)
 }
 
 /*
- * Copy @heap, or return false when no heap lives in it or it was freed
- * during the copy.  The copy races with the owner's calls and, when it is
- * freed meanwhile, with the parking of its object, which KASAN builds
- * poison: neither is a bug, as the copy is then thrown away.  raw_: as
- * the writers (wsheap_stats_set_live()).
+ * Copy @heap, or return false when no heap lives in it, it is inside a
+ * write section or it was freed during the copy.  The copy races with the
+ * owner's calls and, when it is freed meanwhile, with the parking of its
+ * object, which KASAN builds poison: neither is a bug, as the copy is then
+ * thrown away.  No waiting for a write section to end: the reader holds a
+ * list lock with interrupts off, which an interrupt inside that section's
+ * CPU may be waiting for (to list or unlist another heap).
  */
 static bool wsheap_heap_snapshot(struct wsheap *heap, struct wsheap *copy)
 {
 	unsigned int seq;
 
-	seq = raw_read_seqcount_begin(&heap->listing.seq);
-	if (!READ_ONCE(heap->listing.live))
+	seq = raw_read_seqcount(&heap->listing.seq);
+	if ((seq & 1) || !READ_ONCE(heap->listing.live))
 		return false;
 	wsheap_kasan_quiet();
 	/* racy on purpose: checked against the seqcount below */

@@ -32,20 +32,7 @@
 
 #include "wsheap.h"
 
-/*
- * wsheap's own calls to its API are no call sites to charge memory to
- * (see the end of wsheap.h): the caller's tag stays set under them.
- */
-#undef wsheap_create
-#undef devm_wsheap_create
-#undef wsheap_alloc
-#undef wsheap_zalloc
-#undef wsheap_alloc_aligned
-#undef wsheap_realloc
-#undef wsheap_memdup
-#undef wsheap_strdup
-#undef wsheap_vasprintf
-#undef wsheap_asprintf
+/* no allocation profiling (see wsheap.h): no _noprof allocators either */
 #ifdef WSHEAP_NO_ALLOC_TAGS
 #define kmalloc_node_noprof	kmalloc_node
 #define kvmalloc_node_noprof	kvmalloc_node
@@ -378,7 +365,7 @@ void wsheap_stats_list(struct wsheap *heap);
  * raw_: lockdep would take every object's count for one lock, written in
  * hard interrupts (atomic heaps) and with interrupts on; the writers of
  * one object, its create and its free, never overlap.  Preemption off
- * keeps the reader's wait for the section to a few instructions.
+ * keeps the section to a few instructions.
  */
 static inline void wsheap_stats_set_live(struct wsheap *heap, bool live)
 {

@@ -29,7 +29,6 @@
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/kasan.h>
-#include <linux/mm.h>
 #include <linux/types.h>
 
 #include "wsheap_internal.h"

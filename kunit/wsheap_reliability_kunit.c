@@ -590,9 +590,9 @@ static void random_operations_match_the_model(struct kunit *test)
 /* ---- chunk failures in every call that allocates ---- */
 
 enum helper_op { OP_ZALLOC, OP_ALIGNED, OP_REALLOC, OP_MEMDUP, OP_STRDUP,
-	     OP_ASPRINTF, NR_V2_OPS };
+		 OP_ASPRINTF, NR_HELPER_OPS };
 
-#define V2_SRC_BYTES	(160 * KiB)	/* round_size() stays below */
+#define HELPER_SRC_BYTES	(160 * KiB)	/* round_size() stays below */
 
 /* The alignment OP_ALIGNED asks for a block of @size: 16 to 4096. */
 static size_t helper_align(size_t size)
@@ -616,11 +616,11 @@ static int helper_call(struct wsheap *heap, enum helper_op op, size_t size,
 	case OP_MEMDUP:
 		return wsheap_memdup(heap, src, size, p, NULL);
 	case OP_STRDUP:
-		return wsheap_strdup(heap, src + V2_SRC_BYTES - 1 - size % 300,
+		return wsheap_strdup(heap, src + HELPER_SRC_BYTES - 1 - size % 300,
 				     (char **)p, NULL);
 	default:
 		return wsheap_asprintf(heap, (char **)p, NULL, "%zu:%s", size,
-				       src + V2_SRC_BYTES - 1 - size % 300);
+				       src + HELPER_SRC_BYTES - 1 - size % 300);
 	}
 }
 
@@ -659,7 +659,7 @@ static size_t helper_check(struct kunit *test, enum helper_op op, size_t size,
 		KUNIT_EXPECT_EQ(test, memcmp(p, src, size), 0);
 		return size;
 	default:
-		KUNIT_EXPECT_NOT_NULL(test, strstr(p, src + V2_SRC_BYTES - 1 -
+		KUNIT_EXPECT_NOT_NULL(test, strstr(p, src + HELPER_SRC_BYTES - 1 -
 						   size % 300));
 		return strlen(p) + 1;
 	}
@@ -671,7 +671,7 @@ static size_t helper_check(struct kunit *test, enum helper_op op, size_t size,
  * block (the one realloc was given included) as they were, and the same
  * call succeeds next.
  */
-static void every_v2_chunk_failure_is_clean(struct kunit *test)
+static void every_helper_chunk_failure_is_clean(struct kunit *test)
 {
 	const struct heap_kind *k = test->param_value;
 	struct chunk_ledger *l = ledger_of(test);
@@ -682,12 +682,12 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 	u8 *src;
 
 	s = kunit_kmalloc_array(test, MAX_SPANS, sizeof(*s), GFP_KERNEL);
-	src = kunit_kmalloc(test, V2_SRC_BYTES, GFP_KERNEL);
+	src = kunit_kmalloc(test, HELPER_SRC_BYTES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, src);
-	for (i = 0; i < V2_SRC_BYTES - 1; i++)
+	for (i = 0; i < HELPER_SRC_BYTES - 1; i++)
 		src[i] = 'a' + i % 26;
-	src[V2_SRC_BYTES - 1] = '\0';
+	src[HELPER_SRC_BYTES - 1] = '\0';
 
 	for (n = 1; failed; n++) {
 		struct wsheap *heap = kind_heap(test, k, 64 * MiB, 0);
@@ -699,7 +699,7 @@ static void every_v2_chunk_failure_is_clean(struct kunit *test)
 		failed = false;
 		used = 0;
 		for (i = 0; i < 2000 && !failed; i++) {
-			enum helper_op op = i % NR_V2_OPS;
+			enum helper_op op = i % NR_HELPER_OPS;
 			size_t size = round_size(&rnd);
 			size_t req = requested(test, heap);
 			size_t held = actual(test, heap);
@@ -796,7 +796,7 @@ static void shrinker_scan_frees_what_it_counted(struct kunit *test)
 
 static struct kunit_case wsheap_reliability_cases[] = {
 	KUNIT_CASE_PARAM(every_chunk_failure_is_clean, heap_kind_gen_params),
-	KUNIT_CASE_PARAM(every_v2_chunk_failure_is_clean,
+	KUNIT_CASE_PARAM(every_helper_chunk_failure_is_clean,
 			 heap_kind_gen_params),
 	KUNIT_CASE_SLOW(random_operations_match_the_model),
 	KUNIT_CASE(shrinker_scan_frees_what_it_counted),

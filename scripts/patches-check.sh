@@ -303,13 +303,15 @@ patch_number() {
 }
 
 _check() {
-	local p patches=() out rc=0 ignore nlib n
+	local p patches=() out rc=0 ignore nlib nprereq n
 	export WSHEAP_SERIES_LOCK_HELD=1
 	bash "$(dirname "$0")/patches.sh" "$SERIES" || return 1
 	mapfile -t patches < <(find "$SERIES" -name '0*.patch' ! -name '0000-*' | LC_ALL=C sort)
 	[ ${#patches[@]} -gt 0 ] || { warn "no patches in $SERIES"; return 1; }
 
-	# the users' patches come last, one per users/*.patch
+	# the prerequisites come first, the users' patches last, one per
+	# prerequisites/*.patch and users/*.patch
+	nprereq=$(find "$PROJ/prerequisites" -maxdepth 1 -name '*.patch' 2>/dev/null | wc -l)
 	nlib=$((${#patches[@]} - $(find "$PROJ/users" -maxdepth 1 -name '*.patch' | wc -l)))
 	reset_to_pristine || return 1
 	run_logged "$LOGS/patches-am.log" sgit am --whitespace=error-all "${patches[@]}" || return 1
@@ -317,8 +319,8 @@ _check() {
 	keep_mtimes
 
 	for p in "${patches[@]}"; do
-		# The patches after the first add files where a MAINTAINERS
-		# entry already covers them (lib/wsheap/'s, from patch 1, or a
+		# The patches after the library's first add files where a
+		# MAINTAINERS entry already covers them (lib/wsheap/'s, or a
 		# user's subsystem's): checkpatch asks whether MAINTAINERS needs
 		# updating for every added file.  A user's fix names the commit
 		# it fixes, which this tree, unpacked from a tarball, does not
@@ -328,7 +330,7 @@ _check() {
 		# shellcheck disable=SC2054 # checkpatch takes one comma list
 		if [ "$n" -gt "$nlib" ]; then
 			ignore=(--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID)
-		elif [ "$n" -gt 1 ]; then
+		elif [ "$n" -gt "$((nprereq + 1))" ]; then
 			ignore=(--ignore FILE_PATH_CHANGES)
 		fi
 		# Debian's python3 for scripts/spdxcheck.py (python3-ply, -git)

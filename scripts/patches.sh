@@ -739,7 +739,7 @@ EOF
 
 msg_sanitizers() {
 	cat <<EOF
-lib/wsheap: tell KASAN and KMSAN which heap memory is live
+lib/wsheap: tell KASAN which heap memory is live
 
 A chunk is one slab object or vmalloc() area, which KASAN sees as live
 as a whole: without help it reports nothing when a driver reads past its
@@ -749,13 +749,14 @@ chunk's payload, unpoisons each block for exactly its size with a
 redzone after it, and poisons what reset, rollback and a shrinking
 realloc take back, as use-after-free, until it is handed out again; the
 parked chunks and heap objects of each CPU are poisoned while parked.
-Elsewhere the hooks are empty inlines.
+Elsewhere the hooks are empty inlines.  The calls are KASAN's public
+range calls of patch 1.
 
 $(fmt -w 72 <<EOT
 The suite $(suite_names "$PROJ/kunit/wsheap_kasan_kunit.c") makes each
-such access on purpose and expects KASAN's report, and checks under
-KMSAN that a block handed out again reads as uninitialised; its cases
-skip in kernels without the sanitizer they check.
+such access on purpose and expects KASAN's report, and also checks the
+core's KMSAN hooks: a block handed out again reads as uninitialised.
+Its cases skip in kernels without the sanitizer they check.
 EOT
 )
 EOF
@@ -880,12 +881,10 @@ _generate() {
 	done
 
 	# ---- the library, a feature a patch (FEATURES)
-	LIB_SUBJECTS=()
 	for FEATURE in "${FEATURES[@]}"; do
 		feature_stage "$FEATURE"
 		feature_tree
 		"msg_$FEATURE" >"$GEN/msg"
-		LIB_SUBJECTS+=("$(head -n 1 "$GEN/msg")")
 		commit "$GEN/msg"
 	done
 
@@ -1074,21 +1073,24 @@ $(users_lines)
 $(fmt -w 72 <<EOT
 The code was written and is tested as an out-of-tree module; this series
 is generated from $src.  Against the module it leaves out
-MODULE_VERSION, the sample and benchmark modules, and what only older
-kernels needed (fallbacks for kernels without static stubs or
-DEFINE_FREE).
+MODULE_VERSION, the sample and benchmark modules, its own copy of the
+KASAN range calls of patch 1, and what only older kernels needed
+(fallbacks for kernels without static stubs, DEFINE_FREE,
+shrinker_alloc() or allocation profiling).
 EOT
 )
 
 Every change to the module regenerates the series and checks that it
 applies to linux-source-$base with git am, that checkpatch.pl --strict
-is silent on each patch, that each patch builds with CONFIG_WSHEAP=m
-and with =y (ARCH=um, W=1 and sparse silent on lib/wsheap/, which also
-compiles in a KASAN kernel), and that at each patch of the library
+is silent on each patch, that the KASAN patch builds in a KASAN kernel,
+that each later patch builds with CONFIG_WSHEAP=m and each of the
+library's also with =y (ARCH=um, W=1 and sparse silent on lib/wsheap/),
+that at each patch of the library
 
   ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
 
-passes the suites it has, as do the suites of each converted user's subsystem (the same
+passes the suites it has, and the whole series' under KASAN, as do the
+suites of each converted user's subsystem (the same
 with --kunitconfig=net/wireless/tests and =security/ipe, wsheap built
 in with CONFIG_WSHEAP_DEBUG, IPE with a boot policy).  The out-of-tree
 tests also run the suites under KASAN, KCSAN, KMSAN, lockdep and UBSAN
