@@ -118,7 +118,7 @@ MUTANTS=(
 	"parked chunk of another size taken|wsheap_cache.c|s/if \(\*slot && \(\*slot\)->bytes == bytes\) \{/if (*slot) {/"
 	"per-CPU slots: an interrupt shares the thread's|wsheap_cache.c|s/context = in_hardirq\(\) \? 2 : in_serving_softirq\(\) \? 1 : 0;/context = 0;/"
 	"per-CPU slots: one chunk slot for every size|wsheap_cache.c|s/return shift > WSHEAP_CACHE_MIN_SHIFT \?\n\t       shift - WSHEAP_CACHE_MIN_SHIFT : 0;/return 0;/"
-	"debugfs: a parked heap object listed as a heap|wsheap_debugfs.c|s/\tif \(!READ_ONCE\(heap->listing.live\)\)\n\t\treturn false;\n//"
+	"debugfs: a parked heap object listed as a heap|wsheap_debugfs.c|s/if \(\(seq & 1\) \x7c\x7c !READ_ONCE\(heap->listing.live\)\)/if (seq \& 1)/"
 	"debugfs: a heap in a parked object never listed|wsheap_internal.h|s/\t\twsheap_stats_list\(heap\);\n\t\}\n\twsheap_stats_set_live\(heap, true\);/\t\twsheap_stats_list(heap);\n\t\twsheap_stats_set_live(heap, true);\n\t}/"
 	"debugfs: an object pushed out of its slot stays listed|wsheap_cache.c|s/\twsheap_stats_unlist\(heap\);\n\tkfree\(heap\);/\tkfree(heap);/"
 	"a heap in a parked object keeps the last heap's name|wsheap.c|s/\tnew->name\[0\] = [^;]*;\n//"

@@ -488,7 +488,10 @@ declare -A F_TESTS=([sanitizers]=wsheap_kasan_kunit.c [smp]=wsheap_smp_kunit.c)
 declare -A F_SYMS=([debug]=WSHEAP_DEBUG [fault]=FAIL_WSHEAP)
 declare -A F_UNIFDEF=([debug]=-UCONFIG_WSHEAP_DEBUG [fault]=-UCONFIG_FAIL_WSHEAP
 		      [sanitizers]=-DWSHEAP_KASAN=0 [debugfs]=-UCONFIG_DEBUG_FS)
-declare -A F_KUNITCONFIG=([debug]=WSHEAP_DEBUG [fault]='FAULT_INJECTION|FAIL_WSHEAP')
+# The kernel's own options stay in every patch's .kunitconfig (the
+# fault-injection framework), so that each kunit.py run rebuilds little
+# more than lib/wsheap/.
+declare -A F_KUNITCONFIG=([debug]=WSHEAP_DEBUG [fault]=FAIL_WSHEAP)
 
 # feature_stage FEATURE: STAGE_PARTS, STAGE_TESTS and LATER (the features
 # after it) for the tree as FEATURE's patch leaves it.
