@@ -397,7 +397,7 @@ static void heap_object_fits_kmalloc_192(struct kunit *test)
 {
 	if (IS_ENABLED(CONFIG_WSHEAP_DEBUG))
 		kunit_skip(test, "the misuse checks add fields of their own");
-	if (IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) && IS_ENABLED(CONFIG_DEBUG_FS))
+	if (IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC))
 		kunit_skip(test, "lockdep adds a map to the listing's seqcount");
 	KUNIT_EXPECT_LE(test, kmalloc_size_roundup(sizeof(struct wsheap)),
 			192);
