@@ -484,6 +484,7 @@ suite_names() {
 FEATURES=(core debug fault sanitizers trace debugfs smp)
 declare -A F_PARTS=([debug]=debug.c [fault]=fault.c [sanitizers]=kasan.c
 		    [trace]=trace.c [debugfs]=debugfs.c)
+# shellcheck disable=SC2034 # read through feature_later_has's nameref
 declare -A F_TESTS=([sanitizers]=wsheap_kasan_kunit.c [smp]=wsheap_smp_kunit.c)
 declare -A F_SYMS=([debug]=WSHEAP_DEBUG [fault]=FAIL_WSHEAP)
 declare -A F_UNIFDEF=([debug]=-UCONFIG_WSHEAP_DEBUG [fault]=-UCONFIG_FAIL_WSHEAP
@@ -496,7 +497,7 @@ declare -A F_KUNITCONFIG=([debug]=WSHEAP_DEBUG [fault]=FAIL_WSHEAP)
 # feature_stage FEATURE: STAGE_PARTS, STAGE_TESTS and LATER (the features
 # after it) for the tree as FEATURE's patch leaves it.
 feature_stage() {
-	local f p later=0 named
+	local f p later=0
 	STAGE_PARTS=()
 	STAGE_TESTS=()
 	LATER=()
@@ -504,21 +505,12 @@ feature_stage() {
 		[ "$later" -eq 1 ] && LATER+=("$f")
 		[ "$f" = "$1" ] && later=1
 	done
-	named=" ${F_PARTS[*]} "
+	# a file no feature names is the core's, in every stage
 	for p in "${PARTS[@]}"; do
-		if [[ $named == *" $p "* ]]; then
-			feature_later_has F_PARTS "$p" || STAGE_PARTS+=("$p")
-		else
-			STAGE_PARTS+=("$p")
-		fi
+		feature_later_has F_PARTS "$p" || STAGE_PARTS+=("$p")
 	done
-	named=" ${F_TESTS[*]} "
 	for p in "${TESTS[@]}"; do
-		if [[ $named == *" $p "* ]]; then
-			feature_later_has F_TESTS "$p" || STAGE_TESTS+=("$p")
-		else
-			STAGE_TESTS+=("$p")
-		fi
+		feature_later_has F_TESTS "$p" || STAGE_TESTS+=("$p")
 	done
 }
 
