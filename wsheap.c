@@ -771,15 +771,6 @@ int wsheap_create(size_t max_size, size_t trim_size,
 }
 EXPORT_SYMBOL_GPL(wsheap_create);
 
-/*
- * A zero-byte block needs no memory: ZERO_SIZE_PTR, as from kmalloc(0),
- * wherever that value is aligned enough (it is 16).
- */
-static bool wsheap_zero_size_ptr_fits(size_t size, size_t align)
-{
-	return !size && IS_ALIGNED((unsigned long)ZERO_SIZE_PTR, align);
-}
-
 /* Carve from the current chunk, or NULL when it cannot hold the block. */
 static void *wsheap_bump_alloc(struct wsheap *heap, size_t size, size_t align)
 {
@@ -798,8 +789,8 @@ static void *wsheap_bump_alloc(struct wsheap *heap, size_t size, size_t align)
  * refused: counted for debugfs and traced with the call site of the
  * driver (@caller) before the error is described.
  */
-static int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error,
-			 int code, size_t size, unsigned long caller)
+int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error, int code,
+		  size_t size, unsigned long caller)
 {
 	trace_wsheap_refuse(heap, code, size, caller);
 	wsheap_stats_refused(heap, code);
@@ -808,41 +799,11 @@ static int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error,
 			   "out of memory for a heap chunk");
 }
 
-/* wsheap_carve() of a concurrent heap: see wsheap_concurrent.c. */
-static int wsheap_carve_shared(struct wsheap *heap, size_t size,
-			       size_t align, void **ptr,
-			       struct wsheap_error *error, unsigned long caller)
-{
-	void *obj;
-
-	obj = size ? wsheap_concurrent_slice_alloc(heap, size, align) : NULL;
-	if (obj) {
-		*ptr = obj;
-		return 0;
-	}
-	if (!wsheap_concurrent_charge(heap, size))
-		return wsheap_refuse(heap, error, -EDQUOT, size, caller);
-	if (wsheap_zero_size_ptr_fits(size, align)) {
-		obj = ZERO_SIZE_PTR;
-	} else {
-		obj = wsheap_concurrent_carve(heap, size, align);
-		if (!obj) {
-			wsheap_concurrent_uncharge(heap, size);
-			return wsheap_refuse(heap, error, -ENOMEM, size,
-					     caller);
-		}
-		wsheap_sanitize_hand_out(obj, size);
-	}
-	if (!size)
-		wsheap_concurrent_end_window(heap);
-	wsheap_concurrent_slices_pass(heap);
-	*ptr = obj;
-	return 0;
-}
-
 /*
  * Quota, then the bump pointer, then the slow path.  Only @size counts
- * against the quota, never the padding before an aligned block.
+ * against the quota, never the padding before an aligned block.  Every
+ * allocating call but realloc comes here, and a concurrent heap's go on
+ * in wsheap_concurrent.c.
  */
 static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 			void **ptr, struct wsheap_error *error,
@@ -851,8 +812,8 @@ static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 	void *obj;
 
 	if (heap->concurrent)
-		return wsheap_carve_shared(heap, size, align, ptr, error,
-					   caller);
+		return wsheap_concurrent_alloc(heap, size, align, ptr, error,
+					       caller);
 	if (size > heap->fast.max_size - heap->fast.requested)
 		return wsheap_refuse(heap, error, -EDQUOT, size, caller);
 
@@ -1023,36 +984,19 @@ static bool wsheap_resize_in_place(struct wsheap *heap, char *old,
 	return true;
 }
 
-/* In place if @old is still the last block; else the caller copies. */
-static bool wsheap_realloc_shared(struct wsheap *heap, char *old,
-				  size_t old_size, size_t new_size)
-{
-	return old && old != ZERO_SIZE_PTR &&
-	       wsheap_concurrent_resize(heap, old, old_size, new_size);
-}
-
 static int wsheap_realloc_locked(struct wsheap *heap, void *old,
 				 size_t old_size, size_t new_size, void **ptr,
 				 struct wsheap_error *error, unsigned long caller)
 {
-	char *limit = NULL;
+	char *limit;
 	void *obj;
 	int ret;
 
 	/* a caller bug that would wrap REQUESTED_SIZE below zero */
-	if (old && !(heap->concurrent ?
-		     wsheap_concurrent_covers(heap, old_size) :
-		     old_size <= heap->fast.requested))
+	if (old && old_size > heap->fast.requested)
 		return wsheap_fail(error, -EINVAL,
 				   "old_size is larger than REQUESTED_SIZE");
-	if (heap->concurrent) {
-		if (wsheap_realloc_shared(heap, old, old_size, new_size)) {
-			*ptr = old;
-			return 0;
-		}
-	} else {
-		limit = wsheap_last_limit(heap, old);
-	}
+	limit = wsheap_last_limit(heap, old);
 	if (limit && new_size > old_size &&
 	    new_size - old_size > heap->fast.max_size - heap->fast.requested)
 		return wsheap_refuse(heap, error, -EDQUOT,
@@ -1082,8 +1026,12 @@ int wsheap_realloc(struct wsheap *heap, void *old, size_t old_size,
 	ret = wsheap_enter_alloc(heap, ptr, error);
 	if (ret)
 		return ret;
-	ret = wsheap_realloc_locked(heap, old, old_size, new_size, ptr, error,
-				    _RET_IP_);
+	if (heap->concurrent)
+		ret = wsheap_concurrent_realloc(heap, old, old_size, new_size,
+						ptr, error, _RET_IP_);
+	else
+		ret = wsheap_realloc_locked(heap, old, old_size, new_size,
+					    ptr, error, _RET_IP_);
 	wsheap_leave_shared(heap);
 	return ret;
 }

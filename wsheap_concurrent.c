@@ -5,7 +5,11 @@
  * A heap created with CONCURRENT true takes its allocation calls from any
  * number of CPUs at once (and, if it is atomic, from interrupts).  Its
  * bump pointer and the end of the chunk it runs through live in a struct
- * wsheap_concurrent right after the heap object:
+ * wsheap_concurrent right after the heap object.  The core hands this file
+ * each allocating call of such a heap with one branch
+ * (wsheap_concurrent_alloc(), wsheap_concurrent_realloc()); this file
+ * calls the core back only for a new chunk (wsheap_alloc_slow()) and to
+ * refuse a request (wsheap_refuse()).
  *
  *  - an allocation moves the bump pointer with one cmpxchg, after taking
  *    its bytes from the quota with another (check and add in one step, so
@@ -254,7 +258,7 @@ static bool wsheap_quota_take(struct wsheap *heap, size_t size)
 	return true;
 }
 
-void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size)
+static void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size)
 {
 	size_t *counter = wsheap_quota_counter(heap);
 	size_t requested = READ_ONCE(*counter);
@@ -339,7 +343,7 @@ static void *wsheap_shared_bump(struct wsheap_concurrent *c, size_t size,
  * bump pointer did not move past the block before, so only the floor
  * keeps that block from being resized in place.
  */
-void wsheap_concurrent_end_window(struct wsheap *heap)
+static void wsheap_concurrent_end_window(struct wsheap *heap)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 
@@ -530,6 +534,7 @@ out:
  * Take @size bytes of the quota, all or none, from slices' too.  The KUnit
  * suites put another CPU's calls in here.
  */
+WSHEAP_VISIBLE_FOR_TEST
 bool wsheap_concurrent_charge(struct wsheap *heap, size_t size)
 {
 	KUNIT_STATIC_STUB_REDIRECT(wsheap_concurrent_charge, heap, size);
@@ -597,7 +602,7 @@ size_t wsheap_concurrent_requested_now(const struct wsheap *heap)
  * Context: Process context for a heap with slices (may sleep).
  * Return: true unless @size is more than REQUESTED_SIZE.
  */
-bool wsheap_concurrent_covers(struct wsheap *heap, size_t size)
+static bool wsheap_concurrent_covers(struct wsheap *heap, size_t size)
 {
 	return size <= wsheap_concurrent_requested_now(heap) ||
 	       (wsheap_shared(heap)->slices &&
@@ -787,8 +792,8 @@ static void *wsheap_slice_refill_locked(struct wsheap *heap, size_t size,
  * is too large for them, or no new slice could be had: the caller then
  * carves from the shared bump pointer.
  */
-void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
-				    size_t align)
+static void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
+					   size_t align)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 	size_t need;
@@ -815,7 +820,7 @@ void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
  * A block was carved from the shared bump pointer, or none at all: this
  * CPU's last slice block is no longer the last.
  */
-void wsheap_concurrent_slices_pass(struct wsheap *heap)
+static void wsheap_concurrent_slices_pass(struct wsheap *heap)
 {
 	struct wsheap_slice __percpu *slices;
 
@@ -865,7 +870,8 @@ static bool wsheap_slice_resize(struct wsheap *heap, char *old,
  * Context: Any context the heap allows; may sleep if it is not atomic.
  * Return: the block, or NULL when no memory could be had.
  */
-void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align)
+static void *wsheap_concurrent_carve(struct wsheap *heap, size_t size,
+				     size_t align)
 {
 	return wsheap_shared_bump(wsheap_shared(heap), size, align) ?:
 	       wsheap_shared_grow(heap, size, align);
@@ -941,8 +947,8 @@ static bool wsheap_shared_shrink_in_place(struct wsheap *heap, char *old,
  * Return: true when the block was resized, false when the caller must
  * copy it (or refuse: a grown block over the quota returns false too).
  */
-bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
-			      size_t old_size, size_t new_size)
+static bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
+				     size_t old_size, size_t new_size)
 {
 	struct wsheap_concurrent *c = wsheap_shared(heap);
 	char *bump, *limit, *end = old + wsheap_footprint(old_size);
@@ -996,4 +1002,92 @@ void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter)
 	heap->fast.limit = NULL;
 	heap->stray = NULL;
 	wsheap_slices_give(heap);
+}
+
+/**
+ * wsheap_concurrent_alloc() - every allocating call of a concurrent heap
+ * @heap: a concurrent heap
+ * @size: bytes of the block
+ * @align: its alignment
+ * @ptr: where the block goes
+ * @error: where a failure is described
+ * @caller: the driver's call site, for the refusal tracepoint
+ *
+ * A small block from this CPU's slice; else the quota, then the shared
+ * bump pointer or the core's slow path under the growth lock.
+ *
+ * Context: Any context the heap allows; may sleep if it is not atomic.
+ * Return: 0, -EDQUOT or -ENOMEM.
+ */
+int wsheap_concurrent_alloc(struct wsheap *heap, size_t size, size_t align,
+			    void **ptr, struct wsheap_error *error,
+			    unsigned long caller)
+{
+	void *obj;
+
+	obj = size ? wsheap_concurrent_slice_alloc(heap, size, align) : NULL;
+	if (obj) {
+		*ptr = obj;
+		return 0;
+	}
+	if (!wsheap_concurrent_charge(heap, size))
+		return wsheap_refuse(heap, error, -EDQUOT, size, caller);
+	if (wsheap_zero_size_ptr_fits(size, align)) {
+		obj = ZERO_SIZE_PTR;
+	} else {
+		obj = wsheap_concurrent_carve(heap, size, align);
+		if (!obj) {
+			wsheap_concurrent_uncharge(heap, size);
+			return wsheap_refuse(heap, error, -ENOMEM, size,
+					     caller);
+		}
+		wsheap_sanitize_hand_out(obj, size);
+	}
+	if (!size)
+		wsheap_concurrent_end_window(heap);
+	wsheap_concurrent_slices_pass(heap);
+	*ptr = obj;
+	return 0;
+}
+
+/**
+ * wsheap_concurrent_realloc() - wsheap_realloc() of a concurrent heap
+ * @heap: a concurrent heap
+ * @old: the block, or NULL
+ * @old_size: its size
+ * @new_size: the size wanted
+ * @ptr: where the block goes
+ * @error: where a failure is described
+ * @caller: the driver's call site, for the refusal tracepoint
+ *
+ * In place while @old is still the last block (wsheap_concurrent_resize());
+ * else a new block, and the bytes copied.
+ *
+ * Context: Any context the heap allows; may sleep if it is not atomic.
+ * Return: 0, -EINVAL, -EDQUOT or -ENOMEM.
+ */
+int wsheap_concurrent_realloc(struct wsheap *heap, void *old,
+			      size_t old_size, size_t new_size, void **ptr,
+			      struct wsheap_error *error, unsigned long caller)
+{
+	void *obj;
+	int ret;
+
+	/* a caller bug that would wrap REQUESTED_SIZE below zero */
+	if (old && !wsheap_concurrent_covers(heap, old_size))
+		return wsheap_fail(error, -EINVAL,
+				   "old_size is larger than REQUESTED_SIZE");
+	if (old && old != ZERO_SIZE_PTR &&
+	    wsheap_concurrent_resize(heap, old, old_size, new_size)) {
+		*ptr = old;
+		return 0;
+	}
+	ret = wsheap_concurrent_alloc(heap, new_size, WSHEAP_ALIGN, &obj,
+				      error, caller);
+	if (ret)
+		return ret;
+	if (old)
+		memcpy(obj, old, min(old_size, new_size));
+	*ptr = obj;
+	return 0;
 }

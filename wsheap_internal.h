@@ -167,8 +167,23 @@ static inline bool wsheap_heap_is_atomic(const struct wsheap *heap)
 	return wsheap_gfp_is_atomic(heap->gfp);
 }
 
+/*
+ * The core's services to wsheap_concurrent.c: the chunk a block the
+ * current one cannot hold goes to, and a refusal counted and described.
+ */
 void *wsheap_alloc_slow(struct wsheap *heap, struct wsheap_bump *cur,
 			size_t size, size_t align);
+int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error, int code,
+		  size_t size, unsigned long caller);
+
+/*
+ * A zero-byte block needs no memory: ZERO_SIZE_PTR, as from kmalloc(0),
+ * wherever that value is aligned enough (it is 16).
+ */
+static inline bool wsheap_zero_size_ptr_fits(size_t size, size_t align)
+{
+	return !size && IS_ALIGNED((unsigned long)ZERO_SIZE_PTR, align);
+}
 
 /*
  * Per-CPU slices of concurrent heaps: in builds whose wsheap_alloc() is
@@ -222,19 +237,15 @@ size_t wsheap_concurrent_object_size(const struct wsheap_settings *set);
 int wsheap_concurrent_init(struct wsheap *heap,
 			   const struct wsheap_settings *set);
 void wsheap_concurrent_destroy(struct wsheap *heap);
-bool wsheap_concurrent_charge(struct wsheap *heap, size_t size);
-void wsheap_concurrent_uncharge(struct wsheap *heap, size_t size);
+int wsheap_concurrent_alloc(struct wsheap *heap, size_t size, size_t align,
+			    void **ptr, struct wsheap_error *error,
+			    unsigned long caller);
+int wsheap_concurrent_realloc(struct wsheap *heap, void *old,
+			      size_t old_size, size_t new_size, void **ptr,
+			      struct wsheap_error *error, unsigned long caller);
+void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
 size_t wsheap_concurrent_requested(struct wsheap *heap);
 size_t wsheap_concurrent_requested_now(const struct wsheap *heap);
-bool wsheap_concurrent_covers(struct wsheap *heap, size_t size);
-void *wsheap_concurrent_slice_alloc(struct wsheap *heap, size_t size,
-				    size_t align);
-void wsheap_concurrent_slices_pass(struct wsheap *heap);
-void *wsheap_concurrent_carve(struct wsheap *heap, size_t size, size_t align);
-bool wsheap_concurrent_resize(struct wsheap *heap, char *old,
-			      size_t old_size, size_t new_size);
-void __wsheap_concurrent_exclusive(struct wsheap *heap, bool enter);
-void wsheap_concurrent_end_window(struct wsheap *heap);
 
 /* REQUESTED_SIZE, which concurrent calls may change meanwhile. */
 static inline size_t wsheap_requested(struct wsheap *heap)
@@ -256,14 +267,15 @@ static inline void wsheap_concurrent_exclusive(struct wsheap *heap,
 
 #define WSHEAP_MISUSE_MSG	"heap already freed or in use by another call"
 
-/* wsheap_debug.c: the misuse checks of CONFIG_WSHEAP_DEBUG */
 #ifdef CONFIG_WSHEAP_DEBUG
+/* wsheap_debug.c: the misuse checks of CONFIG_WSHEAP_DEBUG */
 void wsheap_debug_init(struct wsheap *heap);
 bool wsheap_alive(struct wsheap *heap);
 bool wsheap_enter(struct wsheap *heap);
 void wsheap_leave(struct wsheap *heap);
 void wsheap_debug_poison(struct wsheap *heap);
 #else
+/* Calls are not checked for misuse: each one enters a live heap. */
 static inline void wsheap_debug_init(struct wsheap *heap) { }
 static inline bool wsheap_alive(struct wsheap *heap) { return true; }
 static inline bool wsheap_enter(struct wsheap *heap) { return true; }
@@ -287,12 +299,13 @@ static inline void wsheap_leave_shared(struct wsheap *heap)
 		wsheap_leave(heap);
 }
 
-/* wsheap_fault.c: /sys/kernel/debug/fail_wsheap (CONFIG_FAIL_WSHEAP) */
 #ifdef CONFIG_FAIL_WSHEAP
+/* wsheap_fault.c: /sys/kernel/debug/fail_wsheap (CONFIG_FAIL_WSHEAP) */
 bool wsheap_should_fail(size_t bytes);
 void wsheap_fault_init(void);
 void wsheap_fault_exit(void);
 #else
+/* No failure is injected: a chunk fails only when its allocator does. */
 static inline bool wsheap_should_fail(size_t bytes) { return false; }
 static inline void wsheap_fault_init(void) { }
 static inline void wsheap_fault_exit(void) { }
@@ -439,12 +452,12 @@ static inline void wsheap_stats_reset(struct wsheap *heap) { }
 static inline void wsheap_stats_refused(struct wsheap *heap, int code) { }
 #endif
 
-/*
- * Sanitizer hooks, in wsheap_kasan.c where they do something (generic
- * KASAN with a vmalloc shadow); elsewhere they are empty and there is no
- * redzone.  The redzone is one KASAN granule, which WSHEAP_ALIGN equals.
- */
 #if WSHEAP_KASAN
+/*
+ * Sanitizer hooks (wsheap_kasan.c), for generic KASAN with a vmalloc
+ * shadow.  The redzone after each block is one KASAN granule, which
+ * WSHEAP_ALIGN equals.
+ */
 #define WSHEAP_REDZONE	WSHEAP_ALIGN
 void wsheap_kasan_new_chunk(void *payload, size_t size);
 void wsheap_kasan_hand_out(const void *obj, size_t size);
@@ -454,6 +467,7 @@ void wsheap_kasan_unpark(const void *mem, size_t size);
 void wsheap_kasan_quiet(void);
 void wsheap_kasan_loud(void);
 #else
+/* Without generic KASAN's vmalloc shadow: empty hooks, no redzone. */
 #define WSHEAP_REDZONE	0
 static inline void wsheap_kasan_new_chunk(void *payload, size_t size) { }
 static inline void wsheap_kasan_hand_out(const void *obj, size_t size) { }
@@ -542,6 +556,7 @@ unsigned long wsheap_cache_scan(struct shrinker *shrinker,
 void wsheap_epoch_set_last(u64 last);
 size_t wsheap_quota_left(struct wsheap *heap);
 size_t *wsheap_quota_counter(const struct wsheap *heap);
+bool wsheap_concurrent_charge(struct wsheap *heap, size_t size);
 void wsheap_slices_quiesce(struct wsheap *heap);
 void wsheap_floor_raise(struct wsheap *heap, char *to);
 void wsheap_report_misuse(const struct wsheap *heap, const char *what);

@@ -1493,7 +1493,8 @@ static void kind_concurrent_heap_shared_with_an_interrupt(struct kunit *test)
 /*
  * The quota holds exactly under concurrent requests too: the blocks end
  * at most MAX_SIZE, within one request of it, and REQUESTED_SIZE is their
- * sum; realloc grows the last block in place and copies any other.
+ * sum; realloc grows the last block in place, copies any other, and
+ * refuses an old_size larger than REQUESTED_SIZE.
  */
 static void kind_concurrent_heap_quota_and_realloc(struct kunit *test)
 {
@@ -1538,6 +1539,13 @@ static void kind_concurrent_heap_quota_and_realloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 					WSHEAP_PROPERTY_REQUESTED_SIZE), 112);
 	KUNIT_EXPECT_EQ(test, wsheap_rollback(heap, &mark, NULL), 0);
+	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
+					WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
+	/* an old_size above REQUESTED_SIZE is refused, as on any heap */
+	a = NULL;
+	KUNIT_EXPECT_EQ(test, wsheap_realloc(heap, q, 65, 8, &a, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_NULL(test, a);
 	KUNIT_EXPECT_EQ(test, kind_size(test, heap,
 					WSHEAP_PROPERTY_REQUESTED_SIZE), 64);
 	migrate_enable();
