@@ -4,9 +4,9 @@
  * implementation relies on.
  *
  * The growth policy and where chunks come from (slab, then vmalloc), the
- * per-CPU parking of short-lived heaps, the size of the heap object, the
- * statistics behind /sys/kernel/debug/wsheap/heaps, and the misuse checks
- * of CONFIG_WSHEAP_DEBUG builds.
+ * per-CPU parking of short-lived heaps, the size of the heap object, and
+ * what the optional parts keep (statistics, misuse checks) where they are
+ * built.
  *
  * The chunk ledger every case runs with, and the helpers the suites share,
  * are in wsheap_kunit.h.

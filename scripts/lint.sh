@@ -87,6 +87,16 @@ check_versions || rc=1
 # clang (LLVM=1) in a clang-configured UML tree, W=1.
 bash "$(dirname "$0")/clang.sh" || rc=1
 
+# Every mutant still applies: one whose code moved tests nothing.
+if ! bash "$(dirname "$0")/mutants.sh" --check >"$LOGS/lint-mutants.log" 2>&1 ||
+   grep -q '^INVALID' "$LOGS/lint-mutants.log"; then
+	grep '^INVALID' "$LOGS/lint-mutants.log" >&2
+	warn "mutants: substitutions that no longer apply ($LOGS/lint-mutants.log)"
+	rc=1
+else
+	say "$(tail -n 1 "$LOGS/lint-mutants.log")"
+fi
+
 if [ "$rc" -eq 0 ]; then
 	say "lint: clean ($(($(now) - t0)) s)"
 else

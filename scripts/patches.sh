@@ -526,10 +526,11 @@ feature_later_has() {
 
 # stage_src FILE: FILE as the tree of this stage has it.
 stage_src() {
-	local f args=() rc=0 trace=0
+	local f args=() rc=0 trace=0 debug=0
 	for f in "${LATER[@]}"; do
 		[ -n "${F_UNIFDEF[$f]:-}" ] && args+=("${F_UNIFDEF[$f]}")
 		[ "$f" = trace ] && trace=1
+		[ "$f" = debug ] && debug=1
 	done
 	if [ ${#args[@]} -gt 0 ]; then
 		unifdef -B "${args[@]}" -o "$GEN/unifdef.out" "$1" || rc=$?
@@ -538,12 +539,19 @@ stage_src() {
 		cp "$1" "$GEN/unifdef.out"
 	fi
 	# without the events: no calls, and wsheap_reset() keeps no
-	# REQUESTED_SIZE for its event
-	TRACE=$trace perl -0777 -pe 'if ($ENV{TRACE}) {
+	# REQUESTED_SIZE for its event; without the misuse checks, no
+	# mention of their option
+	TRACE=$trace DEBUG=$debug perl -0777 -pe 'if ($ENV{TRACE}) {
 		s/^#include "wsheap_trace\.h"\n//mg;
 		s/^\t+trace_wsheap_\w+\(.*\);\n//mg;
 		s/^\tsize_t requested;\n\n(?=\twsheap_might_sleep)//m;
 		s/^\trequested = heap->fast\.requested;\n//m;
+	}
+	if ($ENV{DEBUG}) {
+		s/!IS_ENABLED\(CONFIG_WSHEAP_DEBUG\) && //g;
+		s/^\tif \(IS_ENABLED\(CONFIG_WSHEAP_DEBUG\)\)\n\t\tkunit_skip\(.*\);\n//mg;
+		s/calls in kernels with CONFIG_WSHEAP_DEBUG, generic KASAN with\n \* KASAN_VMALLOC, or KMSAN\)/calls in kernels with generic KASAN with KASAN_VMALLOC,\n * or KMSAN)/;
+		s/not under KASAN, KMSAN or\n \* CONFIG_WSHEAP_DEBUG, which see every block\)/not under KASAN or KMSAN,\n * which see every block)/;
 	}' "$GEN/unifdef.out"
 }
 
