@@ -802,8 +802,8 @@ int wsheap_refuse(struct wsheap *heap, struct wsheap_error *error, int code,
 /*
  * Quota, then the bump pointer, then the slow path.  Only @size counts
  * against the quota, never the padding before an aligned block.  Every
- * allocating call but realloc comes here, and a concurrent heap's go on
- * in wsheap_concurrent.c.
+ * allocating call comes here (realloc when it copies); a concurrent
+ * heap's go on in wsheap_concurrent.c.
  */
 static int wsheap_carve(struct wsheap *heap, size_t size, size_t align,
 			void **ptr, struct wsheap_error *error,
