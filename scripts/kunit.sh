@@ -9,9 +9,11 @@
 #
 #  builtin  UML, KASAN, UBSAN and lockdep (PROVE_RAW_LOCK_NESTING), in
 #           $CACHE/build/kunit
-#  plain    UML without KASAN: KASAN kernels take wsheap_alloc() out of
-#           line, so only this build runs its inline fast path (and the
-#           wsheap_kasan cases skip there)
+#  plain    UML without KASAN, whose wsheap_alloc() takes its inline fast
+#           path (KASAN kernels take it out of line; the wsheap_kasan
+#           cases skip here): the quick judge of the mutants of that path.
+#           make test runs the path in the QEMU stages without KASAN
+#           (smp, rt, i386) and in the patches stage instead
 #  atomic   the builtin kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP), the
 #           wsheap_kinds only: atomic heaps under a spinlock and in hard
 #           interrupts, concurrent heaps shared with an hrtimer

@@ -28,7 +28,9 @@ WORK=$CACHE/mutants
 # run leaves off: the uml-kunit stage, whose module kernel has the option
 # on, judges them.
 # "plain" mutants break the inline fast path, which KASAN kernels do not
-# use: the kunit-plain stage judges them.
+# use: the kunit-plain stage (UML, no KASAN) judges them, the quickest
+# build that has the path; make test runs it in kunit-smp, kunit-rt,
+# kunit-i386 and the patches stage.
 # "observe" mutants break what only a booted kernel shows (the debugfs
 # file, trace events): the observe stage of 'make test' must fail on them;
 # "faults" mutants, what the fault-injection stage checks.

@@ -23,7 +23,8 @@
 #     debug checks on, and the subsystem built as a module where it can
 #     be one.  IPE runs with a boot policy and debugfs, so that wsheap
 #     serves a heap before its own initcall (LSM init comes first), and
-#     under KASAN.
+#     under KASAN: in step 6's kernel, whose config has IPE's suites and
+#     options from the start, so that they cost a boot, not a kernel.
 #
 # ARCH=um throughout.  Steps 4 and 5 share $CACHE/build/patches: kunit.py's
 # config plus CONFIG_MODULES=y and the trace events, so that =m and =y
@@ -57,10 +58,24 @@ KCONFIG_ADD=(CONFIG_MODULES=y CONFIG_ENABLE_DEFAULT_TRACERS=y
 KASAN_ADD=(CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y CONFIG_KASAN_VMALLOC=y)
 KUNIT_ARGS=(--kunitconfig=lib/wsheap "${KCONFIG_ADD[@]/#/--kconfig_add=}")
 # The users' suites: DIR of the .kunitconfig, the Kconfig symbol of the
-# subsystem when it can be a module, and what the run adds.
+# subsystem when it can be a module, and what the run adds to what every
+# user's run has (USER_COMMON).
 USER_SUITES=(net/wireless/tests security/ipe)
 declare -A USER_MODULE=([net/wireless/tests]=CFG80211)
 declare -A USER_ADD=([security/ipe]="CONFIG_DEBUG_FS=y CONFIG_IPE_BOOT_POLICY=\"$PROJ/users/ipe-boot-policy\" CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y CONFIG_KASAN_VMALLOC=y")
+USER_COMMON=(CONFIG_DEBUG_KERNEL=y CONFIG_WSHEAP_DEBUG=y CONFIG_MODULES=y
+	     CONFIG_UML_PCI_OVER_VIRTIO=n CONFIG_LOCALVERSION_AUTO=n)
+# The KASAN kernel ($PK) is IPE's too: every kunit.py call there gives
+# PK_ARGS after KUNIT_ARGS, so that its config never changes, and a
+# filter picks the suites of the run.
+# shellcheck disable=SC2206 # USER_ADD: words on purpose
+PK_ARGS=(--kunitconfig=security/ipe "${KASAN_ADD[@]/#/--kconfig_add=}"
+	 "${USER_COMMON[@]/#/--kconfig_add=}")
+# shellcheck disable=SC2206
+ipe_add=(${USER_ADD[security/ipe]})
+PK_ARGS+=("${ipe_add[@]/#/--kconfig_add=}")
+declare -A USER_BUILD=([security/ipe]=$PK)
+declare -A USER_FILTER=([security/ipe]='ipe*')
 export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the scratch tree
 
 # quiet_lines LOG [FILTER-RE]: fail, showing them, if LOG has compiler or
@@ -88,14 +103,14 @@ lib_quiet() {
 	kmake "$log" W=1 C=2 lib/wsheap/ && quiet_lines "$log"
 }
 
-# kunit_config DIR [OPTION...]: DIR/.config as kunit.py makes it from
-# lib/wsheap/.kunitconfig, KCONFIG_ADD and the OPTIONs.
+# kunit_config DIR [ARG...]: DIR/.config as kunit.py makes it from
+# lib/wsheap/.kunitconfig, KCONFIG_ADD and the kunit.py ARGs.
 kunit_config() {
 	local dir=$1
 	shift
 	run_logged "$LOGS/patches-config-${dir##*/}.log" \
 		python3 "$SERIES_GIT/tools/testing/kunit/kunit.py" config \
-		"${KUNIT_ARGS[@]}" "${@/#/--kconfig_add=}" --build_dir="$dir"
+		"${KUNIT_ARGS[@]}" "$@" --build_dir="$dir"
 }
 
 # build_m WHAT: the checked-out commit with wsheap and its KUnit option
@@ -117,15 +132,16 @@ build_m() {
 }
 
 # kunit_y WHAT [ARG...]: kunit.py run --kunitconfig=lib/wsheap on the
-# checked-out commit, wsheap built in, in $O (default $PB), with the ARGs;
-# its counts to $COUNTS.
+# checked-out commit, wsheap built in, in $O (default $PB), with the ARGs
+# and the suites $FILTER names (default all); its counts to $COUNTS.
 kunit_y() {
 	local what=$1 b=${O:-$PB} log rc=0
 	shift
 	log=$LOGS/patches-kunit-${what// /-}.log
 	say "$what: kunit.py run --kunitconfig=lib/wsheap, CONFIG_WSHEAP=y (log: $log)"
 	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${KUNIT_ARGS[@]}" "$@" \
-		--build_dir="$b" --jobs="$JOBS" --timeout=900) >"$log" 2>&1 </dev/null || rc=$?
+		--build_dir="$b" --jobs="$JOBS" --timeout=900 ${FILTER:+"$FILTER"}) \
+		>"$log" 2>&1 </dev/null || rc=$?
 	kunit_verdict "$what" "$log" "$COUNTS" "$b" "$rc"
 }
 
@@ -172,7 +188,7 @@ _builds() {
 	uml_tmpdir
 	# kunit.py's own configs, the bases of the builds
 	kunit_config "$PB" || return 1
-	kunit_config "$PK" "${KASAN_ADD[@]}" || return 1
+	kunit_config "$PK" "${PK_ARGS[@]}" || return 1
 
 	# Every patch that touches more than Documentation/ and MAINTAINERS
 	# builds: the library's with =m and =y, passing the suites each has;
@@ -196,28 +212,34 @@ _builds() {
 	lib_quiet y || return 1
 
 	# the sanitizer hooks on the kernel's own KASAN calls
-	O=$PK COUNTS=$COUNTS-kasan kunit_y "the series under KASAN" \
-		--kconfig_add=CONFIG_KASAN=y --kconfig_add=CONFIG_KASAN_GENERIC=y \
-		--kconfig_add=CONFIG_KASAN_VMALLOC=y || return 1
+	O=$PK COUNTS=$COUNTS-kasan FILTER='wsheap_*' \
+		kunit_y "the series under KASAN" "${PK_ARGS[@]}" || return 1
 	O=$PK lib_quiet kasan || return 1
 	compiled_all || return 1
 	user_suites
 }
 
-# user_suite DIR: the suites of DIR/.kunitconfig in their own build dir,
-# then the subsystem as a module if it can be one.  Counts to
-# $COUNTS-DIR.
+# user_suite DIR: the suites of DIR/.kunitconfig in their own build dir
+# (or the one USER_BUILD names), then the subsystem as a module if it can
+# be one.  Counts to $COUNTS-DIR.
 user_suite() {
-	local dir=$1 name=${1//\//-} b log add=() rc=0 sym
+	local dir=$1 name=${1//\//-} b log args=() extra=() rc=0 sym filter=
 	b=$CACHE/build/patches-$name
 	log=$LOGS/patches-kunit-$name.log
-	# shellcheck disable=SC2206 # words on purpose
-	add=(CONFIG_DEBUG_KERNEL=y CONFIG_WSHEAP_DEBUG=y CONFIG_MODULES=y CONFIG_UML_PCI_OVER_VIRTIO=n
-	     CONFIG_LOCALVERSION_AUTO=n ${USER_ADD[$dir]:-})
-	say "$dir: kunit.py run --kunitconfig=$dir (log: $log)"
-	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run \
-		--kunitconfig="$dir" "${add[@]/#/--kconfig_add=}" \
-		--build_dir="$b" --jobs="$JOBS" --timeout=900) >"$log" 2>&1 </dev/null || rc=$?
+	if [ "${USER_BUILD[$dir]:-}" = "$PK" ]; then
+		b=$PK
+		args=("${KUNIT_ARGS[@]}" "${PK_ARGS[@]}")
+		filter=${USER_FILTER[$dir]}
+	else
+		# shellcheck disable=SC2206 # words on purpose
+		extra=(${USER_ADD[$dir]:-})
+		args=(--kunitconfig="$dir" "${USER_COMMON[@]/#/--kconfig_add=}"
+		      "${extra[@]/#/--kconfig_add=}")
+	fi
+	say "$dir: kunit.py run --kunitconfig=$dir${filter:+ in $b, suites $filter} (log: $log)"
+	(cd "$SERIES_GIT" && python3 tools/testing/kunit/kunit.py run "${args[@]}" \
+		--build_dir="$b" --jobs="$JOBS" --timeout=900 ${filter:+"$filter"}) \
+		>"$log" 2>&1 </dev/null || rc=$?
 	kunit_verdict "$dir" "$log" "$COUNTS-$name" "$b" "$rc" || return 1
 	sym=${USER_MODULE[$dir]:-}
 	[ -n "$sym" ] || return 0
