@@ -68,10 +68,9 @@ USER_COMMON=(CONFIG_DEBUG_KERNEL=y CONFIG_WSHEAP_DEBUG=y CONFIG_MODULES=y
 # The KASAN kernel ($PK) is IPE's too: every kunit.py call there gives
 # PK_ARGS after KUNIT_ARGS, so that its config never changes, and a
 # filter picks the suites of the run.
-# shellcheck disable=SC2206 # USER_ADD: words on purpose
 PK_ARGS=(--kunitconfig=security/ipe "${KASAN_ADD[@]/#/--kconfig_add=}"
 	 "${USER_COMMON[@]/#/--kconfig_add=}")
-# shellcheck disable=SC2206
+# shellcheck disable=SC2206 # USER_ADD: words on purpose
 ipe_add=(${USER_ADD[security/ipe]})
 PK_ARGS+=("${ipe_add[@]/#/--kconfig_add=}")
 declare -A USER_BUILD=([security/ipe]=$PK)
