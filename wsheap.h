@@ -283,9 +283,8 @@ static inline bool wsheap_slice_alloc(struct wsheap_bump *b, size_t size,
  * is non-NULL and aligned but must not be dereferenced, as from kmalloc(0).
  *
  * When the current chunk has room this is a bump of a pointer, done inline;
- * everything else (argument errors, the quota error, a new chunk, and all
- * calls in kernels with CONFIG_WSHEAP_DEBUG, generic KASAN with
- * KASAN_VMALLOC, or KMSAN) goes to the exported
+ * everything else (argument errors, the quota error, a new chunk, and
+ * every call in a kernel built to check each block) goes to the exported
  * __wsheap_alloc(), which applies the same checks.  The exported symbol
  * wsheap_alloc is the same call out of line.
  *

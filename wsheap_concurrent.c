@@ -43,8 +43,8 @@
  *
  * Slices.  Two cmpxchgs cost several times a plain heap's inline bump, so
  * a concurrent heap that may sleep (and has no reserve, whose guarantee a
- * slice's unused tail would eat into; not under KASAN, KMSAN or
- * CONFIG_WSHEAP_DEBUG, which see every block) gives each CPU a slice: a
+ * slice's unused tail would eat into; not in a kernel built to check
+ * each block) gives each CPU a slice: a
  * block of the current chunk, up to WSHEAP_SLICE_MAX bytes, whose bytes it
  * takes from the quota all at once.  Small requests are carved from this
  * CPU's slice with preemption off and no atomic instruction, inline too; the

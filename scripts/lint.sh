@@ -88,8 +88,7 @@ check_versions || rc=1
 bash "$(dirname "$0")/clang.sh" || rc=1
 
 # Every mutant still applies: one whose code moved tests nothing.
-if ! bash "$(dirname "$0")/mutants.sh" --check >"$LOGS/lint-mutants.log" 2>&1 ||
-   grep -q '^INVALID' "$LOGS/lint-mutants.log"; then
+if ! bash "$(dirname "$0")/mutants.sh" --check >"$LOGS/lint-mutants.log" 2>&1; then
 	grep '^INVALID' "$LOGS/lint-mutants.log" >&2
 	warn "mutants: substitutions that no longer apply ($LOGS/lint-mutants.log)"
 	rc=1

@@ -540,7 +540,7 @@ stage_src() {
 	fi
 	# without the events: no calls, and wsheap_reset() keeps no
 	# REQUESTED_SIZE for its event; without the misuse checks, no
-	# mention of their option
+	# test of their option
 	TRACE=$trace DEBUG=$debug perl -0777 -pe 'if ($ENV{TRACE}) {
 		s/^#include "wsheap_trace\.h"\n//mg;
 		s/^\t+trace_wsheap_\w+\(.*\);\n//mg;
@@ -550,8 +550,6 @@ stage_src() {
 	if ($ENV{DEBUG}) {
 		s/!IS_ENABLED\(CONFIG_WSHEAP_DEBUG\) && //g;
 		s/^\tif \(IS_ENABLED\(CONFIG_WSHEAP_DEBUG\)\)\n\t\tkunit_skip\(.*\);\n//mg;
-		s/calls in kernels with CONFIG_WSHEAP_DEBUG, generic KASAN with\n \* KASAN_VMALLOC, or KMSAN\)/calls in kernels with generic KASAN with KASAN_VMALLOC,\n * or KMSAN)/;
-		s/not under KASAN, KMSAN or\n \* CONFIG_WSHEAP_DEBUG, which see every block\)/not under KASAN or KMSAN,\n * which see every block)/;
 	}' "$GEN/unifdef.out"
 }
 

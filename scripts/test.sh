@@ -125,11 +125,12 @@ wait_background
 
 passed=0
 nfailed=0
-# the stage each KUnit result comes from, where the names differ
-declare -A stage_of=([kunit-builtin]=kunit [kunit-atomic]=atomic
-		     [kunit-module]=uml-kunit)
-for r in kunit-builtin kunit-plain kunit-atomic kunit-smp kunit-rt kunit-arm64 kunit-i386 kunit-kmsan kunit-module; do
-	[[ " $STAGES " == *" ${stage_of[$r]:-$r} "* ]] || continue
+# the KUnit results of each stage that ran, where the names differ
+declare -A results_of=([kunit]=kunit-builtin [atomic]=kunit-atomic
+		       [uml-kunit]=kunit-module)
+for s in $STAGES; do
+	r=${results_of[$s]:-$s}
+	[[ $r == kunit-* ]] || continue
 	if [ -f "$RESULTS/$r" ]; then
 		read -r p f _ <"$RESULTS/$r"
 		passed=$((passed + p))
@@ -143,8 +144,6 @@ done
 # A failed stage whose KUnit counts hold no failure (a build, a log check,
 # a live line, a stage without KUnit) counts as one failure of its own, so
 # that "0 failed" means that nothing failed.
-declare -A results_of=([kunit]=kunit-builtin [atomic]=kunit-atomic
-		       [uml-kunit]=kunit-module)
 for s in "${failed[@]}"; do
 	r=${results_of[$s]:-$s}
 	f=0
