@@ -191,8 +191,9 @@ struct wsheap_property {
  * reserve.  @props may name the heap (%WSHEAP_PROPERTY_NAME, copied), ask
  * for memory cgroup accounting of the heap object and its chunks
  * (%WSHEAP_PROPERTY_ACCOUNT), choose the allocation flags of its chunks
- * (%WSHEAP_PROPERTY_GFP), a reserve (%WSHEAP_PROPERTY_RESERVE) and the
- * node its chunks come from (%WSHEAP_PROPERTY_NUMA_NODE).
+ * (%WSHEAP_PROPERTY_GFP), a reserve (%WSHEAP_PROPERTY_RESERVE), the
+ * node its chunks come from (%WSHEAP_PROPERTY_NUMA_NODE), and let several
+ * CPUs allocate from it at once (%WSHEAP_PROPERTY_CONCURRENT).
  *
  * Context: Process context, or any context for an atomic heap (a GFP of
  * GFP_NOWAIT or GFP_ATOMIC).  May sleep unless the heap is atomic.  When
@@ -204,8 +205,9 @@ struct wsheap_property {
  * a NULL value, a name of %WSHEAP_NAME_MAX bytes or more or not
  * NUL-terminated within its @value_size, any other value whose size is
  * not that of its type, a GFP other than the five above, a node that is
- * neither %NUMA_NO_NODE nor online; -ENOMEM when the heap object or the
- * reserve cannot be allocated (then nothing is held).
+ * neither %NUMA_NO_NODE nor online; -ENOMEM when the heap object, the
+ * reserve or a concurrent heap's per-CPU slices cannot be allocated (then
+ * nothing is held).
  * *@heap is untouched on failure.
  */
 int wsheap_create(size_t max_size, size_t trim_size,

@@ -694,6 +694,186 @@ static void get_property_reports_each_value(struct kunit *test)
 	expect_actual_is_ledger(test, heap);
 }
 
+/* ---- the NAME and ACCOUNT properties ---- */
+
+static struct wsheap *heap_with_props(struct kunit *test,
+				      const struct wsheap_property *props,
+				      unsigned int n)
+{
+	struct wsheap *heap = NULL;
+
+	KUNIT_ASSERT_EQ(test, wsheap_create(MiB, 0, props, n, &heap, NULL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_heap_action,
+							heap), 0);
+	return heap;
+}
+
+static void expect_create_refused(struct kunit *test,
+				  const struct wsheap_property *props,
+				  unsigned int n, const char *what)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ_MSG(test, wsheap_create(MiB, 0, props, n, &heap, &err),
+			    -EINVAL, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, heap, sentinel, "%s", what);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, err.msg);
+}
+
+static void create_refuses_malformed_properties(struct kunit *test)
+{
+	static const char long_name[] = "a-name-of-exactly-32-characters!";
+	static const char unterminated[4] = { 'a', 'b', 'c', 'd' };
+	bool yes = true;
+	struct wsheap_property p[2] = {};
+
+	BUILD_BUG_ON(sizeof(long_name) != WSHEAP_NAME_MAX + 1);
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, long_name,
+					 sizeof(long_name) };
+	expect_create_refused(test, p, 1, "name of WSHEAP_NAME_MAX chars");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, unterminated,
+					 sizeof(unterminated) };
+	expect_create_refused(test, p, 1, "name not NUL-terminated");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, "rx", 2 };
+	expect_create_refused(test, p, 1, "NUL past value_size");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, NULL, 8 };
+	expect_create_refused(test, p, 1, "NULL name");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, &yes,
+					 sizeof(int) };
+	expect_create_refused(test, p, 1, "ACCOUNT of sizeof(int)");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, NULL,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 1, "NULL ACCOUNT");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, "rx", 3 };
+	p[1] = p[0];
+	expect_create_refused(test, p, 2, "NAME twice");
+	p[0] = (struct wsheap_property){ WSHEAP_PROPERTY_ACCOUNT, &yes,
+					 sizeof(bool) };
+	p[1] = p[0];
+	expect_create_refused(test, p, 2, "ACCOUNT twice");
+	p[1] = (struct wsheap_property){ (enum wsheap_property_id)10, &yes,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 2, "unknown id after a good one");
+	p[1] = (struct wsheap_property){ (enum wsheap_property_id)-1, &yes,
+					 sizeof(bool) };
+	expect_create_refused(test, p, 2, "id -1");
+}
+
+static void name_is_copied_and_read_back(struct kunit *test)
+{
+	char name[WSHEAP_NAME_MAX] = "sensor-rx";
+	char longest[WSHEAP_NAME_MAX];
+	struct wsheap_property p = { WSHEAP_PROPERTY_NAME, name, sizeof(name) };
+	char buf[WSHEAP_NAME_MAX + 8];
+	struct wsheap_error err = {};
+	struct wsheap *heap;
+
+	heap = heap_with_props(test, &p, 1);
+	memset(name, 'X', sizeof(name) - 1);
+	memset(buf, 0x7f, sizeof(buf));
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, sizeof(buf), NULL), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "sensor-rx");
+	KUNIT_EXPECT_EQ(test, buf[10], 0x7f);	/* nothing after the NUL */
+	/* Exactly length + 1 is enough; one byte less is not. */
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 10, NULL), 0);
+	memset(buf, 0x7f, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 9, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.code, -EINVAL);
+	KUNIT_EXPECT_EQ(test, buf[0], 0x7f);
+
+	/* The longest name, with value_size just large enough. */
+	memset(longest, 'n', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	p = (struct wsheap_property){ WSHEAP_PROPERTY_NAME, longest,
+				      sizeof(longest) };
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, sizeof(buf), NULL), 0);
+	KUNIT_EXPECT_STREQ(test, buf, longest);
+
+	/* An unnamed heap reads "". */
+	heap = new_heap(test, MiB, 0);
+	KUNIT_ASSERT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_NAME,
+						  buf, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, buf[0], '\0');
+}
+
+static bool account_of(struct kunit *test, struct wsheap *heap)
+{
+	bool value = false;
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_ACCOUNT,
+						  &value, sizeof(value), NULL),
+			0);
+	return value;
+}
+
+/* An accounted heap charges its object as well as its chunks. */
+static void account_charges_the_heap_object(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	bool yes = true;
+	struct wsheap_property p = { WSHEAP_PROPERTY_ACCOUNT, &yes,
+				     sizeof(yes) };
+
+	kunit_activate_static_stub(test, wsheap_object_alloc,
+				   recording_object_alloc);
+	new_heap(test, MiB, 0);
+	KUNIT_EXPECT_FALSE(test, l->object_gfp & __GFP_ACCOUNT);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_NOWARN);
+	heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_ACCOUNT);
+	KUNIT_EXPECT_TRUE(test, l->object_gfp & __GFP_NOWARN);
+	kunit_deactivate_static_stub(test, wsheap_object_alloc);
+}
+
+static void account_charges_every_chunk(struct kunit *test)
+{
+	struct chunk_ledger *l = ledger_of(test);
+	bool yes = true, no = false, buf = false;
+	struct wsheap_property p = { WSHEAP_PROPERTY_ACCOUNT, &yes,
+				     sizeof(yes) };
+	size_t wide = 0;
+	struct wsheap *heap;
+
+	heap = new_heap(test, SIZE_MAX, 0);
+	KUNIT_EXPECT_FALSE(test, account_of(test, heap));
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_ACCOUNT);
+
+	p.value = &no;
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_FALSE(test, account_of(test, heap));
+	alloc_ok(test, heap, 100);
+	KUNIT_EXPECT_FALSE(test, l->gfp_seen & __GFP_ACCOUNT);
+
+	p.value = &yes;
+	heap = heap_with_props(test, &p, 1);
+	KUNIT_EXPECT_TRUE(test, account_of(test, heap));
+	l->gfp_seen = 0;
+	alloc_ok(test, heap, 100);
+	alloc_ok(test, heap, 200 * KiB);
+	KUNIT_EXPECT_EQ(test, l->attempts, 4);
+	KUNIT_EXPECT_TRUE(test, l->gfp_seen & __GFP_ACCOUNT);
+	/* Still no warning on a refusal. */
+	KUNIT_EXPECT_TRUE(test, l->gfp_seen & __GFP_NOWARN);
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, WSHEAP_PROPERTY_ACCOUNT,
+						  &wide, sizeof(wide), NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wide, 0);
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
+						  WSHEAP_PROPERTY_MAX_SIZE,
+						  &buf, sizeof(buf), NULL),
+			-EINVAL);
+}
+
 /* ---- the error object ---- */
 
 static void error_object_untouched_on_success(struct kunit *test)
@@ -772,6 +952,10 @@ static struct kunit_case wsheap_basic_cases[] = {
 	KUNIT_CASE(free_releases_every_chunk),
 	KUNIT_CASE(get_property_rejects_bad_arguments),
 	KUNIT_CASE(get_property_reports_each_value),
+	KUNIT_CASE(create_refuses_malformed_properties),
+	KUNIT_CASE(name_is_copied_and_read_back),
+	KUNIT_CASE(account_charges_every_chunk),
+	KUNIT_CASE(account_charges_the_heap_object),
 	KUNIT_CASE(error_object_untouched_on_success),
 	KUNIT_CASE(error_object_names_each_cause),
 	{}

@@ -3,9 +3,9 @@
  * What the wsheap KUnit suites share: the chunk ledger and the helpers
  * around it.  Each suite is a module of its own (wsheap_basic_kunit.c,
  * wsheap_helpers_kunit.c, wsheap_internals_kunit.c,
- * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c, wsheap_kinds_kunit.c),
- * so everything here is static inline: each suite gets its own copy and
- * its own ledger.
+ * wsheap_reliability_kunit.c, wsheap_kasan_kunit.c, wsheap_kinds_kunit.c,
+ * wsheap_concurrent_kunit.c), so everything here is static inline: each
+ * suite gets its own copy and its own ledger.
  *
  * Every case runs with the chunk allocator redirected through a ledger
  * (static stubs on wsheap_chunk_mem_alloc/wsheap_chunk_mem_free) that
@@ -16,6 +16,8 @@
  * vmalloc, by size), so KASAN sees real chunks, unless a case has it
  * place chunks itself (misalign).  A suite hands wsheap_test_init to its
  * .init to get it; the wsheap_kinds suite turns it on in the cases that use it.
+ * The wsheap_kinds and wsheap_concurrent suites share the helpers of the
+ * last section, their .init (kind_init()) among them.
  */
 #ifndef _WSHEAP_KUNIT_H
 #define _WSHEAP_KUNIT_H
@@ -23,6 +25,7 @@
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/align.h>
+#include <linux/irqflags.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
@@ -453,6 +456,139 @@ static inline void rollback_ok(struct kunit *test, struct wsheap *heap,
 			       const struct wsheap_mark *mark)
 {
 	KUNIT_ASSERT_EQ(test, wsheap_rollback(heap, mark, NULL), 0);
+}
+
+/* ---- wsheap_kinds and wsheap_concurrent: the heaps properties make ---- */
+
+/*
+ * test->priv of the wsheap_kinds and wsheap_concurrent suites (kind_init()
+ * is their .init): what the stubs saw and whether they fail.  The chunk
+ * ledger comes first, for the cases that turn it on (kind_ledger() of
+ * wsheap_kinds): ledger_of() takes test->priv for it.
+ */
+struct kind_state {
+	struct chunk_ledger ledger;
+	bool fail_chunks;
+	unsigned int chunk_attempts;
+	int slab_node;			/* node of the last slab call */
+	unsigned int slab_calls;
+	gfp_t slab_gfp_seen;		/* every flag a slab call passed */
+	size_t object_size;		/* of the last heap object */
+	unsigned int hook_calls;	/* of a case's stub inside a call */
+	size_t hook_size;
+	void *hook_block;
+	int hook_ret;
+	bool hook_took;
+};
+
+static inline struct kind_state *kind_of(struct kunit *test)
+{
+	return test->priv;
+}
+
+static inline void *failable_chunk_mem_alloc(size_t bytes, gfp_t gfp, int node,
+					     struct wsheap_chunk **standby)
+{
+	struct kind_state *st = kind_of(kunit_get_current_test());
+
+	st->chunk_attempts++;
+	if (st->fail_chunks)
+		return NULL;
+	return __wsheap_chunk_mem_alloc(bytes, gfp, node, standby);
+}
+
+static inline int kind_init(struct kunit *test)
+{
+	BUILD_BUG_ON(offsetof(struct kind_state, ledger) != 0);
+	test->priv = kunit_kzalloc(test, sizeof(struct kind_state), GFP_KERNEL);
+	if (!test->priv)
+		return -ENOMEM;
+	kunit_activate_static_stub(test, wsheap_chunk_mem_alloc,
+				   failable_chunk_mem_alloc);
+	return 0;
+}
+
+static inline struct wsheap_property kind_gfp(const gfp_t *gfp)
+{
+	return (struct wsheap_property){ WSHEAP_PROPERTY_GFP, gfp,
+					 sizeof(*gfp) };
+}
+
+static inline size_t kind_size(struct kunit *test, struct wsheap *heap,
+			       enum wsheap_property_id id)
+{
+	size_t value = 0;
+
+	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap, id, &value,
+						  sizeof(value), NULL), 0);
+	return value;
+}
+
+/*
+ * The interrupt of these cases is an hrtimer standing in for a device's
+ * interrupt handler, the context a driver's atomic heap meets.
+ * PREEMPT_RT runs such handlers in threads and lets no slab call run in
+ * hard interrupt context, so there the timer is a soft one.  Elsewhere it
+ * is a hard one, and its callback tells lockdep what a device handler's
+ * context is (kind_irq_handler_enter()).
+ */
+#define KIND_TIMER_MODE		(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
+				 HRTIMER_MODE_REL_SOFT : HRTIMER_MODE_REL_HARD)
+#define KIND_TIMER_MODE_PINNED	(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
+				 HRTIMER_MODE_REL_PINNED_SOFT : \
+				 HRTIMER_MODE_REL_PINNED_HARD)
+
+/*
+ * A hard hrtimer's callback is a context RT never threads, where lockdep
+ * (PROVE_RAW_LOCK_NESTING) allows no spinlock_t, hence no slab call;
+ * a device's handler is one forced threading may run in a thread, which
+ * lockdep is told so, as the interrupt core tells it for a handler.
+ */
+static inline void kind_irq_handler_enter(void)
+{
+	lockdep_hardirq_threaded();
+}
+
+static inline void kind_expect_refused(struct kunit *test,
+				       const struct wsheap_property *p,
+				       unsigned int n, const char *what)
+{
+	struct wsheap *sentinel = (struct wsheap *)0x5a5a5a50UL;
+	struct wsheap *heap = sentinel;
+	struct wsheap_error err = {};
+
+	KUNIT_EXPECT_EQ_MSG(test, wsheap_create(KiB, 0, p, n, &heap, &err),
+			    -EINVAL, "%s", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, heap, sentinel, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, err.code, -EINVAL, "%s", what);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, err.msg, "%s", what);
+}
+
+/* A block and the byte it is filled with. */
+struct kind_block {
+	u8 *p;
+	u16 size;
+	u8 fill;
+};
+
+/* Fill with one byte, then check it is still there: no block overlaps. */
+static inline bool kind_block_carve(struct wsheap *heap, struct kind_block *b,
+				    size_t size, u8 fill)
+{
+	void *p;
+
+	if (wsheap_alloc(heap, size, &p, NULL))
+		return false;
+	b->p = p;
+	b->size = size;
+	b->fill = fill;
+	memset(p, fill, size);
+	return true;
+}
+
+static inline bool kind_block_intact(const struct kind_block *b)
+{
+	return !memchr_inv(b->p, b->fill, b->size);
 }
 
 #endif /* _WSHEAP_KUNIT_H */

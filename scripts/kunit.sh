@@ -15,8 +15,9 @@
 #           make test runs the path in the QEMU stages without KASAN
 #           (smp, rt, i386) and in the patches stage instead
 #  atomic   the builtin kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP), the
-#           wsheap_kinds only: atomic heaps under a spinlock and in hard
-#           interrupts, concurrent heaps shared with an hrtimer
+#           wsheap_kinds and wsheap_concurrent suites only: atomic heaps
+#           under a spinlock and in hard interrupts, concurrent heaps
+#           shared with an hrtimer
 #  smp      x86_64 under QEMU TCG with 2 vCPUs on two NUMA nodes, KCSAN
 #           (strict), lockdep, DEBUG_ATOMIC_SLEEP and PREEMPT (KCSAN and
 #           KASAN exclude each other, see kunit/arch/smp.config)
@@ -83,10 +84,11 @@ atomic)
 	# the builtin stage's kernel, so no build of its own
 	kconfig_add=("${uml_lockdep[@]}")
 	arch_args=(--kconfig_add=CONFIG_UML_PCI_OVER_VIRTIO=n)
-	exec_args=(wsheap_kinds)
+	# the suite glob (lib/glob.c) of wsheap_kinds and wsheap_concurrent
+	exec_args=('wsheap_[ck][io]n*')
 	live=('Lock dependency validator'
-	      'kind_concurrent_heap_shared_with_an_interrupt: [0-9]+ blocks by the thread, [0-9]+ by the interrupt, [1-9][0-9]* of them carved inside')
-	stage "KUnit wsheap_kinds suite in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
+	      'concurrent_heap_shared_with_an_interrupt: [0-9]+ blocks by the thread, [0-9]+ by the interrupt, [1-9][0-9]* of them carved inside')
+	stage "KUnit wsheap_kinds and wsheap_concurrent suites in atomic context (UML, KASAN, lockdep, DEBUG_ATOMIC_SLEEP)" ;;
 smp)
 	stage "KUnit on x86_64 SMP (QEMU TCG, 2 vCPUs on 2 NUMA nodes, KCSAN strict, lockdep, UBSAN)"
 	# one CPU on each node, each its own socket (a last-level cache
@@ -104,11 +106,12 @@ smp)
 rt)
 	stage "KUnit on x86_64 PREEMPT_RT (QEMU TCG, 2 vCPUs, lockdep with raw lock nesting, DEBUG_ATOMIC_SLEEP, UBSAN)"
 	arch_args=(--arch=x86_64)
-	# the banner's "SMP PREEMPT_RT"; the kinds and smp suites ran to their end
-	# (passed or not: kunit.py counts that)
+	# the banner's "SMP PREEMPT_RT"; the kinds, concurrent and smp suites
+	# ran to their end (passed or not: kunit.py counts that)
 	live=('Linux version .* PREEMPT_RT' 'Lock dependency validator'
 	      'smp: Brought up .* 2 CPUs' "${smp_live[@]}"
 	      'ok [0-9]+ wsheap_kinds[[:space:]]*$'
+	      'ok [0-9]+ wsheap_concurrent[[:space:]]*$'
 	      'ok [0-9]+ wsheap_smp[[:space:]]*$') ;;
 arm64)
 	stage "KUnit on arm64 (QEMU TCG, 2 vCPUs, KASAN, UBSAN, lockdep)"
