@@ -190,6 +190,7 @@ MUTANTS=(
 	"issue 31: chunks grow to the heap's total, not twice the last|wsheap.c|s/\t\treturn max_t\(size_t, roundup_pow_of_two\(actual \+ 1\),/\t\treturn max_t(size_t, actual,/"
 	"issue 32: heaps before init go on lists not set up|wsheap_debugfs.c|s/\tif \(!smp_load_acquire\(&wsheap_heap_lists_ready\)\)\n\t\treturn;\n//"
 	"issue 33: the core needs the fault injector before its patch|wsheap_internal.h|s/static inline bool wsheap_should_fail\(size_t bytes\) \{ return false; \}\n//|patches"
+	"issue 33: the patches before a feature keep its hunks in the files it shares|scripts/patches.sh|s/\t\tpatch -R -p1 -F0 -s/\t\ttrue \x7c\x7c patch -R -p1 -F0 -s/|patches"
 	"issue 33: KASAN's range poisoning leaves taken-back memory live|prerequisites/1-kasan-range-poisoning.patch|s/\n\+\t\tvalue = KASAN_PAGE_FREE;\n/\n+\t\tvalue = 0;\n/|patches"
 	"issue 33: the out-of-tree KASAN range poisoning leaves taken-back memory live|wsheap_kasan_compat.h|s/\t\tvalue = WSHEAP_KASAN_PAGE_FREE;/\t\tvalue = 0;/"
 	"issue 33: chunks charged to wsheap, not to its caller|wsheap_cache.c|s/return kmalloc_node_noprof\(bytes, gfp, node\);/return kmalloc_node(bytes, gfp, node);/|observe"

@@ -9,9 +9,10 @@
 #	       as it is (KASAN's range calls)
 #	then   the library, one patch per feature with its suites (FEATURES
 #	       below): the core with include/linux/wsheap.h, its hooks in
-#	       lib/Kconfig and lib/Makefile and MAINTAINERS; then the misuse
-#	       checks, fault injection, the sanitizers' hooks, the trace
-#	       events, the debugfs listing and the SMP suite
+#	       lib/Kconfig and lib/Makefile and MAINTAINERS; then the
+#	       helpers, marks and managed heaps, the misuse checks, fault
+#	       injection, the sanitizers' hooks, the trace events, the
+#	       debugfs listing, concurrent heaps and the SMP suite
 #	then   Documentation/core-api/wsheap.rst and its index entry
 #	then   the first users: each users/*.patch as it is, in the order of
 #	       their names (a fix a user needs comes before the user)
@@ -113,10 +114,21 @@ kbuild_to_makefile() {
 				    /^obj-\S+\s*\+=\s*(?:kunit|samples|bench)\// ||
 				    /^obj-y\s*\+=\s*samples\// ||
 				    /^wsheap-y\s*\+=\s*wsheap_ablation\.o/) { next }
-				# a feature not in the tree yet (EXCLUDE)
+				# a feature not in the tree yet (EXCLUDE): its
+				# objects out, one line if the rest fits in one
 				if (/^wsheap-\S+\s*:?\+?=\s*(.*)$/s) {
 					my @o = grep { /\.o$/ } split " ", $1;
 					next if @o && !grep { !$excl{$_} } @o;
+					if (grep { $excl{$_} } @o) {
+						for my $x (grep { $excl{$_} } @o) {
+							s/\Q$x\E\s*//;
+						}
+						s/\s*\\\n\s*\z/\n/;
+						(my $one = $_) =~ s/\s*\\\n\s*/ /g;
+						(my $w = $one) =~ s/\bwsheap_(\w+\.o)\b/$1/g;
+						$w =~ s/\t/        /g;
+						$_ = $one if length($w) <= 81;
+					}
 				}
 				if (/^(?:obj-\$\(CONFIG_WSHEAP\)\s*\+=\s*wsheap\.o|wsheap-\S+\s*:?\+?=|if(?:n?eq|n?def)\b|else\b|endif\b)/) {
 					s/\bwsheap_(\w+)\.o\b/$1.o/g;
@@ -239,6 +251,7 @@ to_tree() {
 		my %map = ("wsheap.c" => "${dir}core.c",
 			   "wsheap_trace.h" => "<trace/events/wsheap.h>");
 		$map{"wsheap_$_"} = "$dir$_" for split " ", $ENV{LIBPARTS};
+		$map{"Documentation/wsheap.rst"} = "Documentation/core-api/wsheap.rst";
 
 		# The trace events: in include/trace/events/ under the name
 		# of their system, found there by define_trace.h.  They read
@@ -480,12 +493,17 @@ suite_names() {
 # with the others are what unifdef makes of them without its option
 # (F_UNIFDEF), and without the trace events' calls before theirs; its
 # Kconfig symbols (F_SYMS) and .kunitconfig lines (F_KUNITCONFIG, a
-# grep -E of symbols) come with it.
-FEATURES=(core debug fault sanitizers trace debugfs smp)
+# grep -E of symbols) come with it.  A feature that no option gates has
+# instead a features/FEATURE.patch: what it adds to the files it shares,
+# which stage_srcdir takes back out for the patches before it.
+FEATURES=(core helpers debug fault sanitizers trace debugfs concurrent smp)
 declare -A F_PARTS=([debug]=debug.c [fault]=fault.c [sanitizers]=kasan.c
-		    [trace]=trace.c [debugfs]=debugfs.c)
+		    [trace]=trace.c [debugfs]=debugfs.c [concurrent]=concurrent.c)
 # shellcheck disable=SC2034 # read through feature_later_has's nameref
-declare -A F_TESTS=([sanitizers]=wsheap_kasan_kunit.c [smp]=wsheap_smp_kunit.c)
+declare -A F_TESTS=([helpers]=wsheap_helpers_kunit.c
+		    [sanitizers]=wsheap_kasan_kunit.c
+		    [concurrent]=wsheap_concurrent_kunit.c
+		    [smp]=wsheap_smp_kunit.c)
 declare -A F_SYMS=([debug]=WSHEAP_DEBUG [fault]=FAIL_WSHEAP)
 declare -A F_UNIFDEF=([debug]=-UCONFIG_WSHEAP_DEBUG [fault]=-UCONFIG_FAIL_WSHEAP
 		      [sanitizers]=-DWSHEAP_KASAN=0 [debugfs]=-UCONFIG_DEBUG_FS)
@@ -511,6 +529,30 @@ feature_stage() {
 	done
 	for p in "${TESTS[@]}"; do
 		feature_later_has F_TESTS "$p" || STAGE_TESTS+=("$p")
+	done
+	stage_srcdir
+}
+
+# stage_srcdir: SRC, the directory of the sources as this stage has them:
+# the project's, or a copy without the LATER features' features/*.patch,
+# the last taken out first.  A patch must come out exactly (no fuzz), so
+# that an edit in or next to a feature's lines stops the series instead
+# of cutting the wrong ones.
+stage_srcdir() {
+	local i f
+	SRC=$PROJ
+	for f in "${LATER[@]}"; do
+		[ -f "$PROJ/features/$f.patch" ] && SRC=$GEN/src/$FEATURE
+	done
+	[ "$SRC" != "$PROJ" ] || return 0
+	mkdir -p "$SRC/kunit"
+	cp "$PROJ"/wsheap*.[ch] "$PROJ"/Kbuild "$PROJ"/Kconfig "$SRC"/
+	cp -r "$PROJ"/kunit/. "$SRC"/kunit/
+	for ((i = ${#LATER[@]} - 1; i >= 0; i--)); do
+		f=$PROJ/features/${LATER[$i]}.patch
+		[ -f "$f" ] || continue
+		patch -R -p1 -F0 -s --no-backup-if-mismatch -d "$SRC" <"$f" ||
+			die "features/${f##*/} does not come out of the sources as they are: refresh it (features/README)"
 	done
 }
 
@@ -568,25 +610,25 @@ feature_tree() {
 	for f in "${LATER[@]}"; do
 		for p in ${F_PARTS[$f]:-}; do excl+=("wsheap_${p%.c}.o"); done
 	done
-	stage_src "$PROJ/wsheap.h" | to_tree api | put include/linux/wsheap.h
-	stage_src "$PROJ/wsheap.c" | to_tree lib | put lib/wsheap/core.c
+	stage_src "$SRC/wsheap.h" | to_tree api | put include/linux/wsheap.h
+	stage_src "$SRC/wsheap.c" | to_tree lib | put lib/wsheap/core.c
 	for p in "${STAGE_PARTS[@]}"; do
-		stage_src "$PROJ/wsheap_$p" | to_tree lib | put "lib/wsheap/$p"
+		stage_src "$SRC/wsheap_$p" | to_tree lib | put "lib/wsheap/$p"
 	done
 	if [[ " ${LATER[*]} " != *" trace "* ]]; then
-		to_tree events <"$PROJ/wsheap_trace.h" | put include/trace/events/wsheap.h
+		to_tree events <"$SRC/wsheap_trace.h" | put include/trace/events/wsheap.h
 	fi
 	for f in "${STAGE_TESTS[@]}"; do
-		stage_src "$PROJ/kunit/$f" | to_tree test | put "lib/wsheap/tests/$f"
+		stage_src "$SRC/kunit/$f" | to_tree test | put "lib/wsheap/tests/$f"
 	done
 
 	# Kconfig: the library's symbols of this stage, and the test option
 	re=$(stage_syms_re)
 	# shellcheck disable=SC2046,SC2086 # one word each
-	kconfig_blocks "$PROJ/Kconfig" $(grep -vE "$re" <<<"$lib_syms") $test_syms |
+	kconfig_blocks "$SRC/Kconfig" $(grep -vE "$re" <<<"$lib_syms") $test_syms |
 		library_kconfig | put lib/wsheap/Kconfig
 	{
-		EXCLUDE="${excl[*]}" kbuild_to_makefile <"$PROJ/Kbuild"
+		EXCLUDE="${excl[*]}" kbuild_to_makefile <"$SRC/Kbuild"
 		cat <<'EOF'
 
 # The test-only exports (internal.h), here and in tests/, follow wsheap's
@@ -601,14 +643,14 @@ EOF
 	# its comments name the files as they are here (kunit/X); the
 	# suites of this stage
 	t=$(printf '%s\n' "${STAGE_TESTS[@]}" | sed -n 's/\.c$/.o/p' | paste -sd'|')
-	sed -E '/^#/ s@(\.\./)?kunit/@@g' "$PROJ/kunit/Kbuild" |
+	sed -E '/^#/ s@(\.\./)?kunit/@@g' "$SRC/kunit/Kbuild" |
 		grep -E "^([^o]|$)|\b($t)\$" | put lib/wsheap/tests/Makefile
 	# the suites' own options; the sanitizers are the caller's choice
 	re='^(# )?CONFIG_(KASAN|UBSAN'
 	for f in "${LATER[@]}"; do
 		[ -n "${F_KUNITCONFIG[$f]:-}" ] && re+="|${F_KUNITCONFIG[$f]}"
 	done
-	grep -vE "$re)" "$PROJ/kunit/.kunitconfig" | put lib/wsheap/.kunitconfig
+	grep -vE "$re)" "$SRC/kunit/.kunitconfig" | put lib/wsheap/.kunitconfig
 	if [ "$FEATURE" = core ]; then
 		insert_after lib/Kconfig 'config GENERIC_ALLOCATOR\n\tbool' \
 			$'\nsource "lib/wsheap/Kconfig"\n'
@@ -644,20 +686,17 @@ chunks with a bump pointer and all given back at once.
 
   - wsheap_create() makes a heap with a quota (the most bytes handed
     out between two resets) and a trim size (the chunk memory a reset
-    keeps); devm_wsheap_create() ties one to a device.
+    keeps).
   - wsheap_alloc() bumps a pointer, inline while the current chunk has
-    room; wsheap_zalloc(), wsheap_alloc_aligned(), wsheap_memdup(),
-    wsheap_strdup() and wsheap_[v]asprintf() build on it, and
-    wsheap_realloc() resizes the last block in place.
-  - wsheap_mark() and wsheap_rollback() give back what was allocated
-    since a mark, wsheap_reset() gives back everything and keeps chunks
-    up to the trim size, wsheap_free() releases the heap.
+    room.
+  - wsheap_reset() gives back everything and keeps chunks up to the
+    trim size, wsheap_free() releases the heap.
   - Properties given to wsheap_create() name a heap, charge its memory
     to a memory cgroup, choose its GFP flags (GFP_ATOMIC heaps work in
-    any context), hold a reserve of memory from create to free, place
-    its chunks on a NUMA node, or let several CPUs allocate from one
-    heap at once; wsheap_get_property() reads them back, with the
-    quota, the trim size and the bytes handed out and held.
+    any context), hold a reserve of memory from create to free, or
+    place its chunks on a NUMA node; wsheap_get_property() reads them
+    back, with the quota, the trim size and the bytes handed out and
+    held.
 
 Calls return a negative errno (-EDQUOT for the quota) and can fill an
 optional struct wsheap_error with a static message.  The contract
@@ -687,11 +726,11 @@ $(parts bullets "${STAGE_PARTS[@]}")
 CONFIG_WSHEAP has no prompt: the drivers that use wsheap select it.
 
 $(fmt -w 72 <<EOT
-The KUnit suites $(suite_names "${STAGE_TESTS[@]/#/$PROJ/kunit/}") check
+The KUnit suites $(suite_names "${STAGE_TESTS[@]/#/$SRC/kunit/}") check
 every call of the API against its contract, fail each chunk allocation
-in turn through static stubs, compare a heap with a model over random
-operations, and check each kind of heap (atomic, with a reserve,
-placed, concurrent) in the contexts it is made for.
+in turn through static stubs, and check the properties that make a heap
+atomic, give it a reserve or place it on a node, and the slots each
+context parks in.
 EOT
 )
 
@@ -701,6 +740,39 @@ is set (the Makefile defines WSHEAP_TEST_EXPORTS), not in every kernel
 with KUnit.  Run them with
 
   ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
+EOF
+}
+
+msg_helpers() {
+	cat <<EOF
+lib/wsheap: add the allocation helpers, marks and managed heaps
+
+What drivers do with the blocks of a heap, written once: the calls of
+kmalloc's family and a few an arena makes possible.
+
+  - wsheap_zalloc(), wsheap_alloc_aligned() (a power of two up to
+    PAGE_SIZE; the padding is not counted against the quota),
+    wsheap_memdup(), wsheap_strdup() and wsheap_[v]asprintf() build on
+    wsheap_alloc().
+  - wsheap_realloc() resizes the last block in place when it can and
+    copies otherwise, as a parser growing its last token wants.
+  - wsheap_mark() and wsheap_rollback() give back what was allocated
+    since a mark, for a driver that tries a parse and backs out of it;
+    a mark of another heap or of an earlier round is refused.
+  - devm_wsheap_create() ties a heap to a device, and
+    DEFINE_FREE(wsheap) frees one at the end of a scope.
+
+$(fmt -w 72 <<EOT
+The suite $(suite_names "$SRC/kunit/wsheap_helpers_kunit.c") holds each
+call to its contract.  The other suites gain the cases that need these
+calls: every chunk allocation of each helper failed in turn, and a heap
+compared with a model over random operations of every call
+(reliability); atomic heaps running every call under a spinlock and in
+hard and soft interrupts, and reserves that carry rounds without new
+memory (kinds); mark epochs and a reused heap object (internals); the
+edges of an aligned request and of a quota near SIZE_MAX (basic).
+EOT
+)
 EOF
 }
 
@@ -801,6 +873,46 @@ which the object changed hands: every heap that lives across the whole
 read is listed exactly once.
 
 The internals suite gains the cases that read the table.
+EOF
+}
+
+msg_concurrent() {
+	cat <<EOF
+lib/wsheap: let several CPUs allocate from one heap
+
+A driver that builds one reply from work spread over CPUs (a scan whose
+results arrive on every CPU, a request answered by several workers)
+wants one heap with one quota, not a heap and a lock per CPU.  A heap
+created with the CONCURRENT property takes its allocation calls from
+any number of CPUs at once, and from interrupts if it is atomic; mark,
+rollback, reset and free stay exclusive, as the caller already keeps
+them.  The quota holds exactly and REQUESTED_SIZE ends as the sum of
+the requests that succeeded.
+
+An allocation takes its bytes from the quota with one cmpxchg and moves
+the shared bump pointer with another; a new chunk is put in under a
+growth lock (a mutex, a spinlock in an atomic heap).  Two cmpxchgs cost
+several times the plain heap's inline bump, so a heap that may sleep
+and has no reserve gives each CPU a slice of its chunk, carved inline
+with preemption off and no atomic instruction; a request the quota
+refuses while slices hold some of it waits one RCU grace period for
+their unused bytes.  The file head of lib/wsheap/concurrent.c states
+the protocol.  The plain heap keeps its path: one branch per call on
+the heap's kind.
+
+$(fmt -w 72 <<EOT
+The suite $(suite_names "$PROJ/kunit/wsheap_concurrent_kunit.c") checks
+concurrent heaps on one CPU: the property read back and refused
+malformed, an hrtimer that carves inside a call of the thread's on the
+same heap, the quota and REQUESTED_SIZE exact, realloc in place, the
+slices (a refusal keeps them, a drain gives their bytes back only where
+that helps) and the heap object's layout; static stubs put another
+CPU's call at the moment it races.  The reliability suite fails each
+chunk allocation of concurrent heaps too, and the helpers suite carves
+aligned blocks near a chunk's end from the shared bump pointer.  The SMP
+suite, next, runs them on many CPUs.
+EOT
+)
 EOF
 }
 
