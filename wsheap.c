@@ -86,10 +86,7 @@
 #include <linux/align.h>
 #include <linux/atomic.h>
 #include <linux/bug.h>
-#include <linux/debugfs.h>
 #include <linux/device.h>
-#include <linux/err.h>
-#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/kernel.h>

@@ -4,8 +4,8 @@
  * hooks of the optional parts (KASAN, debugfs statistics), and what the
  * KUnit suite reaches: the functions through which all memory passes (so
  * the suite can count and fail allocations with static stubs) and the
- * growth policy.  In a kernel without KUnit those are static to wsheap.c
- * and nothing here is exported.
+ * growth policy.  Without CONFIG_WSHEAP_KUNIT_TEST nothing here is
+ * exported.
  */
 #ifndef _WSHEAP_INTERNAL_H
 #define _WSHEAP_INTERNAL_H
@@ -40,8 +40,9 @@
 #endif
 
 /*
- * The smallest chunk, header included: four pages carry about a hundred
- * typical small records, and it is still a slab chunk (see below).
+ * Where doubling stops and growth by 9/8 starts (wsheap.c): no chunk of a
+ * heap past it is smaller, header included.  Four pages carry about a
+ * hundred typical small records, and it is still a slab chunk (see below).
  */
 #define WSHEAP_MIN_CHUNK	(16 * 1024)
 
@@ -330,7 +331,6 @@ static inline int wsheap_fail(struct wsheap_error *error, int code, const char *
 	return code;
 }
 
-/* wsheap_property.c: what wsheap_create() takes from its properties */
 /* What wsheap_create() takes from its properties, checked before any use. */
 struct wsheap_settings {
 	const char *name;		/* NULL: unnamed */
