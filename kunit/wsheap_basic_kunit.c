@@ -664,7 +664,7 @@ static void get_property_rejects_bad_arguments(struct kunit *test)
 						  WSHEAP_PROPERTY_MAX_SIZE,
 						  &buf, 0, NULL),
 			-EINVAL);
-	/* 4..5 are NAME and ACCOUNT, 6..9 GFP to NUMA_NODE: 10 is the first unknown. */
+	/* 4..5 are NAME and ACCOUNT, 6..9 GFP to CONCURRENT: 10 is the first unknown. */
 	KUNIT_EXPECT_EQ(test, wsheap_get_property(heap,
 						  (enum wsheap_property_id)10,
 						  &buf, sizeof(buf), NULL),

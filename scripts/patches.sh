@@ -12,7 +12,8 @@
 #	       lib/Kconfig and lib/Makefile and MAINTAINERS; then the
 #	       helpers, marks and managed heaps, the misuse checks, fault
 #	       injection, the sanitizers' hooks, the trace events, the
-#	       debugfs listing, concurrent heaps and the SMP suite
+#	       debugfs listing, NUMA placement, concurrent heaps and the
+#	       SMP suite
 #	then   Documentation/core-api/wsheap.rst and its index entry
 #	then   the first users: each users/*.patch as it is, in the order of
 #	       their names (a fix a user needs comes before the user)
@@ -496,7 +497,8 @@ suite_names() {
 # grep -E of symbols) come with it.  A feature that no option gates has
 # instead a features/FEATURE.patch: what it adds to the files it shares,
 # which stage_srcdir takes back out for the patches before it.
-FEATURES=(core helpers debug fault sanitizers trace debugfs concurrent smp)
+FEATURES=(core helpers debug fault sanitizers trace debugfs numa concurrent
+	  smp)
 declare -A F_PARTS=([debug]=debug.c [fault]=fault.c [sanitizers]=kasan.c
 		    [trace]=trace.c [debugfs]=debugfs.c [concurrent]=concurrent.c)
 # shellcheck disable=SC2034 # read through feature_later_has's nameref
@@ -693,10 +695,9 @@ chunks with a bump pointer and all given back at once.
     trim size, wsheap_free() releases the heap.
   - Properties given to wsheap_create() name a heap, charge its memory
     to a memory cgroup, choose its GFP flags (GFP_ATOMIC heaps work in
-    any context), hold a reserve of memory from create to free, or
-    place its chunks on a NUMA node; wsheap_get_property() reads them
-    back, with the quota, the trim size and the bytes handed out and
-    held.
+    any context) or hold a reserve of memory from create to free;
+    wsheap_get_property() reads them back, with the quota, the trim size
+    and the bytes handed out and held.
 
 Calls return a negative errno (-EDQUOT for the quota) and can fill an
 optional struct wsheap_error with a static message.  The contract
@@ -729,8 +730,7 @@ $(fmt -w 72 <<EOT
 The KUnit suites $(suite_names "${STAGE_TESTS[@]/#/$SRC/kunit/}") check
 every call of the API against its contract, fail each chunk allocation
 in turn through static stubs, and check the properties that make a heap
-atomic, give it a reserve or place it on a node, and the slots each
-context parks in.
+atomic or give it a reserve, and the slots each context parks in.
 EOT
 )
 
@@ -873,6 +873,27 @@ which the object changed hands: every heap that lives across the whole
 read is listed exactly once.
 
 The internals suite gains the cases that read the table.
+EOF
+}
+
+msg_numa() {
+	cat <<'EOF'
+lib/wsheap: place a heap's chunks on a NUMA node
+
+A driver whose device and interrupts sit on one node builds its
+messages on that node's CPUs, and wants the heap they live in there too.
+The NUMA_NODE property given to wsheap_create() allocates every chunk of
+the heap on that node: kmalloc_node() up to 16 KiB, kvmalloc_node()
+beyond, so that a placed chunk is contiguous whenever the node has the
+pages.  NUMA_NO_NODE, the default, leaves the choice to the allocators
+as before; a node that is not online is refused with -EINVAL.  A placed
+heap takes no parked chunk (it may be of another node): its standby and
+this CPU's parked chunks are for unplaced heaps.
+
+The kinds suite places every class of chunk on the first node, and on
+node 1 where there is one; the internals suite checks that a placed
+heap sends its standby to the slots; the reliability suite fails each
+chunk allocation of placed heaps too.
 EOF
 }
 
