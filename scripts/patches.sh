@@ -12,8 +12,8 @@
 #	       lib/Kconfig and lib/Makefile and MAINTAINERS; then the
 #	       helpers, marks and managed heaps, the misuse checks, fault
 #	       injection, the sanitizers' hooks, the trace events, the
-#	       debugfs listing, NUMA placement, concurrent heaps and the
-#	       SMP suite
+#	       debugfs listing, atomic heaps and reserves, NUMA placement,
+#	       concurrent heaps and the SMP suite
 #	then   Documentation/core-api/wsheap.rst and its index entry
 #	then   the first users: each users/*.patch as it is, in the order of
 #	       their names (a fix a user needs comes before the user)
@@ -497,8 +497,8 @@ suite_names() {
 # grep -E of symbols) come with it.  A feature that no option gates has
 # instead a features/FEATURE.patch: what it adds to the files it shares,
 # which stage_srcdir takes back out for the patches before it.
-FEATURES=(core helpers debug fault sanitizers trace debugfs numa concurrent
-	  smp)
+FEATURES=(core helpers debug fault sanitizers trace debugfs atomic numa
+	  concurrent smp)
 declare -A F_PARTS=([debug]=debug.c [fault]=fault.c [sanitizers]=kasan.c
 		    [trace]=trace.c [debugfs]=debugfs.c [concurrent]=concurrent.c)
 # shellcheck disable=SC2034 # read through feature_later_has's nameref
@@ -694,18 +694,17 @@ chunks with a bump pointer and all given back at once.
   - wsheap_reset() gives back everything and keeps chunks up to the
     trim size, wsheap_free() releases the heap.
   - Properties given to wsheap_create() name a heap, charge its memory
-    to a memory cgroup, choose its GFP flags (GFP_ATOMIC heaps work in
-    any context) or hold a reserve of memory from create to free;
-    wsheap_get_property() reads them back, with the quota, the trim size
-    and the bytes handed out and held.
+    to a memory cgroup, or choose the GFP flags of its chunks
+    (GFP_NOFS, GFP_NOIO); wsheap_get_property() reads them back, with
+    the quota, the trim size and the bytes handed out and held.
 
 Calls return a negative errno (-EDQUOT for the quota) and can fill an
 optional struct wsheap_error with a static message.  The contract
 follows the Windows Web Services heap (WsCreateHeap and friends), which
 eases porting drivers that were written against it.
 
-Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc()
-(from kmalloc() in atomic heaps).  The first chunk is 256 bytes and
+Chunks of up to 16 KiB come from kmalloc(), larger ones from
+vmalloc().  The first chunk is 256 bytes and
 each next one twice the last, so that a small heap holds at most about
 twice what it handed out; from 16 KiB on a new chunk holds an eighth of
 what the heap holds, so a heap of n bytes needs O(log n) chunks and
@@ -729,8 +728,8 @@ CONFIG_WSHEAP has no prompt: the drivers that use wsheap select it.
 $(fmt -w 72 <<EOT
 The KUnit suites $(suite_names "${STAGE_TESTS[@]/#/$SRC/kunit/}") check
 every call of the API against its contract, fail each chunk allocation
-in turn through static stubs, and check the properties that make a heap
-atomic or give it a reserve, and the slots each context parks in.
+in turn through static stubs, and check the properties that choose a
+heap's flags.
 EOT
 )
 
@@ -767,10 +766,10 @@ The suite $(suite_names "$SRC/kunit/wsheap_helpers_kunit.c") holds each
 call to its contract.  The other suites gain the cases that need these
 calls: every chunk allocation of each helper failed in turn, and a heap
 compared with a model over random operations of every call
-(reliability); atomic heaps running every call under a spinlock and in
-hard and soft interrupts, and reserves that carry rounds without new
-memory (kinds); mark epochs and a reused heap object (internals); the
-edges of an aligned request and of a quota near SIZE_MAX (basic).
+(reliability); a NULL heap refused by every call, and GFP_NOFS and
+GFP_NOIO heaps whose every chunk keeps its flags (kinds); mark epochs
+and a reused heap object (internals); the edges of an aligned request
+and of a quota near SIZE_MAX (basic).
 EOT
 )
 EOF
@@ -859,7 +858,7 @@ msg_debugfs() {
 lib/wsheap: list live heaps in debugfs
 
 /sys/kernel/debug/wsheap/heaps lists every live heap, one line each:
-its name, its quota, trim size and reserve, what it handed out, holds
+its name, its quota and trim size, what it handed out, holds
 and held at its peak, its chunks and resets, and the requests it
 refused for the quota and for memory.  It answers which driver's heap
 holds the memory and whether its quota or trim size fit its load.
@@ -873,6 +872,33 @@ which the object changed hands: every heap that lives across the whole
 read is listed exactly once.
 
 The internals suite gains the cases that read the table.
+EOF
+}
+
+msg_atomic() {
+	cat <<'EOF'
+lib/wsheap: add atomic heaps and reserves
+
+A driver that builds its records where it cannot sleep (under a
+spinlock, in softirq context, in an interrupt handler) cannot use a
+heap whose calls may.  A heap created with GFP_NOWAIT or GFP_ATOMIC as
+its GFP property is atomic: every call on it may run in any context
+kmalloc(GFP_ATOMIC) may, and its chunks come from kmalloc() only, never
+from vmalloc(), sized so that the slab can give them.
+
+Atomic allocations fail first when memory is short.  A driver that must
+not lose a round to that asks for a reserve: the RESERVE property has
+wsheap_create() allocate that much chunk memory, held until
+wsheap_free(), so that a round whose blocks fit in it never needs new
+memory; reset keeps it whatever the trim size.
+
+The debugfs table gains the reserve column and the flag of atomic
+heaps.  The kinds suite runs every call of an atomic heap under a
+spinlock, in a hard interrupt and in softirq context, checks that each
+context parks in slots of its own, that an atomic heap refuses what only
+vmalloc() could give, and that a reserve carries rounds without new
+memory; the reliability suite fails each chunk allocation of atomic
+heaps and heaps with a reserve too.
 EOF
 }
 
