@@ -22,9 +22,10 @@
 #     suites, kunit.py run --kunitconfig=DIR with wsheap built in and its
 #     debug checks on, and the subsystem built as a module where it can
 #     be one.  IPE runs with a boot policy and debugfs, so that wsheap
-#     serves a heap before its own initcall (LSM init comes first), and
-#     under KASAN: in step 6's kernel, whose config has IPE's suites and
-#     options from the start, so that they cost a boot, not a kernel.
+#     serves a heap before its own initcall (LSM init comes first).  Both
+#     run under KASAN in step 6's kernel, whose config has both
+#     subsystems' suites and IPE's options from the start, so that they
+#     cost a boot each, not a kernel.
 #
 # ARCH=um throughout.  Steps 4 and 5 share $CACHE/build/patches: kunit.py's
 # config plus CONFIG_MODULES=y and the trace events, so that =m and =y
@@ -60,21 +61,24 @@ KUNIT_ARGS=(--kunitconfig=lib/wsheap "${KCONFIG_ADD[@]/#/--kconfig_add=}")
 # The users' suites: DIR of the .kunitconfig, the Kconfig symbol of the
 # subsystem when it can be a module, and what the run adds to what every
 # user's run has (USER_COMMON).
-USER_SUITES=(net/wireless/tests security/ipe)
+# IPE first: cfg80211's module build then changes the config last.
+USER_SUITES=(security/ipe net/wireless/tests)
 declare -A USER_MODULE=([net/wireless/tests]=CFG80211)
 declare -A USER_ADD=([security/ipe]="CONFIG_DEBUG_FS=y CONFIG_IPE_BOOT_POLICY=\"$PROJ/users/ipe-boot-policy\" CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y CONFIG_KASAN_VMALLOC=y")
 USER_COMMON=(CONFIG_DEBUG_KERNEL=y CONFIG_WSHEAP_DEBUG=y CONFIG_MODULES=y
 	     CONFIG_UML_PCI_OVER_VIRTIO=n CONFIG_LOCALVERSION_AUTO=n)
-# The KASAN kernel ($PK) is IPE's too: every kunit.py call there gives
-# PK_ARGS after KUNIT_ARGS, so that its config never changes, and a
-# filter picks the suites of the run.
-PK_ARGS=(--kunitconfig=security/ipe "${KASAN_ADD[@]/#/--kconfig_add=}"
+# The KASAN kernel ($PK) is the users' too: every kunit.py call there
+# gives PK_ARGS after KUNIT_ARGS, so that its config never changes, and a
+# filter picks the suites of the run.  (kunit.py runs there only at the
+# end of the series, where cfg80211's .kunitconfig exists.)
+PK_ARGS=(--kunitconfig=security/ipe --kunitconfig=net/wireless/tests
+	 "${KASAN_ADD[@]/#/--kconfig_add=}"
 	 "${USER_COMMON[@]/#/--kconfig_add=}")
 # shellcheck disable=SC2206 # USER_ADD: words on purpose
 ipe_add=(${USER_ADD[security/ipe]})
 PK_ARGS+=("${ipe_add[@]/#/--kconfig_add=}")
-declare -A USER_BUILD=([security/ipe]=$PK)
-declare -A USER_FILTER=([security/ipe]='ipe*')
+declare -A USER_BUILD=([security/ipe]=$PK [net/wireless/tests]=$PK)
+declare -A USER_FILTER=([security/ipe]='ipe*' [net/wireless/tests]='cfg80211*')
 export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the scratch tree
 
 # quiet_lines LOG [FILTER-RE]: fail, showing them, if LOG has compiler or

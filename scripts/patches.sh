@@ -1251,8 +1251,8 @@ that at each patch of the library
 
 passes the suites it has, and the whole series' under KASAN, as do the
 suites of each converted user's subsystem (the same
-with --kunitconfig=net/wireless/tests and =security/ipe, wsheap built
-in with CONFIG_WSHEAP_DEBUG, IPE with a boot policy).  The out-of-tree
+with --kunitconfig=net/wireless/tests and =security/ipe, under KASAN,
+wsheap built in with CONFIG_WSHEAP_DEBUG, IPE with a boot policy).  The out-of-tree
 tests also run the suites under KASAN, KCSAN, KMSAN, lockdep and UBSAN
 on UML, x86_64, arm64 and i386.
 
