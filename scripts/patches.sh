@@ -120,10 +120,10 @@ kbuild_to_makefile() {
 				if (/^wsheap-\S+\s*:?\+?=\s*(.*)$/s) {
 					my @o = grep { /\.o$/ } split " ", $1;
 					next if @o && !grep { !$excl{$_} } @o;
-					if (grep { $excl{$_} } @o) {
-						for my $x (grep { $excl{$_} } @o) {
-							s/\Q$x\E\s*//;
-						}
+					my @gone = grep { $excl{$_} } @o;
+					if (@gone) {
+						# (a named variable: $_ is the statement)
+						for my $x (@gone) { s/\Q$x\E\s*// }
 						s/\s*\\\n\s*\z/\n/;
 						(my $one = $_) =~ s/\s*\\\n\s*/ /g;
 						(my $w = $one) =~ s/\bwsheap_(\w+\.o)\b/$1/g;
@@ -703,15 +703,14 @@ optional struct wsheap_error with a static message.  The contract
 follows the Windows Web Services heap (WsCreateHeap and friends), which
 eases porting drivers that were written against it.
 
-Chunks of up to 16 KiB come from kmalloc(), larger ones from
-vmalloc().  The first chunk is 256 bytes and
-each next one twice the last, so that a small heap holds at most about
-twice what it handed out; from 16 KiB on a new chunk holds an eighth of
-what the heap holds, so a heap of n bytes needs O(log n) chunks and
-keeps its unused tail near 12.5%.  Each CPU parks a heap object and a
-small chunk per size class, in slots of each context that need no
-atomic, so that a short-lived heap costs no slab call; a shrinker and
-CPU hotplug give the parked memory back.
+Chunks of up to 16 KiB come from kmalloc(), larger ones from vmalloc().
+The first chunk is 256 bytes and each next one twice the last, so that a
+small heap holds at most about twice what it handed out; from 16 KiB on
+a new chunk holds an eighth of what the heap holds, so a heap of n bytes
+needs O(log n) chunks and keeps its unused tail near 12.5%.  Each CPU
+parks a heap object and a small chunk per size class, in slots of each
+context that need no atomic, so that a short-lived heap costs no slab
+call; a shrinker and CPU hotplug give the parked memory back.
 
 With CONFIG_MEM_ALLOC_PROFILING, /proc/allocinfo charges a heap's object
 and chunks to the driver's line that took them: the calls that may take
@@ -1250,11 +1249,11 @@ that at each patch of the library
   ./tools/testing/kunit/kunit.py run --kunitconfig=lib/wsheap
 
 passes the suites it has, and the whole series' under KASAN, as do the
-suites of each converted user's subsystem (the same
-with --kunitconfig=net/wireless/tests and =security/ipe, under KASAN,
-wsheap built in with CONFIG_WSHEAP_DEBUG, IPE with a boot policy).  The out-of-tree
-tests also run the suites under KASAN, KCSAN, KMSAN, lockdep and UBSAN
-on UML, x86_64, arm64 and i386.
+suites of each converted user's subsystem (the same with
+--kunitconfig=net/wireless/tests and =security/ipe, under KASAN, wsheap
+built in with CONFIG_WSHEAP_DEBUG, IPE with a boot policy).  The
+out-of-tree tests also run the suites under KASAN, KCSAN, KMSAN, lockdep
+and UBSAN on UML, x86_64, arm64 and i386.
 
 EOF
 }
