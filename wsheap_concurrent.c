@@ -44,9 +44,9 @@
  * Slices.  Two cmpxchgs cost several times a plain heap's inline bump, so
  * a concurrent heap that may sleep (and has no reserve, whose guarantee a
  * slice's unused tail would eat into; not in a kernel built to check
- * each block) gives each CPU a slice: a
- * block of the current chunk, up to WSHEAP_SLICE_MAX bytes, whose bytes it
- * takes from the quota all at once.  Small requests are carved from this
+ * each block) gives each CPU a slice: a block of the current chunk, up to
+ * WSHEAP_SLICE_MAX bytes, whose bytes it takes from the quota all at
+ * once.  Small requests are carved from this
  * CPU's slice with preemption off and no atomic instruction, inline too; the
  * room check alone keeps the quota, since a block never takes more of a
  * slice than its size.  REQUESTED_SIZE is the shared count less what the
